@@ -1,0 +1,44 @@
+# Hejie: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@localhost:5432/test
+
+.PHONY: run install install-test test test-sqlite test-pg lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+
+## Install, load the demo data and serve Hejie on http://$(HOST):$(PORT)/
+run: install
+	$(BIN)/hejie migrate -v0
+	$(BIN)/hejie demo
+	$(BIN)/hejie serve --host $(HOST) --port $(PORT)
+
+## Install what the tests need and run them all (lint, SQLite; PostgreSQL too when DATABASE_URL is set)
+test: install-test lint test-sqlite
+	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-pg PG_URL="$$DATABASE_URL"; fi
+
+lint: install-test
+	$(BIN)/ruff check .
+
+test-sqlite: install-test
+	env -u DATABASE_URL $(BIN)/pytest -q
+
+test-pg: install-test
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+bench: install-test
+	$(BIN)/python bench/sweep.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

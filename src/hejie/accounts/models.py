@@ -1,0 +1,107 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+from hejie.core import clock
+
+
+class HejieUserManager(UserManager):
+    pass
+
+
+class User(AbstractUser):
+    """One user model for every role.
+
+    consumer: identified by a mainland mobile number (``phone``), signs in by SMS code.
+    business: staff of one business (``business``), signs in with a password.
+    council: staff of one jurisdiction (``region``); sees its whole subtree.
+    operator: runs the system (Django admin).
+    """
+
+    class Role(models.TextChoices):
+        CONSUMER = "consumer", "消费者 consumer"
+        BUSINESS = "business", "经营者 business staff"
+        COUNCIL = "council", "消委 council staff"
+        OPERATOR = "operator", "运营 operator"
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CONSUMER)
+    phone = models.CharField(max_length=11, null=True, blank=True, unique=True)
+    display_name = models.CharField(max_length=60, blank=True)
+    business = models.ForeignKey(
+        "businesses.Business", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    is_business_admin = models.BooleanField(default=False)
+    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+
+    objects = HejieUserManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="business") | Q(business__isnull=False), name="business_staff_has_business"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="council") | Q(region__isnull=False), name="council_staff_has_region"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="consumer") | Q(phone__isnull=False), name="consumer_has_phone"
+            ),
+        ]
+
+    @property
+    def is_consumer(self) -> bool:
+        return self.role == self.Role.CONSUMER
+
+    @property
+    def is_business_staff(self) -> bool:
+        return self.role == self.Role.BUSINESS
+
+    @property
+    def is_council(self) -> bool:
+        return self.role == self.Role.COUNCIL
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == self.Role.OPERATOR
+
+    @property
+    def masked_phone(self) -> str:
+        from hejie.accounts.phones import mask_phone
+
+        return mask_phone(self.phone)
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class OneTimeCode(models.Model):
+    """A sign-in code sent by SMS. Only its hash is stored."""
+
+    phone = models.CharField(max_length=11)
+    code_hash = models.CharField(max_length=128)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone", "created_at"]),
+            models.Index(fields=["ip", "created_at"]),
+        ]
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only the SHA-256 of the key is stored; revocable."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="first characters, to tell tokens apart")
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

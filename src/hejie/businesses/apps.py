@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BusinessesConfig(AppConfig):
+    name = "hejie.businesses"
+    label = "businesses"

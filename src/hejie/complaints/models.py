@@ -1,0 +1,361 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from hejie.complaints.states import OPEN_STATES, Side, State
+from hejie.core import clock
+
+
+def _default_tiers():
+    # [seconds since delivery (inclusive), stars, credit points]
+    return [[24 * 3600, 5, 10], [3 * 86400, 4, 8], [7 * 86400, 3, 6], [14 * 86400, 2, 4]]
+
+
+def _default_auto_urges():
+    return [
+        {"after_hours": 24, "kind": "no_response"},
+        {"after_hours": 7 * 24, "kind": "unsettled"},
+        {"after_hours": 12 * 24, "kind": "unsettled"},
+    ]
+
+
+def _default_reminders():
+    return [72, 144]
+
+
+class Policy(models.Model):
+    """The time rules, in one row an operator can change in the admin.
+
+    Deadlines are computed from the policy in force at each transition and
+    stored on the order; a change applies to transitions after it.
+    """
+
+    first_response_hours = models.PositiveIntegerField(default=24)
+    settle_days = models.PositiveIntegerField(default=14)
+    score_tiers = models.JSONField(default=_default_tiers, help_text="[[seconds, stars, points], …] ascending")
+    auto_urges = models.JSONField(default=_default_auto_urges)
+    consumer_silence_days = models.PositiveIntegerField(default=7)
+    consumer_reminder_hours = models.JSONField(default=_default_reminders)
+    mediation_request_days = models.PositiveIntegerField(default=30)
+    rating_window_days = models.PositiveIntegerField(default=365)
+    rating_prior_points = models.DecimalField(max_digits=4, decimal_places=2, default=6)
+    rating_prior_stars = models.DecimalField(max_digits=3, decimal_places=2, default=3)
+    rating_prior_weight = models.PositiveIntegerField(default=5)
+    blacklist_failed_count = models.PositiveIntegerField(default=3)
+    blacklist_window_days = models.PositiveIntegerField(default=90)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name_plural = "policy"
+
+    def __str__(self) -> str:
+        return "Time rules"
+
+    def clean(self):
+        tiers = self.score_tiers
+        if not (isinstance(tiers, list) and tiers and all(isinstance(t, list) and len(t) == 3 for t in tiers)):
+            raise ValidationError({"score_tiers": "a non-empty list of [seconds, stars, points]"})
+        if [t[0] for t in tiers] != sorted(t[0] for t in tiers):
+            raise ValidationError({"score_tiers": "tiers must ascend by seconds"})
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ComplaintQuerySet:
+        """The one scoping rule: consumers see their own orders, business staff
+        their business's, council staff their jurisdiction's subtree, operators
+        everything. Anyone else sees nothing."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        role = user.role
+        if role == "consumer":
+            return self.filter(consumer=user)
+        if role == "business":
+            return self.filter(business_id=user.business_id) if user.business_id else self.none()
+        if role == "council":
+            if user.region_id is None:
+                return self.none()
+            region = user.region
+            return self.filter(**region.subtree_filter())
+        if role == "operator":
+            return self.all()
+        return self.none()
+
+
+class Complaint(models.Model):
+    class ProblemType(models.TextChoices):
+        QUALITY = "quality", "质量 quality"
+        PRICE = "price", "价格 price"
+        FALSE_ADVERTISING = "false_advertising", "虚假宣传 false advertising"
+        CONTRACT = "contract", "合同 contract"
+        RETURN = "return", "退换货 return or exchange"
+        PREPAID_CARD = "prepaid_card", "预付卡 prepaid card"
+        SAFETY = "safety", "安全 safety"
+        SERVICE = "service", "服务 service"
+        OTHER = "other", "其他 other"
+
+    class ClaimType(models.TextChoices):
+        REFUND = "refund", "退款 refund"
+        EXCHANGE = "exchange", "换货 exchange"
+        REPAIR = "repair", "维修 repair"
+        COMPENSATION = "compensation", "赔偿 compensation"
+        APOLOGY = "apology", "道歉 apology"
+        OTHER = "other", "其他 other"
+
+    class Fulfilment(models.TextChoices):
+        NONE = "", "—"
+        CLAIMED = "claimed", "经营者称已履行 business says fulfilled"
+        CONFIRMED = "confirmed", "消费者确认已履行 consumer confirmed"
+        NOT_FULFILLED = "not_fulfilled", "消费者称未履行 consumer says not fulfilled"
+
+    number = models.CharField(max_length=24, unique=True)
+    consumer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints")
+    business = models.ForeignKey(
+        "businesses.Business", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
+    store = models.ForeignKey("businesses.Store", null=True, blank=True, on_delete=models.PROTECT)
+    business_name_given = models.CharField(max_length=120, blank=True, help_text="for a business not on the platform")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="complaints")
+    region_l1 = models.CharField(max_length=6)
+    region_l2 = models.CharField(max_length=6, null=True, blank=True)
+    region_l3 = models.CharField(max_length=6, null=True, blank=True)
+
+    problem_type = models.CharField(max_length=24, choices=ProblemType.choices)
+    description = models.TextField()
+    claim_type = models.CharField(max_length=16, choices=ClaimType.choices)
+    claim_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    purchase_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    purchase_date = models.DateField(null=True, blank=True)
+    order_ref = models.CharField(max_length=64, blank=True)
+    matter_key = models.CharField(max_length=200, help_text="what makes two complaints 'the same matter'")
+
+    state = models.CharField(max_length=20, choices=State.choices)
+    review_reason = models.CharField(max_length=200, blank=True, help_text="why it went to the council's queue")
+    closing_reason = models.TextField(blank=True)
+    forwarded_to = models.CharField(max_length=120, blank=True)
+
+    created_at = models.DateTimeField(default=clock.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    respond_by = models.DateTimeField(null=True, blank=True)
+    settle_by = models.DateTimeField(null=True, blank=True)
+    consumer_reply_by = models.DateTimeField(null=True, blank=True)
+    next_urge_at = models.DateTimeField(null=True, blank=True)
+    auto_urge_level = models.PositiveSmallIntegerField(default=0)
+    consumer_reminder_level = models.PositiveSmallIntegerField(default=0)
+    next_deadline_at = models.DateTimeField(
+        null=True, blank=True, help_text="earliest time the sweep has something to do with this order"
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    # The case's score, set once when the reconciliation ends (settled/failed).
+    stars = models.PositiveSmallIntegerField(null=True, blank=True)
+    credit_points = models.PositiveSmallIntegerField(null=True, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    fulfilment = models.CharField(max_length=16, choices=Fulfilment.choices, default="", blank=True)
+    satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
+    satisfaction_comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["next_deadline_at"], name="cmp_next_deadline",
+                         condition=Q(next_deadline_at__isnull=False)),
+            models.Index(fields=["region_l1", "state", "created_at"], name="cmp_l1_state"),
+            models.Index(fields=["region_l2", "state", "created_at"], name="cmp_l2_state"),
+            models.Index(fields=["region_l3", "state", "created_at"], name="cmp_l3_state"),
+            models.Index(fields=["business", "state", "created_at"], name="cmp_business_state"),
+            models.Index(fields=["business", "scored_at"], name="cmp_business_scored",
+                         condition=Q(scored_at__isnull=False)),
+            models.Index(fields=["consumer", "created_at"], name="cmp_consumer"),
+            models.Index(fields=["respond_by"], name="cmp_awaiting_response",
+                         condition=Q(first_response_at__isnull=True, respond_by__isnull=False)),
+            models.Index(fields=["settle_by"], name="cmp_settle_by", condition=Q(settle_by__isnull=False)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consumer", "matter_key"], condition=Q(state__in=sorted(OPEN_STATES)),
+                name="cmp_one_open_per_matter",
+            ),
+            models.CheckConstraint(condition=Q(state__in=State.values), name="cmp_state_valid"),
+            models.CheckConstraint(
+                condition=Q(stars__isnull=True) | Q(stars__lte=5), name="cmp_stars_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_points__isnull=True) | Q(credit_points__lte=10), name="cmp_points_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="cmp_satisfaction_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(claim_amount__isnull=True) | Q(claim_amount__gte=0), name="cmp_claim_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=Q(business__isnull=False) | ~Q(state__in=["delivered", "negotiating", "settled"]),
+                name="cmp_delivered_has_business",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def business_display_name(self) -> str:
+        return self.business.name if self.business_id else self.business_name_given
+
+
+class ComplaintEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("the timeline is append-only")
+
+    def delete(self):
+        raise TypeError("the timeline is append-only")
+
+
+class ComplaintEvent(models.Model):
+    """One step on an order's timeline. Append-only: the audit record."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    state_from = models.CharField(max_length=20, blank=True)
+    state_to = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    payload = models.JSONField(default=dict, blank=True)
+
+    objects = ComplaintEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["complaint", "created_at"], name="evt_complaint")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("the timeline is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("the timeline is append-only")
+
+
+class Evidence(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", "图片 image"
+        PDF = "pdf", "PDF"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="evidence")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    file = models.FileField(upload_to="evidence/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Message(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    body = models.TextField()
+    evidence = models.ForeignKey(Evidence, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["complaint", "created_at"], name="msg_complaint")]
+
+
+class Proposal(models.Model):
+    """A settlement offer (和解方案) from the business, or a counter-offer from
+    the consumer. Only the consumer's acceptance of a business offer settles."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待回复 pending"
+        ACCEPTED = "accepted", "已接受 accepted"
+        REJECTED = "rejected", "已拒绝 rejected"
+        SUPERSEDED = "superseded", "已被新方案替代 superseded"
+        LAPSED = "lapsed", "已失效 lapsed"
+        COUNTER = "counter", "消费者还价 consumer counter-offer"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="proposals")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    terms = models.TextField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    reply_by = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint"], condition=Q(status="pending"), name="prop_one_pending_per_complaint"
+            ),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="prop_amount_nonneg"),
+        ]
+
+
+class Urge(models.Model):
+    """催办: an urge to the business, automatic (the sweep) or by council staff."""
+
+    class Kind(models.TextChoices):
+        AUTO = "auto", "自动催办 automatic"
+        MANUAL = "manual", "人工催办 by council staff"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="urges")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Mediation(models.Model):
+    """调解: three-party mediation by the council after a failure."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "", "进行中 in progress"
+        SETTLED = "settled", "调解成功 settled"
+        FAILED = "failed", "调解失败 failed"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="mediations")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=clock.now)
+    reason = models.TextField(blank=True)
+    mediator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default="", blank=True)
+    terms = models.TextField(blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint"], condition=Q(outcome=""), name="med_one_open"),
+        ]

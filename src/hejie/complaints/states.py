@@ -1,0 +1,111 @@
+"""The one transition table: which action may move an order from which state
+to which, and who may take it. Services consult ``check()`` and nothing else.
+
+Actions with ``to=None`` do not change the state (a message, an offer, a
+rating) but are still allowed only in the listed states and to the listed
+sides. ``system`` is the platform itself (the sweep).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+from hejie.core.errors import Conflict, NotAllowed
+
+
+class State(models.TextChoices):
+    PENDING_REVIEW = "pending_review", "待审核 pending review"
+    REJECTED = "rejected", "不予受理 rejected"
+    DELIVERED = "delivered", "已送达 delivered"
+    NEGOTIATING = "negotiating", "和解中 negotiating"
+    SETTLED = "settled", "和解成功 settled"
+    FAILED = "failed", "和解终止 failed"
+    WITHDRAWN = "withdrawn", "已撤回 withdrawn"
+    UNRESPONSIVE = "unresponsive", "消费者未回应 consumer unresponsive"
+    MEDIATING = "mediating", "调解中 mediating"
+    MEDIATED = "mediated", "调解成功 mediated"
+    MEDIATION_FAILED = "mediation_failed", "调解失败 mediation failed"
+
+
+class Side(models.TextChoices):
+    CONSUMER = "consumer", "消费者 consumer"
+    BUSINESS = "business", "经营者 business"
+    COUNCIL = "council", "消委 council"
+    SYSTEM = "system", "平台 platform"
+
+
+S = State
+C, B, K, SYS = Side.CONSUMER, Side.BUSINESS, Side.COUNCIL, Side.SYSTEM
+
+# Orders in these states are "open": the duplicate check applies, the
+# business (or council) still has something to do.
+OPEN_STATES = frozenset({S.PENDING_REVIEW, S.DELIVERED, S.NEGOTIATING, S.MEDIATING})
+# Reconciliation running between consumer and business: the clocks tick.
+RECONCILING = frozenset({S.DELIVERED, S.NEGOTIATING})
+# An outcome has been reached: the consumer may rate it.
+OUTCOMES = frozenset({S.SETTLED, S.FAILED, S.UNRESPONSIVE, S.MEDIATED, S.MEDIATION_FAILED})
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset
+    to: str | None
+    sides: frozenset
+
+
+def _r(sources, to, sides) -> Rule:
+    return Rule(frozenset(sources), to, frozenset(sides))
+
+
+NEW = "new"  # the pseudo-state before an order exists
+
+TABLE: dict[str, Rule] = {
+    # intake and routing
+    "deliver": _r({NEW}, S.DELIVERED, {C}),
+    "queue": _r({NEW}, S.PENDING_REVIEW, {C}),
+    "forward": _r({S.PENDING_REVIEW}, S.DELIVERED, {K}),
+    "forward_external": _r({S.PENDING_REVIEW}, S.REJECTED, {K}),
+    "reject": _r({S.PENDING_REVIEW}, S.REJECTED, {K}),
+    # negotiation
+    "respond": _r({S.DELIVERED}, S.NEGOTIATING, {B}),
+    "accept": _r({S.NEGOTIATING}, S.SETTLED, {C}),
+    "refuse": _r(RECONCILING, S.FAILED, {B}),
+    "expire": _r(RECONCILING, S.FAILED, {SYS}),
+    "close_unresponsive": _r({S.NEGOTIATING}, S.UNRESPONSIVE, {SYS}),
+    "withdraw": _r({S.PENDING_REVIEW, S.DELIVERED, S.NEGOTIATING}, S.WITHDRAWN, {C}),
+    # mediation (after a failure, or a settlement that was not fulfilled)
+    "request_mediation": _r({S.FAILED, S.SETTLED}, S.MEDIATING, {C, K}),
+    "mediation_settle": _r({S.MEDIATING}, S.MEDIATED, {K}),
+    "mediation_fail": _r({S.MEDIATING}, S.MEDIATION_FAILED, {K}),
+    # actions that keep the state
+    "message": _r({S.DELIVERED, S.NEGOTIATING, S.MEDIATING, S.SETTLED}, None, {C, B, K}),
+    "evidence": _r({S.PENDING_REVIEW, S.DELIVERED, S.NEGOTIATING, S.MEDIATING}, None, {C, B, K}),
+    "propose": _r(RECONCILING, None, {B}),
+    "reject_proposal": _r({S.NEGOTIATING}, None, {C}),
+    "remind_consumer": _r({S.NEGOTIATING}, None, {SYS}),
+    "urge": _r(RECONCILING, None, {K, SYS}),
+    "acknowledge_urge": _r(RECONCILING | OUTCOMES, None, {B}),
+    "mark_fulfilled": _r({S.SETTLED, S.MEDIATED}, None, {B}),
+    "confirm_fulfilment": _r({S.SETTLED, S.MEDIATED}, None, {C}),
+    "rate": _r(OUTCOMES, None, {C}),
+}
+
+
+def check(action: str, state: str, side: str) -> Rule:
+    """Raise unless ``side`` may take ``action`` on an order in ``state``."""
+    rule = TABLE[action]
+    if side not in rule.sides:
+        raise NotAllowed(
+            f"{Side(side).label} 不能执行此操作 ({action} is not for {side})", code="forbidden_side"
+        )
+    if state not in rule.sources:
+        label = State(state).label if state in State.values else state
+        raise Conflict(f"当前状态为「{label}」，不能执行此操作 ({action} is not allowed in state {state})",
+                       code="wrong_state")
+    return rule
+
+
+def allowed_actions(state: str, side: str) -> list[str]:
+    return [a for a, r in TABLE.items() if side in r.sides and state in r.sources]

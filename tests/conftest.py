@@ -1,0 +1,79 @@
+"""Shared fixtures. Tests need no data from ../shared: regions and industries
+come from the migrations, everything else is made here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from stdnum.cn import uscc
+
+from hejie.core import clock
+
+_serial = itertools.count(1)
+
+# A fixed, ordinary moment to start each timed test from.
+T0 = dt.datetime(2026, 3, 15, 2, 0, tzinfo=dt.UTC)
+
+
+def make_credit_code(n: int | None = None, region: str = "420102") -> str:
+    """A valid unified social credit code (check character computed)."""
+    n = next(_serial) if n is None else n
+    body = f"91{region}{n:09d}"[:17]
+    return body + uscc.calc_check_digit(body)
+
+
+@pytest.fixture
+def make_business(db):
+    from hejie.businesses.models import Business, Industry
+    from hejie.regions.models import Region
+
+    def make(name=None, *, region="420102", industry="catering", status="active", **extra):
+        r = Region.objects.get(code=region)
+        n = next(_serial)
+        return Business.objects.create(
+            name=name or f"测试商户{n}", name_initials="cssh", credit_code=make_credit_code(n, region),
+            industry=Industry.objects.get(code=industry), region=r, region_l1=r.l1, region_l2=r.l2,
+            region_l3=r.l3, status=status, approved_at=clock.now() if status == "active" else None, **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    from hejie.accounts.models import User
+    from hejie.regions.models import Region
+
+    def make(role="consumer", *, phone=None, business=None, region=None, username=None, **extra):
+        n = next(_serial)
+        if role == "consumer" and phone is None:
+            phone = f"138{n:08d}"
+        return User.objects.create(
+            username=username or f"{role}{n}", role=role, phone=phone, business=business,
+            region=Region.objects.get(code=region) if isinstance(region, str) else region, **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def business(make_business):
+    return make_business("武汉热干面馆")
+
+
+@pytest.fixture
+def consumer(make_user):
+    return make_user("consumer", phone="13800138000")
+
+
+@pytest.fixture
+def staff(make_user, business):
+    return make_user("business", business=business)
+
+
+@pytest.fixture
+def council(make_user):
+    """Council staff of 武汉市 (420100)."""
+    return make_user("council", region="420100")
