@@ -1,0 +1,74 @@
+"""The time rules: read from the one ``Policy`` row and turned into deadlines
+and scores. Every time-dependent decision in Hejie goes through here.
+
+Boundaries are inclusive of the limit: a case settled exactly 24 h after
+delivery still scores 5 stars; one second later it scores 4. The
+reconciliation fails when ``now > settle_by`` (14 days + 1 second).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from hejie.complaints.models import Policy
+
+
+def get_policy() -> Policy:
+    policy = Policy.objects.filter(pk=1).first()
+    if policy is None:
+        policy, _ = Policy.objects.get_or_create(pk=1)
+    return policy
+
+
+@dataclass(frozen=True)
+class Score:
+    stars: int
+    points: int
+
+
+FAILED_SCORE = Score(0, 0)
+
+
+def score_for(elapsed: dt.timedelta, policy: Policy) -> Score:
+    """Stars and credit points for a case settled ``elapsed`` after delivery."""
+    seconds = elapsed.total_seconds()
+    for limit, stars, points in policy.score_tiers:
+        if seconds <= limit:
+            return Score(int(stars), int(points))
+    return FAILED_SCORE
+
+
+def respond_by(delivered_at: dt.datetime, policy: Policy) -> dt.datetime:
+    return delivered_at + dt.timedelta(hours=policy.first_response_hours)
+
+
+def settle_by(delivered_at: dt.datetime, policy: Policy) -> dt.datetime:
+    return delivered_at + dt.timedelta(days=policy.settle_days)
+
+
+def consumer_reply_by(offered_at: dt.datetime, policy: Policy) -> dt.datetime:
+    return offered_at + dt.timedelta(days=policy.consumer_silence_days)
+
+
+def next_auto_urge(complaint, policy: Policy) -> tuple[int, dt.datetime | None]:
+    """The next automatic urge still applicable to this order: (level, when).
+
+    Levels already passed are skipped; a "no_response" urge is skipped once
+    the business has responded."""
+    level = complaint.auto_urge_level
+    urges = policy.auto_urges
+    while level < len(urges):
+        spec = urges[level]
+        if spec.get("kind") == "no_response" and complaint.first_response_at is not None:
+            level += 1
+            continue
+        return level, complaint.delivered_at + dt.timedelta(hours=spec["after_hours"])
+    return level, None
+
+
+def next_consumer_reminder(complaint, offered_at: dt.datetime, policy: Policy) -> dt.datetime | None:
+    hours = policy.consumer_reminder_hours
+    if complaint.consumer_reminder_level < len(hours):
+        return offered_at + dt.timedelta(hours=hours[complaint.consumer_reminder_level])
+    return None

@@ -1,0 +1,93 @@
+"""The sweep: one idempotent pass over what is due.
+
+It selects orders whose stored ``next_deadline_at`` has passed, through the
+partial index on that column, in bounded batches, and hands each to the same
+per-order step people's actions use to catch up (``complaint_process_due``):
+fail at 14 days, automatic urges, reminders, closing silent offers. After the
+step an order's ``next_deadline_at`` lies in the future (or is cleared), so a
+second pass finds nothing. On PostgreSQL each batch is claimed with
+``FOR UPDATE SKIP LOCKED``, so several sweepers (or a sweeper and a person)
+never work on the same order at once; on SQLite the database write lock
+serialises them.
+
+It also refreshes the rating of businesses whose oldest case just left the
+rating window (``rating_expires_at``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from hejie.businesses.models import Business
+from hejie.complaints.models import Complaint
+from hejie.complaints.policy import get_policy
+from hejie.complaints.services import _process_due
+from hejie.core import clock
+from hejie.ratings.services import business_rating_refresh
+
+logger = logging.getLogger("hejie.sweep")
+BATCH_SIZE = 500
+
+
+@dataclass
+class SweepReport:
+    now: dt.datetime
+    examined: int = 0
+    actions: Counter = field(default_factory=Counter)
+    ratings_refreshed: int = 0
+    errors: int = 0
+
+    def __str__(self) -> str:
+        acts = ", ".join(f"{k} {v}" for k, v in sorted(self.actions.items())) or "nothing due"
+        return (f"sweep at {self.now.isoformat()}: examined {self.examined} orders; {acts}; "
+                f"ratings refreshed {self.ratings_refreshed}; errors {self.errors}")
+
+
+def _due_batch(now: dt.datetime, size: int, skip: set[int]) -> list[Complaint]:
+    qs = Complaint.objects.filter(next_deadline_at__lte=now).order_by("next_deadline_at")
+    if skip:
+        qs = qs.exclude(pk__in=skip)
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs.select_related("business")[:size])
+
+
+def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> SweepReport:
+    now = now or clock.now()
+    report = SweepReport(now=now)
+    policy = get_policy()
+    seen: set[int] = set()  # an order is handled at most once per pass
+    while True:
+        with transaction.atomic():
+            batch = _due_batch(now, batch_size, seen)
+            for complaint in batch:
+                seen.add(complaint.pk)
+                report.examined += 1
+                try:
+                    with transaction.atomic():
+                        for action in _process_due(complaint, policy, now):
+                            report.actions[action] += 1
+                except Exception:
+                    report.errors += 1
+                    logger.exception("sweep: order %s failed", complaint.number)
+        if len(batch) < batch_size:
+            break
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Business.objects.filter(rating_expires_at__lte=now).order_by("rating_expires_at")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            for pk in ids:
+                business_rating_refresh(business_id=pk, now=now, policy=policy)
+            report.ratings_refreshed += len(ids)
+        if len(ids) < batch_size:
+            break
+    if report.actions or report.errors:
+        logger.info("%s", report)
+    return report

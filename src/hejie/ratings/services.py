@@ -1,0 +1,121 @@
+"""Case scores, the business's credit index and stars, black-list candidates.
+
+How the index is computed (said the same way on the business's breakdown page):
+
+    credit index = (k × prior + sum of the case points) / (k + n)
+    stars        = (k × prior stars + sum of the case stars) / (k + n)
+
+over the n cases scored in the window (default: the last 365 days), with a
+neutral prior of 6 points / 3 stars weighted as k = 5 cases. In PRODUCT terms:
+every business starts as if it had five average cases (settled within a week);
+one bad case moves a new business from 6.0 to 5.0, not to 0, and a business
+with hundreds of cases is judged almost entirely on its own record. A
+business with no case yet is shown as unrated, not as 6.
+
+Both update in the same transaction as each outcome, and again when the
+oldest case in the window leaves it (the sweep follows ``rating_expires_at``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Min, Q, Sum
+
+from hejie.businesses.models import Business
+from hejie.complaints.models import Complaint
+from hejie.complaints.policy import get_policy
+from hejie.notifications.services import notify
+from hejie.ratings.models import BlacklistEntry
+
+TWO = Decimal("0.01")
+
+
+def _shrunk(total: int, n: int, prior: Decimal, weight: int) -> Decimal:
+    return ((prior * weight + Decimal(total)) / Decimal(weight + n)).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def rating_compute(*, business_id: int, now: dt.datetime, policy=None) -> dict:
+    """The rating of one business as of ``now``, from its scored cases."""
+    policy = policy or get_policy()
+    since = now - dt.timedelta(days=policy.rating_window_days)
+    agg = Complaint.objects.filter(business_id=business_id, scored_at__gt=since, scored_at__lte=now).aggregate(
+        n=Count("id"), points_sum=Sum("credit_points"), stars_sum=Sum("stars"), oldest=Min("scored_at"),
+        failed=Count("id", filter=Q(stars=0)),
+    )
+    n = agg["n"] or 0
+    weight = policy.rating_prior_weight
+    result = {
+        "cases": n,
+        "failed": agg["failed"] or 0,
+        "points_total": agg["points_sum"] or 0,
+        "stars_total": agg["stars_sum"] or 0,
+        "window_days": policy.rating_window_days,
+        "since": since,
+        "prior_points": Decimal(policy.rating_prior_points),
+        "prior_stars": Decimal(policy.rating_prior_stars),
+        "prior_weight": weight,
+        "credit_index": None,
+        "star_rating": None,
+        "expires_at": None,
+    }
+    if n:
+        result["credit_index"] = _shrunk(result["points_total"], n, result["prior_points"], weight)
+        result["star_rating"] = _shrunk(result["stars_total"], n, result["prior_stars"], weight)
+        result["expires_at"] = agg["oldest"] + dt.timedelta(days=policy.rating_window_days)
+    return result
+
+
+def business_rating_refresh(*, business_id: int, now: dt.datetime, policy=None) -> dict:
+    r = rating_compute(business_id=business_id, now=now, policy=policy)
+    Business.objects.filter(pk=business_id).update(
+        credit_index=r["credit_index"], star_rating=r["star_rating"], rated_cases=r["cases"],
+        rating_updated_at=now, rating_expires_at=r["expires_at"],
+    )
+    return r
+
+
+def _council_for(business: Business):
+    from hejie.accounts.models import User
+
+    codes = [c for c in (business.region_l1, business.region_l2, business.region_l3) if c]
+    return User.objects.filter(role="council", region_id__in=codes, is_active=True)
+
+
+def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None) -> BlacklistEntry | None:
+    """Called when a case fails. Creates (or extends) a black-list *candidate*
+    when the business meets a rule; nothing is published without a person."""
+    policy = policy or get_policy()
+    business = complaint.business
+    rule = reason = None
+    cases: list[int] = []
+    if complaint.first_response_at is None:
+        rule = BlacklistEntry.Rule.NEVER_TOOK_UP
+        reason = f"投诉 {complaint.number} 送达后{policy.settle_days}天内未受理 (never took up a complaint)"
+        cases = [complaint.pk]
+    since = now - dt.timedelta(days=policy.blacklist_window_days)
+    failed = list(
+        Complaint.objects.filter(business_id=business.pk, stars=0, scored_at__gt=since, scored_at__lte=now)
+        .values_list("pk", flat=True)
+    )
+    if len(failed) >= policy.blacklist_failed_count:
+        rule = BlacklistEntry.Rule.FAILED_CASES
+        reason = (
+            f"{policy.blacklist_window_days}天内和解失败{len(failed)}件 "
+            f"({len(failed)} failed cases in {policy.blacklist_window_days} days)"
+        )
+        cases = failed
+    if rule is None:
+        return None
+    entry = BlacklistEntry.objects.filter(business_id=business.pk, status__in=["candidate", "published"]).first()
+    created = entry is None
+    if created:
+        entry = BlacklistEntry.objects.create(business=business, rule=rule, reason=reason, created_at=now)
+    entry.cases.add(*cases)
+    if created:
+        notify(
+            users=_council_for(business), event="blacklist_candidate",
+            title=f"黑榜候选：{business.name}", body=reason, complaint=complaint,
+        )
+    return entry
