@@ -90,6 +90,8 @@ TEMPLATES = [
 _database_url = os.environ.get("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    if os.environ.get("HEJIE_TEST_DB_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["HEJIE_TEST_DB_NAME"]}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -61,7 +61,7 @@ def side_of(user, complaint: Complaint) -> str | None:
 def _lock(complaint_or_id) -> Complaint:
     pk = complaint_or_id.pk if isinstance(complaint_or_id, Complaint) else complaint_or_id
     try:
-        return Complaint.objects.select_for_update().select_related("business").get(pk=pk)
+        return Complaint.objects.select_for_update(of=("self",)).select_related("business").get(pk=pk)
     except (Complaint.DoesNotExist, ValueError, TypeError):
         raise NotFound("投诉不存在 (no such complaint)") from None
 
