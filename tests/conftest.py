@@ -24,6 +24,29 @@ def make_credit_code(n: int | None = None, region: str = "420102") -> str:
     return body + uscc.calc_check_digit(body)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Transactional tests flush every table when they end, the regions,
+    industries and policy row of the data migrations included: put them back
+    if an earlier test took them away. Use it in every transactional test."""
+    from hejie.businesses.industries import INDUSTRIES
+    from hejie.businesses.models import Industry
+    from hejie.complaints.models import Policy
+    from hejie.regions.loader import load_regions
+    from hejie.regions.models import Region
+
+    if not Region.objects.filter(code="420102").exists():
+        load_regions(Region)
+    for position, (code, name, name_en) in enumerate(INDUSTRIES):
+        Industry.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en, "position": position})
+    Policy.objects.get_or_create(pk=1)
+
+
 @pytest.fixture
 def make_business(db):
     from hejie.businesses.models import Business, Industry

@@ -125,6 +125,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # collectstatic fills it; whitenoise wants it to exist
 MEDIA_ROOT = DATA_DIR / "media"
 # Evidence is never served from a public media URL: only through a
 # permission-checked view. MEDIA_URL is deliberately not routed.
@@ -157,5 +158,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "hejie": {"handlers": ["console"], "level": os.environ.get("HEJIE_LOG_LEVEL", "INFO")},
+        "waitress": {"handlers": ["console"], "level": "INFO"},
     },
 }

@@ -95,8 +95,7 @@ def test_sweep_as_of_a_given_moment_via_the_command(traveller, delivered, capsys
 
 
 @pytest.mark.pg_only
-@pytest.mark.django_db(transaction=True)
-def test_consumer_accepting_while_the_sweeper_fails_has_exactly_one_winner(make_user, make_business):
+def test_consumer_accepting_while_the_sweeper_fails_has_exactly_one_winner(reference_data, make_user, make_business):
     """Two real connections on PostgreSQL: the consumer's accept holds the
     order's row lock while the sweeper tries to fail it. The sweeper skips the
     locked row; after the accept commits, the order is settled and the next

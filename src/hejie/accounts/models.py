@@ -6,7 +6,10 @@ from hejie.core import clock
 
 
 class HejieUserManager(UserManager):
-    pass
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `hejie createsuperuser` makes an operator (a consumer would need a phone)
+        extra_fields.setdefault("role", "operator")
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):

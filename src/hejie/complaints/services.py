@@ -240,6 +240,20 @@ def _matter_key(business: Business | None, business_name: str, order_ref: str, p
     return f"{who}|{what}"[:200]
 
 
+def _refuse_open_duplicate(consumer_id: int, matter_key: str, *, exclude_pk: int | None = None) -> None:
+    """One open complaint per consumer and matter (also a database constraint)."""
+    qs = Complaint.objects.filter(consumer_id=consumer_id, matter_key=matter_key, state__in=OPEN_STATES)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    existing = qs.only("number").first()
+    if existing is not None:
+        raise Conflict(
+            f"您已就同一事项有一件进行中的投诉 {existing.number}，请在原投诉中继续 "
+            f"(there is already an open complaint on this matter: {existing.number})",
+            code="duplicate", fields={"number": existing.number},
+        )
+
+
 def _deliver(complaint: Complaint, policy: Policy, now: dt.datetime) -> None:
     complaint.delivered_at = now
     complaint.respond_by = rules.respond_by(now, policy)
@@ -308,13 +322,7 @@ def complaint_submit(
     policy = rules.get_policy()
     with transaction.atomic():
         now = clock.now()
-        existing = Complaint.objects.filter(consumer=consumer, matter_key=matter_key, state__in=OPEN_STATES).first()
-        if existing is not None:
-            raise Conflict(
-                f"您已就同一事项提交过投诉 {existing.number}，请在原投诉中继续 "
-                f"(you already have an open complaint on this matter: {existing.number})",
-                code="duplicate", fields={"number": existing.number},
-            )
+        _refuse_open_duplicate(consumer.pk, matter_key)
         complaint = Complaint(
             number=next_number(region.l1), consumer=consumer, business=business, store=store,
             business_name_given=business_name if business is None else "", region=region, **region.codes(),
@@ -360,6 +368,7 @@ def complaint_forward(*, actor, complaint, business_id: int | None = None, exter
             complaint.business = business
             complaint.business_name_given = ""
             complaint.matter_key = _matter_key(business, "", complaint.order_ref, complaint.problem_type)
+            _refuse_open_duplicate(complaint.consumer_id, complaint.matter_key, exclude_pk=complaint.pk)
             _move(complaint, "forward", actor=actor, side=side, now=now,
                   payload={"business_id": business.pk, "note": note})
             _deliver(complaint, policy, now)
@@ -622,6 +631,7 @@ def mediation_request(*, actor, complaint, reason: str = "") -> Mediation:
                 raise Conflict(f"已超过申请调解期限（和解终止后{policy.mediation_request_days}天）"
                                f"(the {policy.mediation_request_days}-day window to ask for mediation has passed)",
                                code="too_late")
+        _refuse_open_duplicate(complaint.consumer_id, complaint.matter_key, exclude_pk=complaint.pk)
         mediation = Mediation.objects.create(
             complaint=complaint, requested_by=actor, requested_at=now, reason=reason,
             mediator=actor if side == Side.COUNCIL else None,

@@ -1,0 +1,62 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from hejie.accounts.models import ApiToken, OneTimeCode, User
+from hejie.core import clock
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("和解 Hejie", {"fields": ("role", "phone", "display_name", "business", "is_business_admin", "region")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        ("和解 Hejie", {"fields": ("role", "phone", "display_name", "business", "is_business_admin", "region")}),
+    )
+    list_display = ("username", "display_name", "role", "masked_phone", "business", "region", "is_active", "is_staff")
+    list_filter = ("role", "is_active", "is_staff", "is_business_admin")
+    search_fields = ("username", "display_name", "phone", "email", "business__name", "business__credit_code")
+    raw_id_fields = ("business", "region")
+    list_select_related = ("business", "region")
+
+    @admin.display(description="phone")
+    def masked_phone(self, obj):
+        return obj.masked_phone
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made by `hejie token` (the raw key is shown once); here they are seen and revoked."""
+
+    list_display = ("prefix", "user", "label", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("prefix", "label", "user__username")
+    readonly_fields = ("user", "key_hash", "prefix", "created_at", "last_used_at", "revoked_at")
+    fields = ("user", "label", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at")
+    list_select_related = ("user",)
+    actions = ("revoke",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="吊销所选令牌 (revoke selected tokens)")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=clock.now())
+        self.message_user(request, f"revoked {count} token(s)")
+
+
+@admin.register(OneTimeCode)
+class OneTimeCodeAdmin(admin.ModelAdmin):
+    """Read-only: the codes themselves are never stored, only their HMAC."""
+
+    list_display = ("phone", "ip", "created_at", "expires_at", "attempts", "used_at")
+    search_fields = ("phone", "ip")
+    readonly_fields = ("phone", "code_hash", "ip", "created_at", "expires_at", "attempts", "used_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,37 @@
+"""Account reads."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from hejie.accounts.models import ApiToken, User
+from hejie.accounts.phones import normalize_phone
+from hejie.core.errors import NotFound
+
+
+def user_get(*, username: str) -> User:
+    user = User.objects.select_related("business", "region").filter(username=(username or "").strip()).first()
+    if user is None:
+        raise NotFound(f"找不到用户 {username} (no such user)")
+    return user
+
+
+def user_get_by_phone(*, phone: str) -> User | None:
+    return User.objects.filter(phone=normalize_phone(phone)).first()
+
+
+def user_list(*, role: str | None = None, active_only: bool = False) -> QuerySet[User]:
+    qs = User.objects.select_related("business", "region").order_by("role", "username")
+    if role:
+        qs = qs.filter(role=role)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs
+
+
+def token_list(*, user: User, include_revoked: bool = False) -> QuerySet[ApiToken]:
+    """A user's tokens, newest first (never the keys: only prefix, label and times)."""
+    qs = ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+    if not include_revoked:
+        qs = qs.filter(revoked_at__isnull=True)
+    return qs

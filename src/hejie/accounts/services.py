@@ -1,0 +1,428 @@
+"""Account writes: SMS one-time-code sign-in, password sign-in, API tokens, user creation.
+
+Every service takes keyword-only arguments and runs in one transaction.
+Secrets are never stored: one-time codes are kept as an HMAC, API keys as a SHA-256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import math
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils.crypto import salted_hmac
+
+from hejie.accounts.models import ApiToken, OneTimeCode, User
+from hejie.accounts.phones import mask_phone, normalize_phone
+from hejie.core import clock
+from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, invalid
+from hejie.notifications.backends import OutboundMessage
+from hejie.notifications.services import send_now
+
+# --- one-time codes -----------------------------------------------------------
+
+OTP_DIGITS = 6
+OTP_TTL = dt.timedelta(minutes=5)
+OTP_MAX_ATTEMPTS = 5
+# (how many codes, within how long) — a new code is refused once a window holds that many.
+OTP_PHONE_LIMITS = ((1, dt.timedelta(seconds=60)), (5, dt.timedelta(hours=1)))
+OTP_IP_LIMITS = ((20, dt.timedelta(hours=1)),)
+_OTP_HMAC_SALT = "hejie.accounts.otp"
+_MSG_EXPIRED = "验证码已过期，请重新获取 (the code has expired; request a new one)"
+_MSG_LOCKED = "验证码错误次数过多，已失效，请重新获取 (too many wrong tries; this code is dead, request a new one)"
+
+
+def _otp_hash(phone: str, code: str, secret: str | bytes | None = None) -> str:
+    """HMAC-SHA256 of phone and code, keyed by SECRET_KEY (or ``secret``)."""
+    return salted_hmac(_OTP_HMAC_SALT, f"{phone}:{code}", secret, algorithm="sha256").hexdigest()
+
+
+def _otp_matches(otp: OneTimeCode, code: str) -> bool:
+    secrets_to_try = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    found = False
+    for secret in secrets_to_try:  # no early exit: the same work for right and wrong codes
+        found |= hmac.compare_digest(_otp_hash(otp.phone, code, secret), otp.code_hash)
+    return found
+
+
+def _serialise_on(*keys: str) -> None:
+    """Serialise concurrent transactions that touch the same keys (until commit).
+
+    PostgreSQL: transaction-scoped advisory locks. SQLite: the settings open every
+    transaction with BEGIN IMMEDIATE, which already serialises writers.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in keys:
+            lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
+def _retry_after(times: list[dt.datetime], limit: int, window: dt.timedelta, now: dt.datetime) -> int | None:
+    """Seconds until a window holding ``times`` (ascending, all inside it) has room for one more; None if it has."""
+    if len(times) < limit:
+        return None
+    leaves_at = times[len(times) - limit] + window
+    return max(1, math.ceil((leaves_at - now).total_seconds()))
+
+
+def _check_rate(qs, limits, now: dt.datetime) -> tuple[int, int, dt.timedelta] | None:
+    longest = max(window for _, window in limits)
+    times = sorted(qs.filter(created_at__gt=now - longest).values_list("created_at", flat=True))
+    for limit, window in limits:
+        inside = [t for t in times if t > now - window]
+        wait = _retry_after(inside, limit, window, now)
+        if wait is not None:
+            return wait, limit, window
+    return None
+
+
+def _describe(window: dt.timedelta) -> tuple[str, str]:
+    seconds = int(window.total_seconds())
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return (f"{hours}小时", "hour" if hours == 1 else f"{hours} hours")
+    if seconds % 60 == 0 and seconds >= 120:
+        return (f"{seconds // 60}分钟", f"{seconds // 60} minutes")
+    return (f"{seconds}秒", f"{seconds} seconds")
+
+
+def _clean_ip(ip: str | None) -> str | None:
+    if ip is None or str(ip).strip() == "":
+        return None
+    try:
+        return str(ipaddress.ip_address(str(ip).strip()))
+    except ValueError:
+        raise invalid("ip", f"无效的IP地址 (invalid IP address) {ip!r}") from None
+
+
+def otp_send(*, phone: str, ip: str | None = None) -> None:
+    """Send a 6-digit sign-in code to ``phone`` by SMS (after commit).
+
+    Limits, counted on stored codes so they hold across processes: per phone one
+    code per 60 s and five per hour; per IP twenty per hour. Over a limit raises
+    RateLimited with ``retry_after`` in seconds. A number that belongs to a staff
+    (non-consumer) account gets no code: staff sign in with a password.
+    """
+    phone = normalize_phone(phone)
+    ip = _clean_ip(ip)
+    with transaction.atomic():
+        _serialise_on(f"otp:phone:{phone}", *([f"otp:ip:{ip}"] if ip else []))
+        owner = User.objects.filter(phone=phone).only("role").first()
+        if owner is not None and owner.role != User.Role.CONSUMER:
+            raise NotAllowed(
+                "该手机号属于工作人员账号，请使用用户名和密码登录 "
+                "(this number belongs to a staff account; sign in with username and password)",
+                code="staff_phone",
+            )
+        now = clock.now()
+        hit = _check_rate(OneTimeCode.objects.filter(phone=phone), OTP_PHONE_LIMITS, now)
+        if hit is not None:
+            wait, limit, window = hit
+            zh, en = _describe(window)
+            raise RateLimited(
+                f"验证码发送过于频繁：每个手机号{zh}内最多{limit}条，请{wait}秒后再试 "
+                f"(too many codes for this number: at most {limit} per {en}; try again in {wait} s)",
+                retry_after=wait,
+            )
+        if ip is not None:
+            hit = _check_rate(OneTimeCode.objects.filter(ip=ip), OTP_IP_LIMITS, now)
+            if hit is not None:
+                wait, limit, window = hit
+                zh, en = _describe(window)
+                raise RateLimited(
+                    f"此网络请求验证码过于频繁：{zh}内最多{limit}条，请{wait}秒后再试 "
+                    f"(too many codes from this network: at most {limit} per {en}; try again in {wait} s)",
+                    retry_after=wait,
+                )
+        code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
+        OneTimeCode.objects.create(
+            phone=phone, code_hash=_otp_hash(phone, code), ip=ip, created_at=now, expires_at=now + OTP_TTL
+        )
+        minutes = int(OTP_TTL.total_seconds() // 60)
+        send_now(
+            OutboundMessage(
+                "sms",
+                phone,
+                "和解平台登录验证码 (Hejie sign-in code)",
+                f"验证码 {code}，{minutes}分钟内有效，请勿告诉他人。"
+                f"(Your code is {code}, valid for {minutes} minutes. Do not share it.)",
+                {"event": "otp"},
+            )
+        )
+
+
+def _clean_code(code) -> str:
+    value = str(code or "").strip()
+    if not (len(value) == OTP_DIGITS and value.isdigit()):
+        raise invalid("code", f"验证码应为{OTP_DIGITS}位数字 (the code is {OTP_DIGITS} digits)")
+    return value
+
+
+def otp_verify(*, phone: str, code: str) -> User:
+    """Sign a consumer in with the code sent to ``phone``; creates the consumer on first sign-in.
+
+    Checks the latest unused code for the number. A wrong code counts an attempt;
+    after five the code is dead, even for the right digits. Expired codes fail with
+    their own message. On success every outstanding code for the number is spent.
+
+    Wrong tries are committed before the error is raised, so call this outside any
+    wider transaction (an outer rollback would undo the attempt count).
+    """
+    phone = normalize_phone(phone)
+    code = _clean_code(code)
+    failure: InvalidInput | None = None
+    user: User | None = None
+    with transaction.atomic():
+        otp = (
+            OneTimeCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        now = clock.now()
+        if otp is None:
+            raise invalid(
+                "code", "请先获取验证码 (no code is waiting for this number; request one first)", code="code_missing"
+            )
+        if now > otp.expires_at:
+            raise invalid("code", _MSG_EXPIRED, code="code_expired")
+        if otp.attempts >= OTP_MAX_ATTEMPTS:
+            raise invalid("code", _MSG_LOCKED, code="code_locked")
+        if not _otp_matches(otp, code):
+            OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
+            left = OTP_MAX_ATTEMPTS - otp.attempts - 1
+            if left > 0:
+                message = f"验证码错误，还可尝试{left}次 (wrong code; {left} tries left)"
+                failure = invalid("code", message, code="code_wrong")
+            else:
+                failure = invalid("code", _MSG_LOCKED, code="code_locked")
+        else:
+            user = consumer_get_or_create(phone=phone)
+            if not user.is_active:
+                raise NotAllowed("账号已停用 (this account is disabled)", code="inactive")
+            OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+    if failure is not None:
+        raise failure  # after commit: the attempt is counted
+    return user
+
+
+def consumer_get_or_create(*, phone: str) -> User:
+    """The consumer with this number, created (role consumer, no usable password) if new.
+
+    A number that belongs to a staff account is refused: it must not become a consumer sign-in.
+    """
+    phone = normalize_phone(phone)
+    with transaction.atomic():
+        user = User.objects.filter(phone=phone).first()
+        if user is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create(
+                        username=f"c{phone}", phone=phone, role=User.Role.CONSUMER, password=make_password(None)
+                    )
+            except IntegrityError:
+                # Created meanwhile by a concurrent sign-in, or the username is taken by someone else.
+                user = User.objects.filter(phone=phone).first()
+                if user is None:
+                    user = User.objects.create(
+                        username=f"c{phone}-{secrets.token_hex(3)}",
+                        phone=phone,
+                        role=User.Role.CONSUMER,
+                        password=make_password(None),
+                    )
+        if user.role != User.Role.CONSUMER:
+            raise NotAllowed(
+                f"手机号 {mask_phone(phone)} 属于工作人员账号，不能作为消费者登录 "
+                "(this number belongs to a staff account and cannot sign in as a consumer)",
+                code="staff_phone",
+            )
+        return user
+
+
+# --- password sign-in ---------------------------------------------------------
+
+
+def password_authenticate(*, username: str, password: str, request=None) -> User:
+    """Staff sign-in. One message for an unknown user, a wrong password and a disabled account."""
+    user = authenticate(request, username=(username or "").strip(), password=password or "")
+    if user is None:  # ModelBackend also returns None for inactive users
+        raise InvalidInput("用户名或密码错误 (wrong username or password)", code="bad_credentials")
+    return user
+
+
+# --- API tokens ---------------------------------------------------------------
+
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_create(*, user: User, label: str = "") -> str:
+    """A new API key for ``user``. The raw key is returned once and never stored."""
+    if not user.is_active:
+        raise NotAllowed("账号已停用 (this account is disabled)", code="inactive")
+    raw = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        ApiToken.objects.create(
+            user=user, key_hash=_token_hash(raw), prefix=raw[:8], label=(label or "")[:100], created_at=clock.now()
+        )
+    return raw
+
+
+def token_authenticate(raw: str | None) -> User | None:
+    """The active user a bearer key belongs to, or None (unknown, revoked, or user disabled).
+
+    ``last_used_at`` is written at most once a minute per token, by a conditional update.
+    """
+    if not raw or not isinstance(raw, str) or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=_token_hash(raw)).first()
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    now = clock.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - TOKEN_TOUCH_INTERVAL)
+        ).update(last_used_at=now)
+    return token.user
+
+
+def token_revoke(*, user: User, raw: str | None = None, token_id: int | None = None) -> ApiToken:
+    """Revoke one of ``user``'s tokens, named by its raw key or its id. Revoking twice is harmless."""
+    if (raw is None) == (token_id is None):
+        raise invalid("token", "请指定要吊销的令牌（密钥或编号二选一） (give either the key or the token id)")
+    with transaction.atomic():
+        qs = ApiToken.objects.select_for_update().filter(user=user)
+        token = qs.filter(key_hash=_token_hash(raw)).first() if raw is not None else qs.filter(pk=token_id).first()
+        if token is None:
+            raise NotFound("找不到该令牌 (no such token)")
+        if token.revoked_at is None:
+            token.revoked_at = clock.now()
+            token.save(update_fields=["revoked_at"])
+        return token
+
+
+# --- users --------------------------------------------------------------------
+
+
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    role: str,
+    business_credit_code: str | None = None,
+    region_code: str | None = None,
+    phone: str | None = None,
+    display_name: str = "",
+    is_business_admin: bool = False,
+) -> User:
+    """Create an account of any role (operators' tool: CLI, admin, seeding).
+
+    business staff need ``business_credit_code``; council staff need ``region_code``;
+    consumers need ``phone`` and may go without a password (they sign in by SMS).
+    Operators get Django admin rights (is_staff, is_superuser).
+    """
+    from hejie.businesses.models import Business
+    from hejie.regions.selectors import region_get
+
+    role = (role or "").strip().lower()
+    if role not in User.Role.values:
+        raise invalid("role", f"未知的角色 {role!r}，可选 {', '.join(User.Role.values)} (unknown role)")
+
+    username = (username or "").strip()
+    if not username:
+        raise invalid("username", "请填写用户名 (username is required)")
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        raise invalid("username", "用户名只能包含字母、数字和 @/./+/-/_ (letters, digits and @/./+/-/_ only)") from None
+    if len(username) > User._meta.get_field("username").max_length:
+        raise invalid("username", "用户名过长，最多150个字符 (username too long, 150 characters at most)")
+
+    business = None
+    if role == User.Role.BUSINESS:
+        credit_code = (business_credit_code or "").strip().upper()
+        if not credit_code:
+            raise invalid(
+                "business", "经营者员工必须指定所属经营者的统一社会信用代码 (business staff need a credit code)"
+            )
+        business = Business.objects.filter(credit_code=credit_code).first()
+        if business is None:
+            raise invalid(
+                "business", f"未找到统一社会信用代码为 {credit_code} 的经营者 (no business with this credit code)"
+            )
+    elif business_credit_code:
+        raise invalid("business", "只有经营者员工可以关联经营者 (only business staff belong to a business)")
+    if is_business_admin and role != User.Role.BUSINESS:
+        raise invalid(
+            "is_business_admin", "只有经营者员工可以是经营者管理员 (only business staff can be business admins)"
+        )
+
+    region = None
+    if role == User.Role.COUNCIL:
+        if not (region_code or "").strip():
+            raise invalid("region", "消委工作人员必须指定辖区地区代码 (council staff need a region code)")
+        region = region_get(region_code, field="region")
+    elif region_code:
+        raise invalid("region", "只有消委工作人员可以指定辖区 (only council staff have a jurisdiction)")
+
+    if phone is not None and str(phone).strip():
+        phone = normalize_phone(phone)
+    else:
+        phone = None
+    if role == User.Role.CONSUMER and phone is None:
+        raise invalid("phone", "消费者账号必须有手机号 (a consumer needs a mobile number)")
+
+    if len(display_name or "") > User._meta.get_field("display_name").max_length:
+        raise invalid("display_name", "显示名称过长 (display name too long)")
+
+    user = User(
+        username=username,
+        role=role,
+        phone=phone,
+        display_name=display_name or "",
+        business=business,
+        is_business_admin=bool(is_business_admin),
+        region=region,
+        is_staff=role == User.Role.OPERATOR,
+        is_superuser=role == User.Role.OPERATOR,
+    )
+    if password:
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            detail = " ".join(str(m) for m in exc.messages)
+            message = f"密码不符合要求 (password rejected): {detail}"
+            raise InvalidInput(message, fields={"password": detail}) from None
+        user.set_password(password)
+    elif role == User.Role.CONSUMER:
+        user.set_unusable_password()
+    else:
+        raise invalid("password", "工作人员账号必须设置密码 (staff accounts need a password)")
+
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise Conflict(f"用户名 {username} 已被使用 (username already taken)", fields={"username": "taken"})
+        if phone is not None and User.objects.filter(phone=phone).exists():
+            message = f"手机号 {mask_phone(phone)} 已被使用 (phone number already taken)"
+            raise Conflict(message, fields={"phone": "taken"})
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise Conflict("用户名或手机号已被使用 (username or phone number already taken)") from None
+    return user

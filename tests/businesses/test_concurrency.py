@@ -1,0 +1,74 @@
+"""Races that only real row locks settle: PostgreSQL only (SQLite serialises every writer anyway)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from hejie.businesses.models import Business
+from hejie.businesses.services import business_apply, business_approve, business_suspend
+from hejie.core.errors import Conflict
+from tests.conftest import make_credit_code
+
+pytestmark = [
+    pytest.mark.pg_only,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+]
+
+
+def race(*fns):
+    """Run each function in its own thread (own connection), released at once."""
+    barrier = threading.Barrier(len(fns))
+    results = [None] * len(fns)
+
+    def worker(i, fn):
+        try:
+            barrier.wait()
+            results[i] = fn()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+def test_two_applications_with_one_credit_code_give_one_business(reference_data, make_user):
+    code = make_credit_code()
+    applicants = [make_user("consumer"), make_user("consumer")]
+
+    def apply(applicant):
+        return lambda: business_apply(
+            applicant=applicant, name="武汉热干面馆", credit_code=code, industry="catering", region_code="420102"
+        )
+
+    results = race(apply(applicants[0]), apply(applicants[1]))
+    made = [r for r in results if isinstance(r, Business)]
+    conflicts = [r for r in results if isinstance(r, Conflict)]
+    assert len(made) == 1 and len(conflicts) == 1, results
+    assert Business.objects.filter(credit_code=code).count() == 1
+
+
+def test_approve_and_suspend_at_once_have_one_winner(reference_data, make_business, make_user):
+    applied = make_business(status="applied")
+    wuhan = make_user("council", region="420100")
+    hubei = make_user("council", region="420000")
+    results = race(
+        lambda: business_approve(actor=wuhan, business=applied.pk),
+        lambda: business_approve(actor=hubei, business=applied.pk),
+    )
+    assert sum(isinstance(r, Business) for r in results) == 1, results
+    assert sum(isinstance(r, Conflict) for r in results) == 1, results
+
+    results = race(
+        lambda: business_suspend(actor=wuhan, business=applied.pk, reason="一"),
+        lambda: business_suspend(actor=hubei, business=applied.pk, reason="二"),
+    )
+    assert sum(isinstance(r, Business) for r in results) == 1, results
+    applied.refresh_from_db()
+    assert applied.status == Business.Status.SUSPENDED and applied.status_reason in {"一", "二"}
