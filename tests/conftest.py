@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 
 import pytest
+import time_machine
 from stdnum.cn import uscc
 
 from hejie.core import clock
@@ -100,3 +101,32 @@ def staff(make_user, business):
 def council(make_user):
     """Council staff of 武汉市 (420100)."""
     return make_user("council", region="420100")
+
+
+@pytest.fixture
+def traveller():
+    """A travelling clock starting at T0 (2026-03-15 10:00 Shanghai), not ticking."""
+    with time_machine.travel(T0, tick=False) as t:
+        yield t
+
+
+@pytest.fixture
+def file_complaint(consumer, business):
+    from hejie.complaints.services import complaint_submit
+
+    def file(who=None, biz=None, **extra):
+        data = dict(
+            problem_type="quality", description="买的热干面里有异物，要求退款。",
+            claim_type="refund", claim_amount="38.00", purchase_amount="38.00",
+        )
+        data.update(extra)
+        return complaint_submit(consumer=who or consumer, business_id=(biz or business).pk, **data)
+
+    return file
+
+
+@pytest.fixture
+def delivered(traveller, file_complaint, staff):
+    """An order delivered at T0."""
+    return file_complaint()
+

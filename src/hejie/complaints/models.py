@@ -55,11 +55,35 @@ class Policy(models.Model):
         return "Time rules"
 
     def clean(self):
+        errors = {}
         tiers = self.score_tiers
-        if not (isinstance(tiers, list) and tiers and all(isinstance(t, list) and len(t) == 3 for t in tiers)):
-            raise ValidationError({"score_tiers": "a non-empty list of [seconds, stars, points]"})
-        if [t[0] for t in tiers] != sorted(t[0] for t in tiers):
-            raise ValidationError({"score_tiers": "tiers must ascend by seconds"})
+        ok = isinstance(tiers, list) and tiers and all(
+            isinstance(t, list) and len(t) == 3 and all(isinstance(x, int) and x >= 0 for x in t) for t in tiers
+        )
+        if not ok:
+            errors["score_tiers"] = "a non-empty list of [seconds, stars, points] with whole numbers"
+        elif [t[0] for t in tiers] != sorted(t[0] for t in tiers):
+            errors["score_tiers"] = "tiers must ascend by seconds"
+        elif any(t[1] > 5 or t[2] > 10 for t in tiers):
+            errors["score_tiers"] = "stars are 0-5 and points 0-10"
+        urges = self.auto_urges
+        if not (isinstance(urges, list) and all(
+            isinstance(u, dict) and isinstance(u.get("after_hours"), int) and u["after_hours"] > 0
+            and u.get("kind") in ("no_response", "unsettled") for u in urges
+        )):
+            errors["auto_urges"] = 'a list of {"after_hours": N, "kind": "no_response" | "unsettled"}'
+        elif [u["after_hours"] for u in urges] != sorted(u["after_hours"] for u in urges):
+            errors["auto_urges"] = "urges must ascend by after_hours"
+        hours = self.consumer_reminder_hours
+        valid_hours = isinstance(hours, list) and all(isinstance(h, int) and h > 0 for h in hours)
+        if not (valid_hours and hours == sorted(hours)):
+            errors["consumer_reminder_hours"] = "an ascending list of whole hours"
+        for name in ("settle_days", "first_response_hours", "consumer_silence_days", "rating_window_days",
+                     "blacklist_window_days", "blacklist_failed_count"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                errors[name] = "must be at least 1"
+        if errors:
+            raise ValidationError(errors)
 
 
 class ComplaintQuerySet(models.QuerySet):
