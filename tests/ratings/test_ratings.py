@@ -106,3 +106,22 @@ def test_never_taking_up_a_complaint_makes_a_candidate(world, make_user):
         entry = BlacklistEntry.objects.get()
         assert entry.rule == "never_took_up" and list(entry.cases.all()) == [c]
         assert entry.status == "candidate"  # nothing is published without a person
+
+
+def test_breakdown_says_which_cases_cost_what(world, make_user):
+    from hejie.ratings.selectors import rating_breakdown
+
+    biz, staff = world["biz"], world["staff"]
+    with time_machine.travel(T0, tick=False) as t:
+        a, b, c = (file(biz, make_user, ref=r) for r in "abc")
+        settle(t, a, staff, 2 * H)
+        settle(t, b, staff, 2 * D)
+        svc.complaint_refuse(actor=staff, complaint=c, reason="不同意")
+        bd = rating_breakdown(business=Business.objects.get(pk=biz.pk))
+    assert bd["cases"] == 3 and bd["tiers"] == {5: 1, 4: 1, 3: 0, 2: 0, 0: 1}
+    costs = {x["number"]: x["cost"] for x in bd["cases_listed"]}
+    assert costs == {a.number: 0, b.number: 2, c.number: 10}
+    assert bd["median_hours_to_settle"] == pytest.approx((2 + 48) / 2)
+    assert bd["settlement_rate"] == pytest.approx(2 / 3, abs=0.001)
+    assert bd["credit_index"] == Decimal("6.00")  # (30 + 10 + 8 + 0) / 8
+    assert "24小时" in bd["explanation"]
