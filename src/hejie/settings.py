@@ -151,6 +151,17 @@ HEJIE_NOTIFICATION_BACKENDS = {
 }
 HEJIE_SWEEP_INTERVAL_SECONDS = int(os.environ.get("HEJIE_SWEEP_INTERVAL_SECONDS", "60"))
 
+# Background work. Without a broker (the embedded default) notifications are
+# sent in-process after commit and `hejie serve` runs the sweep; with one,
+# they go to Celery workers and Celery beat runs the sweep
+# (`celery -A hejie worker -B`, web processes with `hejie serve --no-sweep`).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -9,6 +9,7 @@ place to enqueue; the embedded default sends in-process.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 
@@ -27,12 +28,25 @@ def backend_for(channel: str):
     return import_string(path)()
 
 
-def _deliver(messages: list[OutboundMessage]) -> None:
+def deliver_now(messages: list[OutboundMessage]) -> None:
     for message in messages:
         try:
             backend_for(message.channel).send(message)
         except Exception:  # a channel outage must not break the action that caused it
             logger.exception("sending %s to %s failed", message.channel, message.to)
+
+
+def _deliver(messages: list[OutboundMessage]) -> None:
+    """After commit: to a Celery worker when a broker is configured, else here."""
+    if settings.CELERY_BROKER_URL:
+        from hejie.notifications.tasks import deliver_task
+
+        try:
+            deliver_task.delay([dataclasses.asdict(m) for m in messages])
+            return
+        except Exception:  # broker down: do not lose the message, send it from here
+            logger.exception("could not enqueue %d notification(s); sending in-process", len(messages))
+    deliver_now(messages)
 
 
 def send_now(message: OutboundMessage) -> None:

@@ -1,0 +1,98 @@
+import pytest
+import redis
+from django.db import transaction
+
+from hejie.notifications.backends import MemoryBackend, OutboundMessage
+from hejie.notifications.models import Notification
+from hejie.notifications.services import notify
+
+MEMORY = "hejie.notifications.backends.MemoryBackend"
+
+
+@pytest.fixture
+def outbox(settings):
+    settings.HEJIE_NOTIFICATION_BACKENDS = {c: MEMORY for c in ("sms", "wechat", "email", "webhook")}
+    MemoryBackend.outbox.clear()
+    yield MemoryBackend.outbox
+    MemoryBackend.outbox.clear()
+
+
+def test_notice_is_stored_and_sent_after_commit(consumer, outbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(users=[consumer], event="x", title="标题", body="内容")
+        assert outbox == []  # nothing leaves before the transaction commits
+    assert Notification.objects.filter(user=consumer, event="x").count() == 1
+    assert outbox == [OutboundMessage("sms", consumer.phone, "标题", "内容", {"event": "x"})]
+
+
+def test_nothing_is_sent_for_a_rolled_back_change(consumer, outbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                notify(users=[consumer], event="x", title="t")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    assert callbacks == [] and outbox == []
+    assert not Notification.objects.exists()
+
+
+def test_a_broken_channel_does_not_break_the_action(consumer, settings, django_capture_on_commit_callbacks):
+    settings.HEJIE_NOTIFICATION_BACKENDS = {"sms": "hejie.notifications.backends.DoesNotExist"}
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(users=[consumer], event="x", title="t")
+    assert Notification.objects.count() == 1
+
+
+def test_lifecycle_events_tell_the_right_people(delivered, staff, consumer):
+    events = set(Notification.objects.filter(user=staff).values_list("event", flat=True))
+    assert "delivered" in events
+    assert set(Notification.objects.filter(user=consumer).values_list("event", flat=True)) == {"submitted"}
+
+
+def _redis_up() -> bool:
+    try:
+        return redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs the Redis on localhost")
+def test_with_a_broker_messages_go_through_a_celery_worker(settings, outbox, consumer,
+                                                           django_capture_on_commit_callbacks):
+    """A real Redis broker and a real (in-thread) Celery worker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from hejie.celery import app
+
+    url = "redis://127.0.0.1:6379/15"
+    redis.Redis.from_url(url).flushdb()
+    settings.CELERY_BROKER_URL = url
+    app.conf.broker_url = url
+    app.conf.result_backend = None
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+            with django_capture_on_commit_callbacks(execute=True):
+                notify(users=[consumer], event="x", title="经由队列", body="b")
+            import time
+
+            for _ in range(100):
+                if outbox:
+                    break
+                time.sleep(0.1)
+        assert [m.title for m in outbox] == ["经由队列"]
+    finally:
+        app.conf.broker_url = None
+        redis.Redis.from_url(url).flushdb()
+
+
+def test_the_sweep_task_runs_the_sweep(delivered, traveller):
+    import datetime as dt
+
+    from hejie.complaints.models import Complaint
+    from hejie.complaints.tasks import sweep_task
+    from tests.conftest import T0
+
+    traveller.move_to(T0 + dt.timedelta(days=14, seconds=1))
+    assert "failed 1" in sweep_task()
+    assert Complaint.objects.get(pk=delivered.pk).state == "failed"
