@@ -164,3 +164,25 @@ def test_due_batch_never_returns_the_same_order_twice(traveller, delivered):
     traveller.move_to(T0 + 14 * D + S)
     batch = _due_batch(T0 + 14 * D + S, 10, {delivered.pk})
     assert batch == []
+
+
+def test_a_batch_recomputes_each_business_rating_once(traveller, file_complaint, make_user, staff):
+    for _ in range(6):
+        file_complaint(make_user())
+    traveller.move_to(T0 + 14 * D + S)
+    with CaptureQueriesContext(connection) as ctx:
+        sweep()
+    updates = [q for q in ctx.captured_queries if q["sql"].startswith('UPDATE "businesses_business"')]
+    assert len(updates) == 1
+    from hejie.businesses.models import Business
+
+    assert Business.objects.get(pk=staff.business_id).rated_cases == 6
+
+
+@pytest.mark.parametrize(("level", "code"), [("region_l1", "420000"), ("region_l2", "420100"), ("region_l3", "420102")])
+def test_subtree_queries_use_the_region_indexes(db, level, code):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")
+    plan = Complaint.objects.filter(**{level: code, "state": "delivered"}).order_by("-created_at")[:50].explain()
+    assert f"cmp_{level[-2:]}_state" in plan, plan

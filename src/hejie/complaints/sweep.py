@@ -28,7 +28,7 @@ from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.complaints.services import _process_due
 from hejie.core import clock
-from hejie.ratings.services import business_rating_refresh
+from hejie.ratings.services import business_rating_refresh, ratings_deferred
 
 logger = logging.getLogger("hejie.sweep")
 BATCH_SIZE = 500
@@ -63,7 +63,7 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
     policy = get_policy()
     seen: set[int] = set()  # an order is handled at most once per pass
     while True:
-        with transaction.atomic():
+        with transaction.atomic(), ratings_deferred(now, policy):
             batch = _due_batch(now, batch_size, seen)
             for complaint in batch:
                 seen.add(complaint.pk)

@@ -18,7 +18,10 @@ oldest case in the window leaves it (the sweep follows ``rating_expires_at``).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Min, Q, Sum
@@ -67,7 +70,29 @@ def rating_compute(*, business_id: int, now: dt.datetime, policy=None) -> dict:
     return result
 
 
-def business_rating_refresh(*, business_id: int, now: dt.datetime, policy=None) -> dict:
+_deferred: contextvars.ContextVar[set | None] = contextvars.ContextVar("hejie_deferred_ratings", default=None)
+
+
+@contextlib.contextmanager
+def ratings_deferred(now: dt.datetime, policy=None) -> Iterator[None]:
+    """Within the block, refresh each touched business once, at the end (still
+    inside the caller's transaction). The sweep uses it so that a batch that
+    ends 500 cases of one business recomputes that business once, not 500 times."""
+    touched: set[int] = set()
+    token = _deferred.set(touched)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    for business_id in sorted(touched):
+        business_rating_refresh(business_id=business_id, now=now, policy=policy)
+
+
+def business_rating_refresh(*, business_id: int, now: dt.datetime, policy=None) -> dict | None:
+    touched = _deferred.get()
+    if touched is not None:
+        touched.add(business_id)
+        return None
     r = rating_compute(business_id=business_id, now=now, policy=policy)
     Business.objects.filter(pk=business_id).update(
         credit_index=r["credit_index"], star_rating=r["star_rating"], rated_cases=r["cases"],
@@ -88,6 +113,10 @@ def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None) -> B
     when the business meets a rule; nothing is published without a person."""
     policy = policy or get_policy()
     business = complaint.business
+    entry = BlacklistEntry.objects.filter(business_id=business.pk, status__in=["candidate", "published"]).first()
+    if entry is not None:
+        entry.cases.add(complaint.pk)  # one more case on the open entry
+        return entry
     rule = reason = None
     cases: list[int] = []
     if complaint.first_response_at is None:
@@ -97,7 +126,7 @@ def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None) -> B
     since = now - dt.timedelta(days=policy.blacklist_window_days)
     failed = list(
         Complaint.objects.filter(business_id=business.pk, stars=0, scored_at__gt=since, scored_at__lte=now)
-        .values_list("pk", flat=True)
+        .values_list("pk", flat=True)[: policy.blacklist_failed_count * 10]
     )
     if len(failed) >= policy.blacklist_failed_count:
         rule = BlacklistEntry.Rule.FAILED_CASES
@@ -108,14 +137,10 @@ def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None) -> B
         cases = failed
     if rule is None:
         return None
-    entry = BlacklistEntry.objects.filter(business_id=business.pk, status__in=["candidate", "published"]).first()
-    created = entry is None
-    if created:
-        entry = BlacklistEntry.objects.create(business=business, rule=rule, reason=reason, created_at=now)
+    entry = BlacklistEntry.objects.create(business=business, rule=rule, reason=reason, created_at=now)
     entry.cases.add(*cases)
-    if created:
-        notify(
-            users=_council_for(business), event="blacklist_candidate",
-            title=f"黑榜候选：{business.name}", body=reason, complaint=complaint,
-        )
+    notify(
+        users=_council_for(business), event="blacklist_candidate",
+        title=f"黑榜候选：{business.name}", body=reason, complaint=complaint,
+    )
     return entry
