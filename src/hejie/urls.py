@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import path
 
 from hejie import views
+from hejie.api.v1 import api as api_v1
 from hejie.web import files
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_v1.urls),
     path("files/complaints/<int:complaint_id>/evidence/<int:evidence_id>", files.evidence_file, name="evidence-file"),
 ]

@@ -2,7 +2,7 @@ import pytest
 
 from hejie.accounts import selectors, services
 from hejie.accounts.models import User
-from hejie.core.errors import Conflict, InvalidInput, NotFound
+from hejie.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 GOOD_PASSWORD = "Ruan-Gan-Mian-2026"
 
@@ -161,7 +161,7 @@ def test_password_sign_in(manager):
 def test_wrong_password_and_unknown_user_get_one_message(manager):
     errors = []
     for username, password in [("manager", "wrong-password"), ("nobody", GOOD_PASSWORD), ("manager", "")]:
-        with pytest.raises(InvalidInput) as exc:
+        with pytest.raises(Unauthenticated) as exc:
             services.password_authenticate(username=username, password=password)
         errors.append((exc.value.code, exc.value.message))
     assert len(set(errors)) == 1
@@ -171,12 +171,12 @@ def test_wrong_password_and_unknown_user_get_one_message(manager):
 def test_disabled_staff_refused(manager):
     manager.is_active = False
     manager.save(update_fields=["is_active"])
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Unauthenticated):
         services.password_authenticate(username="manager", password=GOOD_PASSWORD)
 
 
 def test_consumer_has_no_password_sign_in(consumer):
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Unauthenticated):
         services.password_authenticate(username=consumer.username, password="")
 
 

@@ -25,7 +25,7 @@ from django.utils.crypto import salted_hmac
 from hejie.accounts.models import ApiToken, OneTimeCode, User
 from hejie.accounts.phones import mask_phone, normalize_phone
 from hejie.core import clock
-from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, invalid
+from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, Unauthenticated, invalid
 from hejie.notifications.backends import OutboundMessage
 from hejie.notifications.services import send_now
 
@@ -258,7 +258,7 @@ def password_authenticate(*, username: str, password: str, request=None) -> User
     """Staff sign-in. One message for an unknown user, a wrong password and a disabled account."""
     user = authenticate(request, username=(username or "").strip(), password=password or "")
     if user is None:  # ModelBackend also returns None for inactive users
-        raise InvalidInput("用户名或密码错误 (wrong username or password)", code="bad_credentials")
+        raise Unauthenticated("用户名或密码错误 (wrong username or password)", code="bad_credentials")
     return user
 
 

@@ -26,6 +26,13 @@ class InvalidInput(DomainError):
     status = 422
 
 
+class Unauthenticated(DomainError):
+    """Wrong credentials."""
+
+    code = "unauthorized"
+    status = 401
+
+
 class NotAllowed(DomainError):
     """This actor may not do this."""
 

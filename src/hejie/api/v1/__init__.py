@@ -1,0 +1,22 @@
+"""JSON API v1, mounted at /api/v1/: schema at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from hejie.api.v1 import errors
+from hejie.api.v1.auth import bearer
+
+api = NinjaAPI(
+    title="Hejie API",
+    version="1",
+    description="和解 Hejie: online reconciliation of consumer complaints. Errors always have the shape "
+    '`{"error": {"code", "message", "fields"}}`.',
+    urls_namespace="api-v1",
+    auth=bearer,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+from hejie.api.v1.routers import auth as _auth  # noqa: E402
+
+api.add_router("/auth", _auth.router)

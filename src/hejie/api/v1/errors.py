@@ -1,0 +1,91 @@
+"""One error shape everywhere: {"error": {"code", "message", "fields"}}."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from hejie.core.errors import DomainError, RateLimited
+
+logger = logging.getLogger("hejie.api")
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              409: "conflict", 413: "too_large", 415: "unsupported_media", 422: "invalid", 429: "rate_limited"}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _field_name(loc) -> str:
+    # drop the "body"/"query"/"path" prefix and the payload's parameter name
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "form", "file", "cookie"):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] in ("payload", "data", "filters", "params"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _message(err: dict) -> str:
+    kind = err.get("type", "")
+    if kind == "missing":
+        return "必填 (required)"
+    if kind == "extra_forbidden":
+        return "不认识的字段 (unknown field)"
+    return str(err.get("msg", "invalid"))
+
+
+def install(api: NinjaAPI) -> None:
+    def respond(request, status, code, message, fields=None, headers=None):
+        response = api.create_response(request, error_body(code, message, fields), status=status)
+        for key, value in (headers or {}).items():
+            response[key] = value
+        return response
+
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return respond(request, exc.status, exc.code, exc.message, exc.fields, headers)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request, exc: ValidationError):
+        fields = {}
+        for err in exc.errors:
+            fields.setdefault(_field_name(err.get("loc", ())), _message(err))
+        return respond(request, 422, "invalid", "输入有误，请检查标出的字段 (some fields are invalid)", fields)
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request, exc):
+        return respond(request, 401, "unauthorized",
+                       "请先登录，或令牌已失效 (sign in first: the token is missing, wrong or revoked)",
+                       headers={"WWW-Authenticate": "Bearer"})
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        status = exc.status_code
+        message = str(exc)
+        if status == 400 and "parse" in message.lower():
+            message = "请求体不是有效的JSON (the request body is not valid JSON)"
+        return respond(request, status, HTTP_CODES.get(status, "error"), message)
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return respond(request, 404, "not_found", "不存在 (not found)")
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        return respond(request, 413, "too_large", "请求过大 (the request is too large)")
+
+    @api.exception_handler(TooManyFilesSent)
+    def too_many_files(request, exc):
+        return respond(request, 413, "too_large", "一次上传的文件过多 (too many files in one request)")
+
+    @api.exception_handler(Exception)
+    def unexpected(request, exc):
+        logger.exception("unexpected error on %s %s", request.method, request.path)
+        return respond(request, 500, "server_error", "服务器内部错误，已记录 (internal error; it has been logged)")
