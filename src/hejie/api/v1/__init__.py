@@ -17,6 +17,11 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-from hejie.api.v1.routers import auth as _auth  # noqa: E402
+from hejie.api.v1.routers import auth, businesses, complaints, lists, stats, webhooks  # noqa: E402
 
-api.add_router("/auth", _auth.router)
+api.add_router("/auth", auth.router)
+api.add_router("/businesses", businesses.router)
+api.add_router("/complaints", complaints.router)
+api.add_router("/lists", lists.router)
+api.add_router("/stats", stats.router)
+api.add_router("/webhooks", webhooks.router)
