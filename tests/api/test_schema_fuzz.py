@@ -1,0 +1,41 @@
+"""schemathesis against /api/v1/openapi.json: every operation, a bounded number
+of generated requests each, anonymous and signed in as each role. No response
+may be a 500, and every response must match the schema (status and body)."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from hejie.accounts.services import token_create
+from hejie.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+pytestmark = pytest.mark.django_db
+
+FUZZ = settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
+                database=None)
+
+
+@pytest.fixture
+def tokens(make_user, business, delivered):
+    staff = make_user("business", business=business, is_business_admin=True)
+    return {
+        "anonymous": None,
+        "consumer": token_create(user=delivered.consumer),
+        "business": token_create(user=staff),
+        "council": token_create(user=make_user("council", region="420100")),
+    }
+
+
+@schema.parametrize()
+@FUZZ
+def test_no_500_and_the_schema_holds(case, tokens):
+    for token in tokens.values():
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        case.call_and_validate(
+            headers=headers,
+            checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
+        )
