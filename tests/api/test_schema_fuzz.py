@@ -19,6 +19,20 @@ FUZZ = settings(max_examples=8, deadline=None, derandomize=True, suppress_health
                 database=None)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """schemathesis calls the WSGI app, which fires Django's request signals;
+    their close_old_connections would close the test's own connection."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def tokens(make_user, business, delivered):
     staff = make_user("business", business=business, is_business_admin=True)

@@ -61,15 +61,20 @@ def _redis_up() -> bool:
 def test_with_a_broker_messages_go_through_a_celery_worker(settings, outbox, consumer,
                                                            django_capture_on_commit_callbacks):
     """A real Redis broker and a real (in-thread) Celery worker."""
+    from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
-    from hejie.celery import app
+    import hejie.notifications.tasks  # noqa: F401 - registers the shared task
 
     url = "redis://127.0.0.1:6379/15"
     redis.Redis.from_url(url).flushdb()
     settings.CELERY_BROKER_URL = url
-    app.conf.broker_url = url
-    app.conf.result_backend = None
+    # The project's app carries Celery's Django fixup, which closes database
+    # connections around tasks: right for a worker process, wrong inside a test
+    # transaction. The same shared task runs on a bare app here.
+    app = Celery("hejie-test", broker=url, fixups=[], set_as_current=False)
+    app.conf.task_ignore_result = True
+    app.set_current()
     try:
         with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
             with django_capture_on_commit_callbacks(execute=True):
@@ -82,7 +87,9 @@ def test_with_a_broker_messages_go_through_a_celery_worker(settings, outbox, con
                 time.sleep(0.1)
         assert [m.title for m in outbox] == ["经由队列"]
     finally:
-        app.conf.broker_url = None
+        from hejie.celery import app as project_app
+
+        project_app.set_current()
         redis.Redis.from_url(url).flushdb()
 
 

@@ -3,17 +3,20 @@ one by id, and the queryset a user may see."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from hejie.businesses.models import Business
+from hejie.businesses.models import Business, Industry
 from hejie.businesses.permissions import is_operator
-from hejie.core.errors import NotFound
+from hejie.core.errors import NotAllowed, NotFound, invalid
 from hejie.regions.selectors import region_get
 
 if TYPE_CHECKING:
     from hejie.accounts.models import User
+    from hejie.regions.models import Region
 
 SEARCH_LIMIT_MAX = 100
 
@@ -73,3 +76,128 @@ def businesses_visible_to(user: User | None) -> QuerySet[Business]:
     if user.role == "business":
         return qs.filter(pk=user.business_id) if user.business_id else qs.none()
     return qs.filter(status=Business.Status.ACTIVE)
+
+
+# ------------------------------------------------------------- the public face
+
+# A business's record is public once it has joined: an active business, and a
+# suspended one (its record does not vanish with the suspension). Applications
+# (applied, refused) are seen only by their own staff, the council over them
+# and operators.
+PUBLIC_STATUSES = (Business.Status.ACTIVE, Business.Status.SUSPENDED)
+
+_INDUSTRY_CODE = re.compile(r"[a-z0-9_-]{1,32}")
+SEARCH_TEXT_MAX = 100
+
+
+def industry_get(code: str | None, *, field: str = "industry") -> Industry:
+    """The industry with this code, or ``InvalidInput`` on ``field``."""
+    code = (code or "").strip()
+    industry = Industry.objects.filter(code=code).first() if _INDUSTRY_CODE.fullmatch(code) else None
+    if industry is None:
+        raise invalid(field, f"未知的行业 {code[:40]!r} (unknown industry)")
+    return industry
+
+
+def _search_text(q: str | None) -> str:
+    q = (q or "").strip()
+    if len(q) > SEARCH_TEXT_MAX:
+        raise invalid("q", f"搜索词不能超过{SEARCH_TEXT_MAX}个字 (q is longer than {SEARCH_TEXT_MAX} characters)")
+    if any(unicodedata.category(c) == "Cc" for c in q):
+        raise invalid("q", "搜索词含有控制字符 (q contains control characters)")
+    return q
+
+
+def business_directory(
+    *,
+    user: User | None = None,
+    q: str | None = "",
+    industry: str | None = None,
+    region_code: str | None = None,
+    status: str | None = None,
+) -> QuerySet[Business]:
+    """The directory: businesses matching ``q`` (part of the name, or the start
+    of its pinyin initials), in an industry, within a region's subtree.
+
+    Without ``status`` it lists the public record (active and suspended). With
+    ``status`` it lists that status among what ``user`` may see, so council
+    staff find their jurisdiction's applications with ``status=applied`` (the
+    public finds none). Unknown industry, region or status: ``InvalidInput``.
+    Unordered; the caller pages it.
+    """
+    q = _search_text(q)
+    if status:
+        if status not in Business.Status.values:
+            raise invalid("status", f"未知的状态 {status[:20]!r} (unknown status)")
+        if status in PUBLIC_STATUSES:
+            qs = Business.objects.filter(status=status)
+        else:
+            viewer = user if getattr(user, "is_authenticated", False) else None
+            qs = businesses_visible_to(viewer).filter(status=status)
+    else:
+        qs = Business.objects.filter(status__in=PUBLIC_STATUSES)
+    if q:
+        match = Q(name__icontains=q)
+        initials = "".join(q.split()).lower()
+        if initials.isascii() and initials.isalnum():
+            match |= Q(name_initials__startswith=initials)
+        qs = qs.filter(match)
+    if industry:
+        qs = qs.filter(industry=industry_get(industry))
+    if region_code:
+        qs = qs.filter(**region_get(region_code, field="region").subtree_filter())
+    return qs.select_related("industry", "region")
+
+
+def complaint_counts(business_ids) -> dict[int, int]:
+    """How many complaints each business has had (all time), in one query."""
+    from hejie.complaints.models import Complaint
+
+    ids = list(business_ids)
+    if not ids:
+        return {}
+    rows = Complaint.objects.filter(business_id__in=ids).values("business_id").annotate(n=Count("id")).order_by()
+    return {row["business_id"]: row["n"] for row in rows}
+
+
+def business_get_for(user: User | None, business_id) -> Business:
+    """A business as ``user`` may see it: any business on the public record,
+    and applications only to their own staff, the council over them and
+    operators. Otherwise ``NotFound`` (an application that is not yours does
+    not exist for you)."""
+    business = business_get(business_id)
+    if business.status in PUBLIC_STATUSES:
+        return business
+    viewer = user if getattr(user, "is_authenticated", False) else None
+    if viewer is not None and businesses_visible_to(viewer).filter(pk=business.pk).exists():
+        return business
+    raise NotFound("商户不存在 (no such business)")
+
+
+def stores_of(business: Business) -> QuerySet:
+    return business.stores.select_related("region").order_by("name", "id")
+
+
+def oversight_region(user: User | None, region_code: str | None = None, *, field: str = "region") -> Region | None:
+    """The region whose subtree ``user`` may oversee (council staff, operators).
+
+    Council staff: their own region, or ``region_code`` if it lies in their
+    subtree (``NotAllowed`` if it does not). Operators: ``region_code`` or
+    ``None`` (the whole country). Anyone else: ``NotAllowed``. An unknown or
+    malformed code: ``InvalidInput`` on ``field``.
+    """
+    region = region_get(region_code, field=field) if region_code else None
+    if is_operator(user):
+        return region
+    if (user is None or not getattr(user, "is_authenticated", False) or not user.is_active
+            or user.role != "council" or user.region_id is None):
+        raise NotAllowed("只有消委工作人员可以查看 (council staff only)")
+    own = user.region
+    if region is None:
+        return own
+    if getattr(region, f"l{own.level}") != own.code:
+        raise NotAllowed(
+            f"{region.full_name}不在您的辖区（{own.full_name}）内 "
+            f"({region.code} is outside your jurisdiction {own.code})"
+        )
+    return region

@@ -24,15 +24,106 @@ class BlacklistEntry(models.Model):
     reason = models.TextField()
     cases = models.ManyToManyField("complaints.Complaint", related_name="+")
     created_at = models.DateTimeField(default=clock.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)  # the latest decision (see ListDecision)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    public_reason = models.TextField(blank=True, help_text="the council's reason, published with the entry")
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "blacklist entries"
+        indexes = [models.Index(fields=["status", "published_at"], name="blacklist_status_published")]
         constraints = [
             models.UniqueConstraint(
                 fields=["business"], condition=Q(status__in=["candidate", "published"]),
                 name="blacklist_one_open_per_business",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.business} ({self.status})"
+
+
+class RedListEntry(models.Model):
+    """消费者满意商户. Businesses qualify by rule (``hejie.ratings.lists.redlist_candidates``);
+    only council staff of the business's jurisdiction (or an operator) confirm one."""
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "候选 candidate"
+        CONFIRMED = "confirmed", "已确认 confirmed"
+        REMOVED = "removed", "已移出 removed"
+
+    business = models.ForeignKey("businesses.Business", on_delete=models.PROTECT, related_name="redlist_entries")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CANDIDATE)
+    reason = models.TextField(help_text="why it was confirmed, as published")
+    created_at = models.DateTimeField(default=clock.now)
+    decided_at = models.DateTimeField(null=True, blank=True, help_text="the latest decision (see ListDecision)")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "red list entries"
+        indexes = [models.Index(fields=["status", "decided_at"], name="redlist_status_decided")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business"], condition=Q(status__in=["candidate", "confirmed"]),
+                name="redlist_one_open_per_business",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business} ({self.status})"
+
+
+class ListDecisionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("list decisions are append-only")
+
+    def delete(self):
+        raise TypeError("list decisions are append-only")
+
+
+class ListDecision(models.Model):
+    """Who decided what about a black- or red-list entry, when and why.
+    Append-only: the record behind every public listing."""
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", "公布 publish"
+        DISMISS = "dismiss", "不予公布 dismiss"
+        REMOVE = "remove", "移出 remove"
+        CONFIRM = "confirm", "确认 confirm"
+
+    business = models.ForeignKey("businesses.Business", on_delete=models.PROTECT, related_name="list_decisions")
+    blacklist_entry = models.ForeignKey(BlacklistEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="decisions")
+    redlist_entry = models.ForeignKey(RedListEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="decisions")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", help_text="empty when the platform decided by rule")
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    objects = ListDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(blacklist_entry__isnull=False, redlist_entry__isnull=True)
+                | Q(blacklist_entry__isnull=True, redlist_entry__isnull=False),
+                name="listdecision_one_entry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.business_id} @ {self.created_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("list decisions are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("list decisions are append-only")

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.core import clock
+from hejie.ratings.models import BlacklistEntry, RedListEntry
 from hejie.ratings.services import rating_compute
 
 
@@ -70,4 +71,18 @@ def rating_breakdown(*, business, now: dt.datetime | None = None, case_limit: in
         "settlement_rate": round(all_time["settled"] / all_time["total"], 3) if all_time["total"] else None,
         "explanation": explanation,
         "to_improve": "每件投诉在24小时内与消费者达成和解，可获满分10分 (settle each complaint within 24 hours for 10)",
+    }
+
+
+def business_record(*, business, now: dt.datetime | None = None) -> dict:
+    """A business's public record: the rating breakdown (above) and whether it
+    stands on the black list (a published entry) or the red list (a confirmed
+    one). A fixed number of queries, whatever the number of cases."""
+    breakdown = rating_breakdown(business=business, now=now)
+    return {
+        "breakdown": breakdown,
+        "on_black_list": BlacklistEntry.objects.filter(
+            business_id=business.pk, status=BlacklistEntry.Status.PUBLISHED).exists(),
+        "on_red_list": RedListEntry.objects.filter(
+            business_id=business.pk, status=RedListEntry.Status.CONFIRMED).exists(),
     }

@@ -23,5 +23,7 @@ class ErrorOut(Schema):
 
 
 def errors(*statuses: int) -> dict:
-    """The error responses of an operation, for its schema: ``response={200: X, **errors(404, 409)}``."""
-    return {status: ErrorOut for status in statuses}
+    """The error responses of an operation, for its schema: ``response={200: X, **errors(404, 409)}``.
+
+    400 (a body that is not JSON) can answer any operation, so it is always listed."""
+    return {status: ErrorOut for status in (400, *statuses)}

@@ -1,3 +1,323 @@
-from ninja import Router
+"""Businesses: the public directory and profile, joining the platform (入驻),
+the council's review, stores.
+
+Who is told what when refused: a business on the public record (active or
+suspended) exists for everyone, so acting on it without the right answers
+403; an application (applied, refused) exists only for its own staff, the
+council over it and operators, so anyone else gets 404 for it, whatever the
+operation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from hejie.api.v1.auth import optional_bearer
+from hejie.api.v1.pagination import _decode, _encode, page_size
+from hejie.api.v1.schemas import StrictSchema, errors
+from hejie.businesses import selectors, services
+from hejie.core.errors import invalid
+from hejie.ratings.selectors import business_record
 
 router = Router(tags=["businesses"])
+
+
+# ------------------------------------------------------------------- schemas
+
+
+class Named(Schema):
+    code: str
+    name: str
+
+
+class BusinessItem(Schema):
+    id: int
+    name: str
+    credit_code: str
+    industry: Named
+    region: Named
+    status: str
+    stars: float | None = Field(description="0-5, null while unrated")
+    credit_index: float | None = Field(description="0-10, null while unrated")
+    complaints_total: int
+
+
+class BusinessPage(Schema):
+    items: list[BusinessItem]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class DirectoryQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    q: str | None = Field(None, max_length=100, description="part of the name, or the start of its pinyin initials")
+    industry: str | None = Field(None, max_length=32, description="industry code, e.g. catering")
+    region: str | None = Field(None, max_length=6, description="6-digit region code; its whole subtree")
+    status: str | None = Field(
+        None, max_length=16,
+        description="default: the public record (active and suspended); `applied` or `refused` lists the "
+        "applications the caller may see (council staff: their jurisdiction)",
+    )
+    cursor: str | None = Field(None, max_length=500)
+    size: int | None = Field(None, ge=1, le=100, description="page size, 1-100 (default 20)")
+
+
+class CaseScore(Schema):
+    number: str
+    scored_at: dt.datetime
+    stars: int
+    credit_points: int
+    cost: int = Field(description="points short of a perfect 10")
+    outcome: str = Field(description="settled or failed")
+    hours_to_settle: float | None
+
+
+class Tier(Schema):
+    stars: int
+    cases: int
+
+
+class Breakdown(Schema):
+    explanation: str = Field(description="the formula, in words, with this business's numbers")
+    to_improve: str
+    window_days: int
+    since: dt.datetime
+    prior_points: float
+    prior_stars: float
+    prior_weight: int
+    cases: int = Field(description="cases scored in the window")
+    failed: int
+    points_total: int
+    stars_total: int
+    credit_index: float | None
+    star_rating: float | None
+    tiers: list[Tier]
+    cases_listed: list[CaseScore] = Field(description="the window's cases, newest first (up to 50)")
+
+
+class BusinessProfile(Schema):
+    id: int
+    name: str
+    credit_code: str
+    industry: Named
+    region: Named
+    status: str
+    stars: float | None
+    credit_index: float | None
+    complaints_total: int
+    settled: int
+    failed: int
+    settlement_rate: float | None = Field(description="settled ÷ complaints, all time")
+    median_hours_to_settle: float | None = Field(description="over the settled cases of the rating window")
+    on_black_list: bool
+    on_red_list: bool
+    rating_breakdown: Breakdown
+
+
+class BusinessOut(Schema):
+    """A business as its staff and the council see it."""
+
+    id: int
+    name: str
+    credit_code: str
+    industry: Named
+    region: Named
+    status: str
+    status_reason: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    created_at: dt.datetime
+    approved_at: dt.datetime | None
+
+
+class StoreIn(StrictSchema):
+    name: str = Field(max_length=120)
+    region_code: str = Field(max_length=6)
+    address: str = Field("", max_length=200)
+
+
+class ApplyIn(StrictSchema):
+    name: str = Field(max_length=120)
+    credit_code: str = Field(max_length=40, description="统一社会信用代码, 18 characters")
+    industry: str = Field(max_length=32)
+    region_code: str = Field(max_length=6)
+    address: str = Field("", max_length=200)
+    contact_name: str = Field("", max_length=60)
+    contact_phone: str = Field("", max_length=20)
+    contact_email: str = Field("", max_length=254)
+    stores: list[StoreIn] = Field(default_factory=list, max_length=200)
+
+
+class ReasonIn(StrictSchema):
+    reason: str = Field(max_length=500)
+
+
+class StoreOut(Schema):
+    id: int
+    name: str
+    region: Named
+    address: str
+    is_active: bool
+
+
+# ------------------------------------------------------------------- shaping
+
+
+def _named_region(region) -> dict:
+    return {"code": region.code, "name": region.full_name}
+
+
+def _named_industry(industry) -> dict:
+    return {"code": industry.code, "name": industry.name}
+
+
+def _num(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _item(business, complaints_total: int) -> dict:
+    return {
+        "id": business.pk, "name": business.name, "credit_code": business.credit_code,
+        "industry": _named_industry(business.industry), "region": _named_region(business.region),
+        "status": business.status, "stars": _num(business.star_rating), "credit_index": _num(business.credit_index),
+        "complaints_total": complaints_total,
+    }
+
+
+def _out(business) -> dict:
+    return {
+        **{f: getattr(business, f) for f in ("id", "name", "credit_code", "status", "status_reason", "address",
+                                             "contact_name", "contact_phone", "contact_email", "created_at",
+                                             "approved_at")},
+        "industry": _named_industry(business.industry), "region": _named_region(business.region),
+    }
+
+
+def _store(store) -> dict:
+    return {"id": store.pk, "name": store.name, "region": _named_region(store.region), "address": store.address,
+            "is_active": store.is_active}
+
+
+def _name_page(qs, *, cursor: str | None, size: int | None) -> tuple[list, str | None]:
+    """Keyset pages in name order (then id)."""
+    size = page_size(size)
+    qs = qs.order_by("name", "pk")
+    if cursor:
+        name, pk = _decode(cursor)
+        if not isinstance(name, str) or "\x00" in name:
+            raise invalid("cursor", "无效的翻页游标 (invalid cursor)")
+        qs = qs.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (_encode(rows[-1].name, rows[-1].pk) if more and rows else None)
+
+
+def _visible(request, business_id: int):
+    return selectors.business_get_for(request.auth, business_id)
+
+
+# ------------------------------------------------------------------- the public face
+
+
+@router.get("", auth=optional_bearer, response={200: BusinessPage, **errors(401, 422)},
+            summary="The directory: search by name or pinyin initials, industry, region (public)")
+def directory(request, filters: Query[DirectoryQuery]):
+    qs = selectors.business_directory(user=request.auth, q=filters.q, industry=filters.industry,
+                                      region_code=filters.region, status=filters.status)
+    rows, next_cursor = _name_page(qs, cursor=filters.cursor, size=filters.size)
+    counts = selectors.complaint_counts(b.pk for b in rows)
+    return {"items": [_item(b, counts.get(b.pk, 0)) for b in rows], "next_cursor": next_cursor}
+
+
+@router.get("/{business_id}", auth=optional_bearer, response={200: BusinessProfile, **errors(401, 404, 422)},
+            summary="A business's public profile: rating with its breakdown, record, list status")
+def profile(request, business_id: int):
+    business = _visible(request, business_id)
+    record = business_record(business=business)
+    b = record["breakdown"]
+    return {
+        "id": business.pk, "name": business.name, "credit_code": business.credit_code,
+        "industry": _named_industry(business.industry), "region": _named_region(business.region),
+        "status": business.status, "stars": _num(business.star_rating), "credit_index": _num(business.credit_index),
+        "complaints_total": b["complaints_total"], "settled": b["settled_total"], "failed": b["failed_total"],
+        "settlement_rate": b["settlement_rate"], "median_hours_to_settle": b["median_hours_to_settle"],
+        "on_black_list": record["on_black_list"], "on_red_list": record["on_red_list"],
+        "rating_breakdown": {
+            **{k: b[k] for k in ("explanation", "to_improve", "window_days", "since", "prior_weight", "cases",
+                                 "failed", "points_total", "stars_total", "cases_listed")},
+            "prior_points": float(b["prior_points"]), "prior_stars": float(b["prior_stars"]),
+            "credit_index": _num(b["credit_index"]), "star_rating": _num(b["star_rating"]),
+            "tiers": [{"stars": stars, "cases": n} for stars, n in b["tiers"].items()],
+        },
+    }
+
+
+@router.get("/{business_id}/stores", auth=optional_bearer, response={200: list[StoreOut], **errors(401, 404, 422)},
+            summary="A business's stores (门店)")
+def stores(request, business_id: int):
+    business = _visible(request, business_id)
+    return [_store(s) for s in selectors.stores_of(business)]
+
+
+# ------------------------------------------------------------------- joining and review
+
+
+@router.post("", response={201: BusinessOut, **errors(400, 401, 403, 409, 422)},
+             summary="Apply to join (入驻): the applicant becomes the business's admin; the council reviews")
+def apply(request, payload: ApplyIn):
+    business = services.business_apply(
+        applicant=request.auth, name=payload.name, credit_code=payload.credit_code, industry=payload.industry,
+        region_code=payload.region_code, address=payload.address, contact_name=payload.contact_name,
+        contact_phone=payload.contact_phone, contact_email=payload.contact_email,
+        stores=[s.model_dump() for s in payload.stores],
+    )
+    return Status(201, _out(selectors.business_get(business.pk)))
+
+
+def _review(request, business_id: int, service, **kwargs):
+    business = _visible(request, business_id)
+    service(actor=request.auth, business=business, **kwargs)
+    return _out(selectors.business_get(business.pk))
+
+
+REVIEW_ERRORS = errors(400, 401, 403, 404, 409, 422)
+
+
+@router.post("/{business_id}/approve", response={200: BusinessOut, **REVIEW_ERRORS},
+             summary="Approve an application (council of the business's region)")
+def approve(request, business_id: int):
+    return _review(request, business_id, services.business_approve)
+
+
+@router.post("/{business_id}/refuse", response={200: BusinessOut, **REVIEW_ERRORS},
+             summary="Refuse an application, with a reason (council of the business's region)")
+def refuse(request, business_id: int, payload: ReasonIn):
+    return _review(request, business_id, services.business_refuse, reason=payload.reason)
+
+
+@router.post("/{business_id}/suspend", response={200: BusinessOut, **REVIEW_ERRORS},
+             summary="Suspend an active business, with a reason (council of the business's region)")
+def suspend(request, business_id: int, payload: ReasonIn):
+    return _review(request, business_id, services.business_suspend, reason=payload.reason)
+
+
+@router.post("/{business_id}/reactivate", response={200: BusinessOut, **REVIEW_ERRORS},
+             summary="Reactivate a suspended business (council of the business's region)")
+def reactivate(request, business_id: int):
+    return _review(request, business_id, services.business_reactivate)
+
+
+@router.post("/{business_id}/stores", response={201: StoreOut, **REVIEW_ERRORS},
+             summary="Add a store (the business's admin staff)")
+def add_store(request, business_id: int, payload: StoreIn):
+    business = _visible(request, business_id)
+    store = services.store_add(actor=request.auth, business=business, name=payload.name,
+                               region_code=payload.region_code, address=payload.address)
+    return Status(201, _store(selectors.stores_of(business).get(pk=store.pk)))

@@ -1,3 +1,231 @@
-from ninja import Router
+"""The black list (黑榜) and the red list (消费者满意商户): public, with reasons
+and dates; the cases are order numbers with dates and outcomes, never anything
+about the consumer. Council staff also see candidates and decide (the rules
+and who may decide: ``hejie.ratings.lists``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from hejie.api.v1.auth import optional_bearer
+from hejie.api.v1.pagination import keyset_page
+from hejie.api.v1.schemas import StrictSchema, errors
+from hejie.businesses.selectors import oversight_region
+from hejie.core import clock
+from hejie.ratings import lists
+from hejie.regions.selectors import region_get
 
 router = Router(tags=["lists"])
+
+
+# ------------------------------------------------------------------- schemas
+
+
+class Named(Schema):
+    code: str
+    name: str
+
+
+class ListedBusiness(Schema):
+    id: int
+    name: str
+    region: Named
+
+
+class CaseOut(Schema):
+    number: str = Field(description="the order number")
+    filed_on: dt.date = Field(description="filing date, Asia/Shanghai")
+    ended_on: dt.date | None = Field(description="the date the case was scored (settled or failed)")
+    outcome: str = Field(description="the order's state now, e.g. failed, mediated")
+    took_up: bool = Field(description="whether the business ever answered the complaint")
+
+
+class BlackEntryOut(Schema):
+    id: int
+    business: ListedBusiness
+    status: str = Field(description="candidate, published, dismissed or removed")
+    rule: str = Field(description="failed_cases or never_took_up")
+    rule_reason: str = Field(description="what the rule found")
+    reason: str = Field(description="the council's reason, published with the entry")
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+    cases: list[CaseOut]
+
+
+class BlackPage(Schema):
+    items: list[BlackEntryOut]
+    next_cursor: str | None
+
+
+class RedEntryOut(Schema):
+    id: int
+    business: ListedBusiness
+    status: str = Field(description="candidate, confirmed or removed")
+    reason: str
+    confirmed_at: dt.datetime | None
+    credit_index: float | None
+    stars: float | None
+
+
+class RedPage(Schema):
+    items: list[RedEntryOut]
+    next_cursor: str | None
+
+
+class RedCandidateOut(Schema):
+    business: ListedBusiness
+    credit_index: float
+    stars: float | None
+    cases: int = Field(description="cases scored in the rating window")
+    settled: int
+    settlement_rate: float = Field(description="settled ÷ cases scored in the window")
+
+
+class RedCandidates(Schema):
+    items: list[RedCandidateOut]
+
+
+class ListQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    region: str | None = Field(None, max_length=6, description="6-digit region code; its whole subtree")
+    cursor: str | None = Field(None, max_length=500)
+    size: int | None = Field(None, ge=1, le=100, description="page size, 1-100 (default 20)")
+
+
+class CandidateQuery(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    region: str | None = Field(None, max_length=6, description="a region inside your jurisdiction (default: all of it)")
+    cursor: str | None = Field(None, max_length=500)
+    size: int | None = Field(None, ge=1, le=100)
+
+
+class ReasonIn(StrictSchema):
+    reason: str = Field(max_length=1000)
+
+
+class ConfirmIn(StrictSchema):
+    business_id: int = Field(ge=1, le=2**63 - 1)
+    reason: str = Field(max_length=1000)
+
+
+# ------------------------------------------------------------------- shaping
+
+
+def _business(b) -> dict:
+    return {"id": b.pk, "name": b.name, "region": {"code": b.region.code, "name": b.region.full_name}}
+
+
+def _case(c) -> dict:
+    return {
+        "number": c.number, "filed_on": clock.local_date(c.created_at),
+        "ended_on": clock.local_date(c.scored_at) if c.scored_at else None,
+        "outcome": c.state, "took_up": c.first_response_at is not None,
+    }
+
+
+def _black(entry) -> dict:
+    return {
+        "id": entry.pk, "business": _business(entry.business), "status": entry.status, "rule": entry.rule,
+        "rule_reason": entry.reason, "reason": entry.public_reason, "created_at": entry.created_at,
+        "published_at": entry.published_at, "cases": [_case(c) for c in entry.cases.all()],
+    }
+
+
+def _red(entry) -> dict:
+    b = entry.business
+    return {
+        "id": entry.pk, "business": _business(b), "status": entry.status, "reason": entry.reason,
+        "confirmed_at": entry.decided_at if entry.status != "candidate" else None,
+        "credit_index": float(b.credit_index) if b.credit_index is not None else None,
+        "stars": float(b.star_rating) if b.star_rating is not None else None,
+    }
+
+
+def _public_region(code: str | None):
+    return region_get(code, field="region") if code else None
+
+
+# ------------------------------------------------------------------- the black list
+
+
+@router.get("/black", auth=optional_bearer, response={200: BlackPage, **errors(401, 422)},
+            summary="The black list (黑榜): published entries, newest first, with reasons and cases (public)")
+def black_list(request, filters: Query[ListQuery]):
+    qs = lists.blacklist_published(region=_public_region(filters.region))
+    rows, next_cursor = keyset_page(qs, field="published_at", cursor=filters.cursor, size=filters.size)
+    return {"items": [_black(e) for e in rows], "next_cursor": next_cursor}
+
+
+@router.get("/black/candidates", response={200: BlackPage, **errors(401, 403, 422)},
+            summary="Black-list candidates in your jurisdiction, awaiting a decision (council)")
+def black_candidates(request, filters: Query[CandidateQuery]):
+    region = oversight_region(request.auth, filters.region)
+    rows, next_cursor = keyset_page(lists.blacklist_candidates(region=region), field="created_at",
+                                    cursor=filters.cursor, size=filters.size)
+    return {"items": [_black(e) for e in rows], "next_cursor": next_cursor}
+
+
+DECISION_ERRORS = errors(400, 401, 403, 404, 409, 422)
+
+
+def _black_decided(entry) -> dict:
+    return _black(lists.blacklist_entries().get(pk=entry.pk))
+
+
+@router.post("/black/{entry_id}/publish", response={200: BlackEntryOut, **DECISION_ERRORS},
+             summary="Publish a candidate on the black list, with a reason (council of the business's region)")
+def black_publish(request, entry_id: int, payload: ReasonIn):
+    return _black_decided(lists.blacklist_publish(actor=request.auth, entry=entry_id, reason=payload.reason))
+
+
+@router.post("/black/{entry_id}/dismiss", response={200: BlackEntryOut, **DECISION_ERRORS},
+             summary="Decide not to publish a candidate, with a reason (council of the business's region)")
+def black_dismiss(request, entry_id: int, payload: ReasonIn):
+    return _black_decided(lists.blacklist_dismiss(actor=request.auth, entry=entry_id, reason=payload.reason))
+
+
+@router.post("/black/{entry_id}/remove", response={200: BlackEntryOut, **DECISION_ERRORS},
+             summary="Take a published entry off the black list, with a reason (council of the business's region)")
+def black_remove(request, entry_id: int, payload: ReasonIn):
+    return _black_decided(lists.blacklist_remove(actor=request.auth, entry=entry_id, reason=payload.reason))
+
+
+# ------------------------------------------------------------------- the red list
+
+
+@router.get("/red", auth=optional_bearer, response={200: RedPage, **errors(401, 422)},
+            summary="The red list (消费者满意商户): confirmed entries, newest first (public)")
+def red_list(request, filters: Query[ListQuery]):
+    qs = lists.redlist_confirmed(region=_public_region(filters.region))
+    rows, next_cursor = keyset_page(qs, field="decided_at", cursor=filters.cursor, size=filters.size)
+    return {"items": [_red(e) for e in rows], "next_cursor": next_cursor}
+
+
+@router.get("/red/candidates", response={200: RedCandidates, **errors(401, 403, 422)},
+            summary="Businesses in your jurisdiction that qualify for the red list now, best first (council)")
+def red_candidates(request, region: str | None = Query(None, max_length=6)):
+    rows = lists.redlist_candidates(region=oversight_region(request.auth, region))
+    return {"items": [{
+        "business": _business(r["business"]), "credit_index": float(r["credit_index"]),
+        "stars": float(r["star_rating"]) if r["star_rating"] is not None else None,
+        "cases": r["cases"], "settled": r["settled"], "settlement_rate": r["settlement_rate"],
+    } for r in rows]}
+
+
+@router.post("/red", response={201: RedEntryOut, **DECISION_ERRORS},
+             summary="Confirm a qualifying business on the red list, with a reason (council of its region)")
+def red_confirm(request, payload: ConfirmIn):
+    entry = lists.redlist_confirm(actor=request.auth, business=payload.business_id, reason=payload.reason)
+    return Status(201, _red(lists.redlist_entries().get(pk=entry.pk)))
+
+
+@router.post("/red/{entry_id}/remove", response={200: RedEntryOut, **DECISION_ERRORS},
+             summary="Take a business off the red list, with a reason (council of its region)")
+def red_remove(request, entry_id: int, payload: ReasonIn):
+    entry = lists.redlist_remove(actor=request.auth, entry=entry_id, reason=payload.reason)
+    return _red(lists.redlist_entries().get(pk=entry.pk))

@@ -1,0 +1,375 @@
+"""/api/v1/businesses: the directory, the public profile, joining, the council's
+review, stores — and every refusal from the side of the one refused."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hejie.accounts.models import User
+from hejie.businesses.models import Business
+from hejie.businesses.names import initials_for
+from hejie.businesses.services import business_apply
+from hejie.complaints import services as svc
+from hejie.notifications.models import Notification
+from hejie.ratings.models import BlacklistEntry, RedListEntry
+from tests.conftest import make_credit_code
+
+H = dt.timedelta(hours=1)
+D = dt.timedelta(days=1)
+
+
+def settle(traveller, complaint, staff, after):
+    """The business offers, the consumer accepts ``after`` delivery."""
+    traveller.move_to(complaint.delivered_at + after - dt.timedelta(minutes=30))
+    p = svc.proposal_make(actor=staff, complaint=complaint, terms="全额退款", amount="38.00")
+    traveller.move_to(complaint.delivered_at + after)
+    svc.proposal_accept(actor=complaint.consumer, complaint=complaint, proposal_id=p.pk)
+
+
+@pytest.fixture
+def applied(db):
+    """A Wuhan (江岸区) business that has applied, through the service."""
+    return business_apply(applicant=None, name="武汉新开面馆", credit_code=make_credit_code(region="420102"),
+                          industry="catering", region_code="420102")
+
+
+@pytest.fixture
+def yichang_council(make_user):
+    return make_user("council", region="420500")
+
+
+@pytest.fixture
+def shops(make_business):
+    made = {
+        "reganmian": make_business("武汉热干面馆", region="420102"),
+        "hotel": make_business("汉口江滩酒店", region="420102", industry="lodging"),
+        "yichang": make_business("宜昌三峡面馆", region="420502"),
+        "suspended": make_business("武昌停业面馆", region="420106", status="suspended"),
+        "applied": make_business("武汉申请面馆", region="420102", status="applied"),
+    }
+    for b in made.values():  # the real initials, as the service would store them
+        Business.objects.filter(pk=b.pk).update(name_initials=initials_for(b.name))
+    return made
+
+
+# --------------------------------------------------------------------------- directory
+
+
+def _names(r):
+    assert r.status_code == 200, r.json()
+    return sorted(i["name"] for i in r.json()["items"])
+
+
+def test_directory_searches_name_initials_industry_and_region(api, shops):
+    assert _names(api.get("/businesses")) == ["宜昌三峡面馆", "武昌停业面馆", "武汉热干面馆", "汉口江滩酒店"]
+    assert _names(api.get("/businesses", q="面馆")) == ["宜昌三峡面馆", "武昌停业面馆", "武汉热干面馆"]
+    assert _names(api.get("/businesses", q="whrg")) == ["武汉热干面馆"]
+    assert _names(api.get("/businesses", q="WH RG")) == ["武汉热干面馆"]
+    assert _names(api.get("/businesses", industry="lodging")) == ["汉口江滩酒店"]
+    assert _names(api.get("/businesses", region="420100")) == ["武昌停业面馆", "武汉热干面馆", "汉口江滩酒店"]
+    assert _names(api.get("/businesses", region="420500")) == ["宜昌三峡面馆"]
+    assert _names(api.get("/businesses", region="420102", industry="catering")) == ["武汉热干面馆"]
+
+
+def test_directory_items_carry_rating_and_complaint_count(api, traveller, business, staff, file_complaint):
+    c = file_complaint(order_ref="1")
+    file_complaint(order_ref="2")
+    settle(traveller, c, staff, 2 * H)
+    [item] = api.get("/businesses").json()["items"]
+    assert item == {
+        "id": business.pk, "name": "武汉热干面馆", "credit_code": business.credit_code,
+        "industry": {"code": "catering", "name": "餐饮"}, "region": {"code": "420102", "name": "湖北省武汉市江岸区"},
+        "status": "active", "stars": pytest.approx((5 * 3 + 5) / 6, abs=0.01),
+        "credit_index": pytest.approx((5 * 6 + 10) / 6, abs=0.01), "complaints_total": 2,
+    }
+
+
+def test_applications_are_listed_only_to_those_who_may_see_them(api, shops, council, yichang_council, consumer):
+    assert _names(api.get("/businesses", status="applied")) == []
+    assert _names(api.get("/businesses", status="applied", as_=consumer)) == []
+    assert _names(api.get("/businesses", status="applied", as_=yichang_council)) == []
+    assert _names(api.get("/businesses", status="applied", as_=council)) == ["武汉申请面馆"]
+    assert _names(api.get("/businesses", status="suspended")) == ["武昌停业面馆"]
+
+
+def test_directory_pages_by_cursor_in_name_order(api, make_business):
+    for i in range(5):
+        make_business(f"面馆{i}")
+    seen, cursor = [], None
+    for _ in range(3):
+        params = {"size": 2, **({"cursor": cursor} if cursor else {})}
+        body = api.get("/businesses", **params).json()
+        seen += [i["name"] for i in body["items"]]
+        cursor = body["next_cursor"]
+    assert seen == [f"面馆{i}" for i in range(5)] and cursor is None
+
+
+def test_directory_costs_the_same_queries_for_one_row_or_fifty(api, make_business, django_assert_max_num_queries):
+    make_business("一号店")
+    with django_assert_max_num_queries(3):  # businesses, complaint counts (+ the savepoint-free auth: none)
+        assert len(api.get("/businesses").json()["items"]) == 1
+    for i in range(49):
+        make_business(f"分店{i:02d}")
+    with django_assert_max_num_queries(3):
+        assert len(api.get("/businesses", size=100).json()["items"]) == 50
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"size": 1000}, "size"),
+        ({"size": 0}, "size"),
+        ({"industry": "spaceflight"}, "industry"),
+        ({"industry": "cat\x00ering"}, "industry"),
+        ({"region": "abc"}, "region"),
+        ({"region": "999999"}, "region"),
+        ({"region": "4201000"}, "region"),
+        ({"q": "面\x00馆"}, "q"),
+        ({"q": "x" * 101}, "q"),
+        ({"status": "deleted"}, "status"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "WyJhXHUwMDAwIiwgMV0"}, "cursor"),  # ["a\u0000", 1]
+    ],
+)
+def test_directory_bad_input_is_a_422_on_the_field(api, shops, params, field):
+    r = api.get("/businesses", **params)
+    assert r.status_code == 422, r.content
+    assert field in r.json()["error"]["fields"]
+
+
+def test_a_garbage_token_on_a_public_operation_is_401_not_anonymous(api, shops):
+    assert api.get("/businesses", as_="garbage").status_code == 401
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def test_profile_values_against_known_cases(api, traveller, business, staff, file_complaint, consumer,
+                                            django_assert_max_num_queries):
+    a, b, c, _open = (file_complaint(order_ref=r) for r in "abcd")
+    settle(traveller, a, staff, 2 * H)  # 5 stars, 10 points, 2 h
+    settle(traveller, b, staff, 2 * D)  # 4 stars, 8 points, 48 h
+    svc.complaint_refuse(actor=staff, complaint=c, reason="不同意退款")  # failed: 0, 0
+    with CaptureQueriesContext(connection) as few:
+        r = api.get(f"/businesses/{business.pk}")
+    assert r.status_code == 200, r.json()
+    p = r.json()
+    assert p["name"] == "武汉热干面馆" and p["credit_code"] == business.credit_code and p["status"] == "active"
+    assert p["region"] == {"code": "420102", "name": "湖北省武汉市江岸区"}
+    assert p["industry"] == {"code": "catering", "name": "餐饮"}
+    assert (p["complaints_total"], p["settled"], p["failed"]) == (4, 2, 1)
+    assert p["settlement_rate"] == 0.5
+    assert p["median_hours_to_settle"] == pytest.approx(25.0)
+    assert p["credit_index"] == 6.0  # (5×6 + 10 + 8 + 0) / (5 + 3) = 48 / 8
+    assert p["stars"] == 3.0  # (5×3 + 5 + 4 + 0) / 8 = 24 / 8
+    assert p["on_black_list"] is False and p["on_red_list"] is False
+    bd = p["rating_breakdown"]
+    assert bd["cases"] == 3 and bd["failed"] == 1 and bd["points_total"] == 18 and bd["prior_weight"] == 5
+    assert {t["stars"]: t["cases"] for t in bd["tiers"]} == {5: 1, 4: 1, 3: 0, 2: 0, 0: 1}
+    assert {x["number"]: (x["cost"], x["outcome"]) for x in bd["cases_listed"]} == {
+        a.number: (0, "settled"), b.number: (2, "settled"), c.number: (10, "failed")}
+    assert "案件得分之和 18" in bd["explanation"] and "案件数 3" in bd["explanation"]
+    text = r.content.decode()
+    assert consumer.phone not in text and "138****" not in text and "consumer" not in text
+    assert "异物" not in text  # the complaint's own words stay on the order
+    # no N+1: more cases, the same queries
+    for ref in "efgh":
+        settle(traveller, file_complaint(order_ref=ref), staff, 3 * H)
+    with django_assert_max_num_queries(len(few)):
+        assert api.get(f"/businesses/{business.pk}").json()["complaints_total"] == 8
+
+
+def test_profile_shows_list_status(api, business):
+    BlacklistEntry.objects.create(business=business, rule="failed_cases", reason="x", status="published")
+    RedListEntry.objects.create(business=business, reason="y", status="removed")
+    p = api.get(f"/businesses/{business.pk}").json()
+    assert p["on_black_list"] is True and p["on_red_list"] is False
+
+
+def test_profile_of_an_unrated_business(api, business):
+    p = api.get(f"/businesses/{business.pk}").json()
+    assert p["credit_index"] is None and p["stars"] is None and p["settlement_rate"] is None
+    assert p["median_hours_to_settle"] is None and p["rating_breakdown"]["cases_listed"] == []
+
+
+def test_an_application_is_404_to_the_public_and_visible_to_its_own(api, applied, make_user, council,
+                                                                  yichang_council, consumer):
+    own = make_user("business", business=applied)
+    path = f"/businesses/{applied.pk}"
+    assert api.get(path).status_code == 404
+    assert api.get(path, as_=consumer).status_code == 404
+    assert api.get(path, as_=yichang_council).status_code == 404
+    assert api.get(path, as_=own).json()["status"] == "applied"
+    assert api.get(path, as_=council).json()["status"] == "applied"
+    assert api.get(path, as_=make_user("operator")).status_code == 200
+
+
+def test_another_business_cannot_see_an_application(api, applied, make_user, make_business):
+    other = make_user("business", business=make_business("别家"))
+    assert api.get(f"/businesses/{applied.pk}", as_=other).status_code == 404
+
+
+def test_a_suspended_business_keeps_its_public_record(api, make_business):
+    b = make_business("停业店", status="suspended")
+    assert api.get(f"/businesses/{b.pk}").json()["status"] == "suspended"
+
+
+@pytest.mark.parametrize(("path", "status"), [("/businesses/999999", 404), ("/businesses/abc", 422),
+                                              ("/businesses/99999999999999999999", 404),
+                                              ("/businesses/9223372036854775807", 404),
+                                              ("/businesses/-1", 404)])
+def test_profile_of_nothing(api, db, path, status):
+    r = api.get(path)
+    assert r.status_code == status and "error" in r.json()
+
+
+# --------------------------------------------------------------------------- applying
+
+
+def apply_body(**extra):
+    body = {"name": "汉口新店", "credit_code": make_credit_code(region="420102"), "industry": "catering",
+            "region_code": "420102", "stores": [{"name": "一号店", "region_code": "420102", "address": "中山大道1号"}]}
+    body.update(extra)
+    return body
+
+
+def test_a_consumer_applies_and_becomes_the_admin(api, consumer, council, django_capture_on_commit_callbacks):
+    r = api.post("/businesses", apply_body(contact_email="boss@example.com"), as_=consumer)
+    assert r.status_code == 201, r.json()
+    body = r.json()
+    assert body["status"] == "applied" and body["region"]["code"] == "420102" and body["contact_email"]
+    me = User.objects.get(pk=consumer.pk)
+    assert me.role == "business" and me.business_id == body["id"] and me.is_business_admin
+    assert Notification.objects.filter(user=council, event="business_applied").exists()
+    assert [s["name"] for s in api.get(f"/businesses/{body['id']}/stores", as_=me).json()] == ["一号店"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"credit_code": "91420102MA4KXXXXX1"}, "credit_code"),
+        ({"credit_code": "123"}, "credit_code"),
+        ({"credit_code": "x" * 41}, "credit_code"),
+        ({"industry": "spaceflight"}, "industry"),
+        ({"region_code": "abc"}, "region_code"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 121}, "name"),
+        ({"contact_email": "not-an-email"}, "contact_email"),
+        ({"stores": [{"name": "a", "region_code": "999999"}]}, "stores.0.region_code"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_bad_applications_are_422_on_the_field(api, consumer, change, field):
+    r = api.post("/businesses", apply_body(**change), as_=consumer)
+    assert r.status_code == 422, r.json()
+    assert field in r.json()["error"]["fields"], r.json()
+    assert not Business.objects.exists()
+
+
+def test_a_duplicate_credit_code_is_409(api, consumer, make_user):
+    body = apply_body()
+    assert api.post("/businesses", body, as_=consumer).status_code == 201
+    r = api.post("/businesses", {**body, "name": "另一家"}, as_=make_user("consumer"))
+    assert r.status_code == 409 and r.json()["error"]["fields"] == {"credit_code": "duplicate"}
+
+
+def test_applying_needs_a_signed_in_user(api, db):
+    assert api.post("/businesses", apply_body()).status_code == 401
+
+
+def test_malformed_json_is_400(api, consumer):
+    assert api.post("/businesses", raw="{nope", as_=consumer).status_code == 400
+
+
+# --------------------------------------------------------------------------- review
+
+
+def test_the_council_of_the_region_approves_suspends_reactivates(api, applied, council, make_user,
+                                                                 django_capture_on_commit_callbacks):
+    admin = make_user("business", business=applied, is_business_admin=True)
+    r = api.post(f"/businesses/{applied.pk}/approve", as_=council)
+    assert r.status_code == 200 and r.json()["status"] == "active" and r.json()["approved_at"]
+    assert Notification.objects.filter(user=admin, event="business_approved").exists()
+    assert api.post(f"/businesses/{applied.pk}/approve", as_=council).status_code == 409
+    r = api.post(f"/businesses/{applied.pk}/suspend", {"reason": "多次拒不处理投诉"}, as_=council)
+    assert r.status_code == 200 and r.json()["status"] == "suspended" and r.json()["status_reason"]
+    assert api.post(f"/businesses/{applied.pk}/reactivate", as_=council).json()["status"] == "active"
+
+
+def test_refusing_an_application_needs_a_reason(api, applied, council):
+    r = api.post(f"/businesses/{applied.pk}/refuse", {"reason": "  "}, as_=council)
+    assert r.status_code == 422 and "reason" in r.json()["error"]["fields"]
+    r = api.post(f"/businesses/{applied.pk}/refuse", {}, as_=council)
+    assert r.status_code == 422 and "reason" in r.json()["error"]["fields"]
+    r = api.post(f"/businesses/{applied.pk}/refuse", {"reason": "材料不全"}, as_=council)
+    assert r.json()["status"] == "refused"
+    assert api.get(f"/businesses/{applied.pk}").status_code == 404  # still not public
+
+
+def test_a_province_council_and_an_operator_may_review(api, applied, make_user):
+    assert api.post(f"/businesses/{applied.pk}/approve", as_=make_user("council", region="420000")).status_code == 200
+    r = api.post(f"/businesses/{applied.pk}/suspend", {"reason": "核查"}, as_=make_user("operator"))
+    assert r.status_code == 200
+
+
+def test_anonymous_cannot_approve(api, applied):
+    r = api.post(f"/businesses/{applied.pk}/approve")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    assert Business.objects.get(pk=applied.pk).status == "applied"
+
+
+def test_a_consumer_cannot_approve_and_does_not_learn_the_application_exists(api, applied, consumer):
+    r = api.post(f"/businesses/{applied.pk}/approve", as_=consumer)
+    assert r.status_code == 404
+    assert Business.objects.get(pk=applied.pk).status == "applied"
+
+
+def test_another_citys_council_cannot_approve_or_suspend(api, applied, yichang_council, business):
+    # Yichang (420500) on a Wuhan application: it does not exist for them
+    assert api.post(f"/businesses/{applied.pk}/approve", as_=yichang_council).status_code == 404
+    assert api.post(f"/businesses/{applied.pk}/refuse", {"reason": "x"}, as_=yichang_council).status_code == 404
+    # ... and on a Wuhan business on the public record: it exists, it is not theirs
+    r = api.post(f"/businesses/{business.pk}/suspend", {"reason": "越权"}, as_=yichang_council)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    assert Business.objects.get(pk=applied.pk).status == "applied"
+    assert Business.objects.get(pk=business.pk).status == "active"
+
+
+def test_a_business_cannot_approve_itself(api, applied, make_user):
+    own_admin = make_user("business", business=applied, is_business_admin=True)
+    r = api.post(f"/businesses/{applied.pk}/approve", as_=own_admin)
+    assert r.status_code == 403
+    assert Business.objects.get(pk=applied.pk).status == "applied"
+
+
+def test_a_business_cannot_reactivate_itself(api, make_business, make_user):
+    b = make_business("停业店", status="suspended")
+    r = api.post(f"/businesses/{b.pk}/reactivate", as_=make_user("business", business=b, is_business_admin=True))
+    assert r.status_code == 403 and Business.objects.get(pk=b.pk).status == "suspended"
+
+
+def test_review_of_nothing_is_404(api, council):
+    assert api.post("/businesses/987654/approve", as_=council).status_code == 404
+
+
+# --------------------------------------------------------------------------- stores
+
+
+def test_stores_are_public_and_added_by_the_business_admin(api, business, make_user):
+    admin = make_user("business", business=business, is_business_admin=True)
+    r = api.post(f"/businesses/{business.pk}/stores", {"name": "江汉路店", "region_code": "420103"}, as_=admin)
+    assert r.status_code == 201 and r.json()["region"]["code"] == "420103"
+    assert [s["name"] for s in api.get(f"/businesses/{business.pk}/stores").json()] == ["江汉路店"]
+    r = api.post(f"/businesses/{business.pk}/stores", {"name": "江汉路店", "region_code": "420103"}, as_=admin)
+    assert r.status_code == 409
+
+
+def test_stores_refused(api, business, staff, consumer, applied, yichang_council):
+    body = {"name": "新店", "region_code": "420102"}
+    assert api.post(f"/businesses/{business.pk}/stores", body).status_code == 401
+    assert api.post(f"/businesses/{business.pk}/stores", body, as_=staff).status_code == 403  # not an admin
+    assert api.post(f"/businesses/{business.pk}/stores", body, as_=consumer).status_code == 403
+    assert api.post(f"/businesses/{applied.pk}/stores", body, as_=yichang_council).status_code == 404
+    assert api.get(f"/businesses/{applied.pk}/stores").status_code == 404
