@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "hejie.complaints",
     "hejie.ratings",
     "hejie.notifications",
+    "hejie.webhooks",
 ]
 
 MIDDLEWARE = [

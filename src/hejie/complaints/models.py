@@ -185,6 +185,11 @@ class Complaint(models.Model):
     satisfaction_comment = models.TextField(blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
 
+    # Idempotent filing: a client's retry with the same key and the same body
+    # gets the same order back, never a second one.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True, help_text="sha256 of the normalised filing")
+
     objects = ComplaintQuerySet.as_manager()
 
     class Meta:
@@ -207,6 +212,10 @@ class Complaint(models.Model):
             models.UniqueConstraint(
                 fields=["consumer", "matter_key"], condition=Q(state__in=sorted(OPEN_STATES)),
                 name="cmp_one_open_per_matter",
+            ),
+            models.UniqueConstraint(
+                fields=["consumer", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                name="cmp_idempotency_key",
             ),
             models.CheckConstraint(condition=Q(state__in=State.values), name="cmp_state_valid"),
             models.CheckConstraint(

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -24,7 +27,7 @@ from hejie.complaints.models import Complaint, ComplaintEvent, Mediation, Messag
 from hejie.complaints.numbering import next_number
 from hejie.complaints.states import NEW, OPEN_STATES, RECONCILING, Side, State, check
 from hejie.core import clock
-from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, invalid
+from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, invalid
 from hejie.notifications.services import notify
 from hejie.ratings import services as ratings
 
@@ -35,6 +38,12 @@ MAX_AMOUNT = Decimal("10000000")  # ten million yuan: beyond this an amount is a
 MAX_TEXT = 5000
 EARLIEST_PURCHASE = dt.date(2000, 1, 1)
 MEDIATION_ROUTES = "12315行政投诉、仲裁、向人民法院起诉 (12315 administrative complaint, arbitration, court)"
+# Filing flood limit: at most this many complaints per consumer in a rolling
+# window. A module constant, not a Policy field: it guards the platform
+# against abuse rather than setting a rule of the reconciliation.
+FILING_LIMIT = 10
+FILING_WINDOW = dt.timedelta(hours=1)
+IDEMPOTENCY_KEY_MAX = 100
 
 
 # --------------------------------------------------------------------------- helpers
@@ -106,10 +115,14 @@ def _acting(actor, complaint_or_id, action: str):
 
 def _event(complaint: Complaint, type_: str, *, actor, side: str, now: dt.datetime, state_from: str = "",
            payload: dict | None = None) -> ComplaintEvent:
-    return ComplaintEvent.objects.create(
+    from hejie.webhooks import services as webhooks
+
+    event = ComplaintEvent.objects.create(
         complaint=complaint, type=type_, actor=actor, side=side, created_at=now,
         state_from=state_from, state_to=complaint.state if state_from else "", payload=payload or {},
     )
+    webhooks.enqueue_for_event(event)  # in this transaction; sent after commit
+    return event
 
 
 def _move(complaint: Complaint, action: str, *, actor, side: str, now: dt.datetime, payload: dict | None = None,
@@ -271,15 +284,61 @@ def _notify_delivered(complaint: Complaint) -> None:
     )
 
 
+def _request_hash(**fields) -> str:
+    """sha256 of a canonical JSON of the normalised filing (amounts as fixed
+    decimals, dates as ISO): "38", 38 and "38.00" are the same request."""
+    canonical = json.dumps({k: (str(v) if isinstance(v, Decimal | dt.date) else v) for k, v in fields.items()},
+                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(existing: Complaint, request_hash: str) -> Complaint:
+    """The order a repeated filing with the same Idempotency-Key stands for."""
+    if existing.request_hash != request_hash:
+        raise Conflict(
+            f"此幂等键已用于另一份内容不同的投诉 {existing.number}，请换一个键 "
+            f"(this Idempotency-Key was already used for complaint {existing.number} with a different body; "
+            f"use a new key for a new complaint)",
+            code="idempotency_mismatch", fields={"idempotency_key": "used with a different body"},
+        )
+    existing.idempotent_replay = True
+    return existing
+
+
+def _refuse_flood(consumer_id: int, now: dt.datetime) -> None:
+    """At most FILING_LIMIT filings per consumer in FILING_WINDOW (rolling)."""
+    times = list(
+        Complaint.objects.filter(consumer_id=consumer_id, created_at__gt=now - FILING_WINDOW)
+        .order_by("-created_at").values_list("created_at", flat=True)[:FILING_LIMIT]
+    )
+    if len(times) < FILING_LIMIT:
+        return
+    wait = max(1, math.ceil((times[-1] + FILING_WINDOW - now).total_seconds()))
+    hours = int(FILING_WINDOW.total_seconds() // 3600)
+    raise RateLimited(
+        f"投诉提交过于频繁：每{hours}小时最多{FILING_LIMIT}件，请{wait}秒后再试 "
+        f"(too many complaints: at most {FILING_LIMIT} per {hours} h; try again in {wait} s)",
+        retry_after=wait,
+    )
+
+
 def complaint_submit(
     *, consumer, problem_type: str, description: str, claim_type: str, business_id: int | None = None,
     business_name: str = "", store_id: int | None = None, region_code: str | None = None,
     claim_amount=None, purchase_amount=None, purchase_date=None, order_ref: str = "",
+    idempotency_key: str | None = None,
 ) -> Complaint:
     """File a complaint. Delivered straight to an active business (the clock
-    starts); otherwise queued for the council of the region."""
+    starts); otherwise queued for the council of the region.
+
+    With ``idempotency_key``, a repeat of the same filing (same key, same
+    normalised fields) returns the order the first one made, marked with
+    ``idempotent_replay = True``, instead of a second order; the same key with
+    different fields raises Conflict ``idempotency_mismatch``. A consumer may
+    file at most FILING_LIMIT complaints per FILING_WINDOW (RateLimited)."""
     if consumer is None or getattr(consumer, "role", None) != "consumer":
         raise NotAllowed("只有消费者可以投诉 (only consumers can file complaints)")
+    idempotency_key = _text(idempotency_key, "idempotency_key", required=False, max_len=IDEMPOTENCY_KEY_MAX) or None
     problem_type = _choice(problem_type, Complaint.ProblemType, "problem_type")
     claim_type = _choice(claim_type, Complaint.ClaimType, "claim_type")
     description = _text(description, "description", min_len=10)
@@ -319,16 +378,32 @@ def complaint_submit(
         region = region_get(region_code, field="region_code")
 
     matter_key = _matter_key(business, business_name, order_ref, problem_type)
+    request_hash = _request_hash(
+        business_id=business.pk if business else None, business_name=business_name,
+        store_id=store.pk if store else None, region_code=(region_code or "").strip() or None,
+        problem_type=problem_type, description=description, claim_type=claim_type, claim_amount=claim,
+        purchase_amount=purchase, purchase_date=purchase_date, order_ref=order_ref,
+    )
     policy = rules.get_policy()
     with transaction.atomic():
+        # One filing at a time per consumer: the replay check and the flood
+        # limit below hold under concurrent requests (PostgreSQL row lock;
+        # SQLite's IMMEDIATE transactions already serialise writers).
+        list(type(consumer).objects.select_for_update().filter(pk=consumer.pk).values_list("pk", flat=True))
         now = clock.now()
+        if idempotency_key is not None:
+            existing = Complaint.objects.filter(consumer_id=consumer.pk, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return _replay(existing, request_hash)
+        _refuse_flood(consumer.pk, now)
         _refuse_open_duplicate(consumer.pk, matter_key)
         complaint = Complaint(
             number=next_number(region.l1), consumer=consumer, business=business, store=store,
             business_name_given=business_name if business is None else "", region=region, **region.codes(),
             problem_type=problem_type, description=description, claim_type=claim_type, claim_amount=claim,
             purchase_amount=purchase, purchase_date=purchase_date, order_ref=order_ref, matter_key=matter_key,
-            review_reason=review_reason, created_at=now, state="",
+            review_reason=review_reason, created_at=now, state="", idempotency_key=idempotency_key,
+            request_hash=request_hash if idempotency_key else "",
         )
         action = "queue" if review_reason else "deliver"
         rule = check(action, NEW, Side.CONSUMER)
@@ -339,6 +414,10 @@ def complaint_submit(
             with transaction.atomic():
                 complaint.save()
         except IntegrityError:
+            if idempotency_key is not None:  # lost a race with the same filing: answer with its order
+                existing = Complaint.objects.filter(consumer_id=consumer.pk, idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    return _replay(existing, request_hash)
             raise Conflict("您已就同一事项提交过投诉 (you already have an open complaint on this matter)",
                            code="duplicate") from None
         _event(complaint, "submitted", actor=consumer, side=Side.CONSUMER, now=now, state_from=NEW,

@@ -88,6 +88,9 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
             report.ratings_refreshed += len(ids)
         if len(ids) < batch_size:
             break
+    from hejie.webhooks.services import deliveries_dispatch_due
+
+    deliveries_dispatch_due(now=now)  # webhook retries that are due (never raises)
     if report.actions or report.errors:
         logger.info("%s", report)
     return report

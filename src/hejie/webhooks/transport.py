@@ -1,0 +1,187 @@
+"""Where a delivery may go, and sending it.
+
+Why refuse private addresses (SSRF)
+-----------------------------------
+A webhook URL is typed in by a business, and Hejie's servers then make
+requests to it from inside the data centre. Without a check, anyone who can
+register an endpoint can make Hejie POST to addresses only Hejie can reach:
+the cloud metadata service (169.254.169.254, which hands out credentials),
+the database, Redis, admin interfaces on localhost, other hosts of the
+private network — server-side request forgery. So an endpoint's host must
+resolve to public addresses only: loopback, private (RFC 1918, fc00::/7),
+link-local, shared (100.64/10), multicast, reserved and unspecified
+addresses are refused, unless ``settings.HEJIE_WEBHOOK_ALLOW_PRIVATE`` is
+True (tests and closed installations whose receivers live on the private
+network).
+
+The check runs when the URL is registered (on literal addresses and
+``localhost``; no DNS lookups in a web request) and again before every
+attempt, when the name is resolved. The connection then goes to the very
+address that was checked (the name is not resolved a second time), so a
+name that changes its answer between check and use (DNS rebinding) cannot
+slip through. Redirects are not followed (a redirect to a private address
+would bypass the check; a 3xx is a failed attempt) and no proxy from the
+environment is used.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.client
+import ipaddress
+import socket
+import ssl
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from hejie.core.errors import invalid
+from hejie.webhooks.models import URL_MAX_LENGTH
+
+SEND_TIMEOUT_SECONDS = 5
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+class Refused(Exception):
+    """The URL points somewhere Hejie does not send to."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    status_code: int | None = None
+    error: str = ""
+
+
+def allow_private() -> bool:
+    return bool(getattr(settings, "HEJIE_WEBHOOK_ALLOW_PRIVATE", False))
+
+
+def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def validate_url(url: str, *, field: str = "url") -> str:
+    """At registration: an absolute http(s) URL of reasonable length, with a
+    host, without credentials, not obviously private (literal addresses)."""
+    if not isinstance(url, str):
+        raise invalid(field, "应为网址 (must be a URL)")
+    url = url.strip()
+    if not url:
+        raise invalid(field, "必填 (required)", code="required")
+    if len(url) > URL_MAX_LENGTH:
+        raise invalid(field, f"网址不能超过{URL_MAX_LENGTH}个字符 (at most {URL_MAX_LENGTH} characters)")
+    try:
+        _url_validator(url)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except (ValidationError, ValueError):
+        raise invalid(field, "须为 http:// 或 https:// 开头的有效网址 (must be a valid http or https URL)") from None
+    if parts.username is not None or parts.password is not None:
+        raise invalid(field, "网址中不能包含用户名或密码；请用签名校验请求 "
+                             "(no credentials in the URL: verify the signature instead)")
+    if parts.fragment:
+        raise invalid(field, "网址不能包含 # 片段 (no #fragment)")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not allow_private():
+        private = host == "localhost" or host.endswith(".localhost")
+        try:
+            private = private or not is_public(ipaddress.ip_address(host))
+        except ValueError:
+            pass  # a name: resolved and checked at each attempt
+        if private:
+            raise invalid(field, "不能使用内网、本机或保留地址 (private, loopback and reserved addresses are refused)",
+                          code="private_address")
+    return url
+
+
+def resolve(host: str, port: int) -> str:
+    """The address to connect to. Every address the name has must be public
+    (unless private ones are allowed); the first one is used."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as e:
+        raise Refused(f"cannot resolve {host}: {e}") from None
+    addresses = []
+    for info in infos:
+        raw = info[4][0].split("%", 1)[0]  # drop an IPv6 zone id
+        ip = ipaddress.ip_address(raw)
+        if not allow_private() and not is_public(ip):
+            raise Refused(f"refused: {host} resolves to a non-public address ({ip})")
+        addresses.append(str(ip))
+    if not addresses:
+        raise Refused(f"cannot resolve {host}")
+    return addresses[0]
+
+
+def _pinned(connection_class, address: str, *args, **kwargs):
+    """An http.client connection that connects to ``address`` whatever its
+    host name says (the name still goes in Host, SNI and the certificate check)."""
+    conn = connection_class(*args, **kwargs)
+
+    def create_connection(host_port, timeout=SEND_TIMEOUT_SECONDS, source_address=None):
+        return socket.create_connection((address, host_port[1]), timeout, source_address)
+
+    conn._create_connection = create_connection
+    return conn
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(_pinned, http.client.HTTPConnection, self.address), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str):
+        super().__init__(context=ssl.create_default_context())
+        self.address = address
+
+    def https_open(self, req):
+        return self.do_open(functools.partial(_pinned, http.client.HTTPSConnection, self.address), req,
+                            context=self._context)
+
+
+def _opener(scheme: str, address: str) -> urllib.request.OpenerDirector:
+    # Only the one handler: no proxies from the environment, no redirects
+    # followed, and every status comes back as a response (no HTTPError).
+    opener = urllib.request.OpenerDirector()
+    opener.add_handler(_PinnedHTTPSHandler(address) if scheme == "https" else _PinnedHTTPHandler(address))
+    return opener
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+    """POST ``body`` to ``url``: 2xx is delivered, anything else a failed attempt."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return Outcome(False, error="invalid URL")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return Outcome(False, error="only http and https URLs are sent to")
+    try:
+        address = resolve(parts.hostname, port)
+    except Refused as e:
+        return Outcome(False, error=str(e))
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
+    try:
+        with _opener(parts.scheme, address).open(request, timeout=SEND_TIMEOUT_SECONDS) as response:
+            status = response.status
+    except TimeoutError:
+        return Outcome(False, error=f"timed out after {SEND_TIMEOUT_SECONDS} s")
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        reason = getattr(e, "reason", None) or e
+        return Outcome(False, error=f"{type(e).__name__}: {reason}"[:500])
+    if 200 <= status < 300:
+        return Outcome(True, status)
+    note = " (redirects are not followed)" if 300 <= status < 400 else ""
+    return Outcome(False, status, f"HTTP {status}{note}")
