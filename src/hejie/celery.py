@@ -15,7 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hejie.settings")
 
 app = Celery("hejie")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["hejie.complaints", "hejie.notifications"])
+app.autodiscover_tasks(["hejie.complaints", "hejie.notifications", "hejie.webhooks"])
 
 
 @app.on_after_finalize.connect

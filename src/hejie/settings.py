@@ -152,6 +152,12 @@ HEJIE_NOTIFICATION_BACKENDS = {
 }
 HEJIE_SWEEP_INTERVAL_SECONDS = int(os.environ.get("HEJIE_SWEEP_INTERVAL_SECONDS", "60"))
 
+# Webhooks to businesses' own systems. Private/loopback targets are refused
+# (SSRF) unless explicitly allowed, e.g. for a closed network of the operator's.
+HEJIE_WEBHOOK_ALLOW_PRIVATE = _env_bool("HEJIE_WEBHOOK_ALLOW_PRIVATE", False)
+HEJIE_WEBHOOK_BACKGROUND = _env_bool("HEJIE_WEBHOOK_BACKGROUND", True)
+HEJIE_WEBHOOK_RETENTION_DAYS = int(os.environ.get("HEJIE_WEBHOOK_RETENTION_DAYS", "30"))
+
 # Background work. Without a broker (the embedded default) notifications are
 # sent in-process after commit and `hejie serve` runs the sweep; with one,
 # they go to Celery workers and Celery beat runs the sweep

@@ -277,3 +277,10 @@ def test_the_timeline_is_append_only(delivered):
         ComplaintEvent.objects.filter(pk=e.pk).update(type="x")
     with pytest.raises(TypeError):
         ComplaintEvent.objects.filter(pk=e.pk).delete()
+
+
+@pytest.mark.parametrize("bad", ["有\x00空字符的描述内容很长", "孤立代理\ud800字符的描述内容很长"])
+def test_text_that_the_database_cannot_store_is_refused(traveller, file_complaint, bad):
+    with pytest.raises(InvalidInput) as e:
+        file_complaint(description=bad)
+    assert "description" in e.value.fields

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from hejie.complaints.models import Complaint, ComplaintEvent, Proposal
+from hejie.complaints.models import Complaint, ComplaintEvent, Message, Proposal
 from hejie.core.errors import NotFound
 
 
@@ -24,7 +24,8 @@ def complaint_get_for(user, complaint_id) -> Complaint:
         .select_related("consumer", "store")
         .prefetch_related(
             Prefetch("events", queryset=ComplaintEvent.objects.select_related("actor")),
-            "messages", "evidence", "urges", "mediations",
+            Prefetch("messages", queryset=Message.objects.select_related("author")),
+            "evidence", "urges", "mediations",
             Prefetch("proposals", queryset=Proposal.objects.order_by("created_at", "id")),
         )
         .filter(pk=pk)

@@ -194,6 +194,9 @@ def _text(value, field: str, *, required: bool = True, min_len: int = 1, max_len
         raise invalid(field, f"至少{min_len}个字 (at least {min_len} characters)")
     if len(text) > max_len:
         raise invalid(field, f"不能超过{max_len}个字 (at most {max_len} characters)")
+    if "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
+        # PostgreSQL cannot store NUL or lone surrogates: refuse them here, for every face
+        raise invalid(field, "含有无法保存的控制字符 (contains characters that cannot be stored)")
     return text
 
 
