@@ -1,11 +1,20 @@
 """JSON API v1, mounted at /api/v1/: schema at /api/v1/openapi.json, docs at /api/v1/docs."""
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from hejie.api.v1 import errors
 from hejie.api.v1.auth import bearer
 
+
+class UTF8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8, not \\u escapes: smaller, and readable in a log."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=UTF8JSONRenderer(),
     title="Hejie API",
     version="1",
     description="和解 Hejie: online reconciliation of consumer complaints. Errors always have the shape "
