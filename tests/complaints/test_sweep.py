@@ -162,8 +162,29 @@ def test_consumer_accepting_while_the_sweeper_fails_has_exactly_one_winner(refer
 
 def test_due_batch_never_returns_the_same_order_twice(traveller, delivered):
     traveller.move_to(T0 + 14 * D + S)
-    batch = _due_batch(T0 + 14 * D + S, 10, {delivered.pk})
-    assert batch == []
+    delivered.refresh_from_db()
+    assert [c.pk for c in _due_batch(T0 + 14 * D + S, 10, None)] == [delivered.pk]
+    assert _due_batch(T0 + 14 * D + S, 10, (delivered.next_deadline_at, delivered.pk)) == []
+
+
+def test_an_order_whose_step_fails_does_not_stall_the_pass(traveller, file_complaint, make_user, staff,
+                                                          monkeypatch):
+    from hejie.complaints import sweep as sweep_module
+
+    orders = [file_complaint(make_user()) for _ in range(5)]
+    broken = orders[2].pk
+    real = sweep_module._process_due
+
+    def flaky(complaint, policy, now):
+        if complaint.pk == broken:
+            raise RuntimeError("boom")
+        return real(complaint, policy, now)
+
+    monkeypatch.setattr(sweep_module, "_process_due", flaky)
+    traveller.move_to(T0 + 14 * D + S)
+    report = sweep(batch_size=2)
+    assert report.errors == 1 and report.actions["failed"] == 4
+    assert Complaint.objects.get(pk=broken).state == "delivered"  # rolled back alone, tried again next pass
 
 
 def test_a_batch_recomputes_each_business_rating_once(traveller, file_complaint, make_user, staff):

@@ -558,11 +558,17 @@ def _proposal_for_consumer(complaint: Complaint, proposal_id) -> Proposal:
     return proposal
 
 
-def _score(complaint: Complaint, score: rules.Score, policy: Policy, now: dt.datetime) -> None:
+SCORE_FIELDS = ("stars", "credit_points", "scored_at")
+
+
+def _score(complaint: Complaint, score: rules.Score, now: dt.datetime) -> None:
+    """Set the case's score (saved with the transition: one UPDATE of the row)."""
     complaint.stars = score.stars
     complaint.credit_points = score.points
     complaint.scored_at = now
-    complaint.save(update_fields=["stars", "credit_points", "scored_at"])
+
+
+def _rate_business(complaint: Complaint, policy: Policy, now: dt.datetime) -> None:
     ratings.business_rating_refresh(business_id=complaint.business_id, now=now, policy=policy)
 
 
@@ -579,8 +585,9 @@ def proposal_accept(*, actor, complaint, proposal_id) -> Complaint:
               payload={"proposal_id": proposal.pk, "stars": score.stars, "credit_points": score.points,
                        "hours_to_settle": round((now - complaint.delivered_at).total_seconds() / 3600, 2)})
         _refresh_timers(complaint, policy)
-        _save(complaint, "settled_at", "outcome_at")
-        _score(complaint, score, policy, now)
+        _score(complaint, score, now)
+        _save(complaint, "settled_at", "outcome_at", *SCORE_FIELDS)
+        _rate_business(complaint, policy, now)
         notify(users=_business_users(complaint), event="settled", complaint=complaint,
                title=f"{complaint.number} 和解成功", body=f"消费者已接受方案，请按约履行。评分 {score.stars} 星")
         notify(users=[complaint.consumer], event="settled", complaint=complaint,
@@ -622,14 +629,17 @@ def proposal_reject(*, actor, complaint, proposal_id, reason: str = "", counter_
 
 def _fail(complaint: Complaint, action: str, *, actor, side: str, now: dt.datetime, policy: Policy,
           reason: str) -> None:
-    complaint.proposals.filter(status=Proposal.Status.PENDING).update(status=Proposal.Status.LAPSED, decided_at=now)
+    if complaint.state == State.NEGOTIATING:  # only a negotiation can have an offer pending
+        complaint.proposals.filter(status=Proposal.Status.PENDING).update(
+            status=Proposal.Status.LAPSED, decided_at=now)
     complaint.outcome_at = now
     complaint.closing_reason = reason
     _move(complaint, action, actor=actor, side=side, now=now,
           payload={"reason": reason, "took_up": complaint.first_response_at is not None})
     _refresh_timers(complaint, policy)
-    _save(complaint, "outcome_at", "closing_reason")
-    _score(complaint, rules.FAILED_SCORE, policy, now)
+    _score(complaint, rules.FAILED_SCORE, now)
+    _save(complaint, "outcome_at", "closing_reason", *SCORE_FIELDS)
+    _rate_business(complaint, policy, now)
     ratings.blacklist_check(complaint=complaint, now=now, policy=policy)
     notify(users=[complaint.consumer], event="failed", complaint=complaint, title=f"{complaint.number} 和解终止",
            body=f"{reason} 您可以在{policy.mediation_request_days}天内申请消委调解。")

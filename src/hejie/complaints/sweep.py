@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from hejie.businesses.models import Business
 from hejie.complaints.models import Complaint
@@ -48,25 +49,31 @@ class SweepReport:
                 f"ratings refreshed {self.ratings_refreshed}; errors {self.errors}")
 
 
-def _due_batch(now: dt.datetime, size: int, skip: set[int]) -> list[Complaint]:
-    qs = Complaint.objects.filter(next_deadline_at__lte=now).order_by("next_deadline_at")
-    if skip:
-        qs = qs.exclude(pk__in=skip)
+def _due_batch(now: dt.datetime, size: int, after: tuple | None) -> list[Complaint]:
+    """The next batch of due orders, in (next_deadline_at, id) order after ``after``.
+
+    Handled orders leave the filter (their deadline moves past ``now``); the
+    keyset also steps over any order whose step failed, so a pass always ends."""
+    qs = Complaint.objects.filter(next_deadline_at__lte=now)
+    if after is not None:
+        deadline, pk = after
+        qs = qs.filter(Q(next_deadline_at__gt=deadline) | Q(next_deadline_at=deadline, pk__gt=pk))
+    qs = qs.order_by("next_deadline_at", "pk")
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs.select_related("business")[:size])
+    return list(qs.select_related("business", "consumer")[:size])
 
 
 def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> SweepReport:
     now = now or clock.now()
     report = SweepReport(now=now)
     policy = get_policy()
-    seen: set[int] = set()  # an order is handled at most once per pass
+    after = None  # keyset position: an order is handled at most once per pass
     while True:
         with transaction.atomic(), ratings_deferred(now, policy):
-            batch = _due_batch(now, batch_size, seen)
+            batch = _due_batch(now, batch_size, after)
             for complaint in batch:
-                seen.add(complaint.pk)
+                after = (complaint.next_deadline_at, complaint.pk)
                 report.examined += 1
                 try:
                     with transaction.atomic():
