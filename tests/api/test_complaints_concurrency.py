@@ -1,39 +1,18 @@
 """Concurrent filings: PostgreSQL only (SQLite serialises every writer anyway)."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from hejie.complaints.models import Complaint
 from hejie.complaints.services import FILING_LIMIT, complaint_submit
 from hejie.core.errors import Conflict, RateLimited
+from tests.concurrency import race
 
 pytestmark = [
     pytest.mark.pg_only,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
-
-
-def race(*fns):
-    barrier = threading.Barrier(len(fns))
-    results = [None] * len(fns)
-
-    def worker(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def submit(consumer, business, key=None, **extra):

@@ -1,41 +1,19 @@
 """Races that only real row locks settle: PostgreSQL only (SQLite serialises every writer anyway)."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from hejie.businesses.models import Business
 from hejie.businesses.services import business_apply, business_approve, business_suspend
 from hejie.core.errors import Conflict
+from tests.concurrency import race
 from tests.conftest import make_credit_code
 
 pytestmark = [
     pytest.mark.pg_only,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
 ]
-
-
-def race(*fns):
-    """Run each function in its own thread (own connection), released at once."""
-    barrier = threading.Barrier(len(fns))
-    results = [None] * len(fns)
-
-    def worker(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
 
 
 def test_two_applications_with_one_credit_code_give_one_business(reference_data, make_user):
