@@ -66,3 +66,22 @@ def test_garbage_ids_are_not_found(orders):
     for bad in ("abc", None, "1; drop table", -1, 10**12):
         with pytest.raises(NotFound):
             complaint_get_for(orders["consumer"], bad)
+
+
+def test_actions_offered_follow_the_facts_of_the_order(delivered, consumer, staff, council):
+    from hejie.complaints import services as svc
+    from hejie.complaints.selectors import actions_for, complaint_get_for
+
+    def acts(user):
+        return actions_for(user, complaint_get_for(user, delivered.pk))
+
+    assert "accept" not in acts(consumer) and "withdraw" in acts(consumer)
+    assert {"propose", "refuse", "message"} <= set(acts(staff)) and "acknowledge_urge" not in acts(staff)
+    p = svc.proposal_make(actor=staff, complaint=delivered, terms="退款", amount="38")
+    assert {"accept", "reject_proposal"} <= set(acts(consumer))
+    svc.complaint_urge(actor=council, complaint=delivered)
+    assert "acknowledge_urge" in acts(staff) and "urge" in acts(council)
+    svc.proposal_accept(actor=consumer, complaint=delivered, proposal_id=p.pk)
+    assert "rate" in acts(consumer) and "request_mediation" not in acts(consumer)
+    svc.complaint_rate(actor=consumer, complaint=delivered, satisfaction=5)
+    assert "rate" not in acts(consumer)

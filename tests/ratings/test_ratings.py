@@ -125,3 +125,23 @@ def test_breakdown_says_which_cases_cost_what(world, make_user):
     assert bd["settlement_rate"] == pytest.approx(2 / 3, abs=0.001)
     assert bd["credit_index"] == Decimal("6.00")  # (30 + 10 + 8 + 0) / 8
     assert "24小时" in bd["explanation"]
+
+
+def test_after_a_dismissal_only_new_failures_count(world, make_user):
+    biz, staff = world["biz"], world["staff"]
+    with time_machine.travel(T0, tick=False) as t:
+        for i in range(3):
+            svc.complaint_refuse(actor=staff, complaint=file(biz, make_user, ref=f"a{i}"), reason="不同意")
+            t.shift(H)
+        entry = BlacklistEntry.objects.get()
+        from hejie.core import clock
+
+        BlacklistEntry.objects.filter(pk=entry.pk).update(status="dismissed", decided_at=clock.now())
+        t.shift(H)
+        svc.complaint_refuse(actor=staff, complaint=file(biz, make_user, ref="b0"), reason="不同意")
+        assert BlacklistEntry.objects.filter(status="candidate").count() == 0  # the old three do not count again
+        for i in range(1, 3):
+            t.shift(H)
+            svc.complaint_refuse(actor=staff, complaint=file(biz, make_user, ref=f"b{i}"), reason="不同意")
+        fresh = BlacklistEntry.objects.get(status="candidate")
+        assert fresh.cases.count() == 3

@@ -41,3 +41,38 @@ def complaint_get_by_number_for(user, number: str) -> Complaint:
     if pk is None:
         raise NotFound("投诉不存在 (no such complaint)")
     return complaint_get_for(user, pk)
+
+
+# Actions a person takes through a face (the platform's own moves and the
+# implicit "respond" are not offered as buttons).
+_PERSONAL_ACTIONS = ("message", "evidence", "propose", "accept", "reject_proposal", "refuse", "withdraw", "urge",
+                     "acknowledge_urge", "request_mediation", "mediation_settle", "mediation_fail", "mark_fulfilled",
+                     "confirm_fulfilment", "rate", "forward", "forward_external", "reject")
+
+
+def actions_for(user, complaint: Complaint) -> list[str]:
+    """What ``user`` can do on ``complaint`` now: the transition table's answer
+    narrowed by the order's own facts (an offer pending, a rating given, an
+    urge to acknowledge …), so a face shows only buttons that will work.
+    Uses the relations ``complaint_get_for`` prefetches. The services still
+    check everything when the action is taken."""
+    from hejie.complaints.services import side_of
+    from hejie.complaints.states import allowed_actions
+
+    side = side_of(user, complaint)
+    if side is None:
+        return []
+    allowed = set(allowed_actions(complaint.state, side))
+    proposals = list(complaint.proposals.all())
+    pending_offer = any(p.status == "pending" and p.side == "business" for p in proposals)
+    if not pending_offer:
+        allowed -= {"accept", "reject_proposal"}
+    if complaint.rated_at is not None:
+        allowed.discard("rate")
+    if not any(u.acknowledged_at is None for u in complaint.urges.all()):
+        allowed.discard("acknowledge_urge")
+    if complaint.fulfilment == Complaint.Fulfilment.CONFIRMED:
+        allowed -= {"confirm_fulfilment", "mark_fulfilled"}
+    if complaint.state == "settled" and complaint.fulfilment != Complaint.Fulfilment.NOT_FULFILLED:
+        allowed.discard("request_mediation")
+    return [a for a in _PERSONAL_ACTIONS if a in allowed]

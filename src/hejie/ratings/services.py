@@ -124,6 +124,15 @@ def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None) -> B
         reason = f"投诉 {complaint.number} 送达后{policy.settle_days}天内未受理 (never took up a complaint)"
         cases = [complaint.pk]
     since = now - dt.timedelta(days=policy.blacklist_window_days)
+    # A council decision (dismissed, or removed after rectification) wipes the
+    # slate: only failures after it count toward a new candidate.
+    last_decision = (
+        BlacklistEntry.objects.filter(business_id=business.pk, status__in=["dismissed", "removed"],
+                                      decided_at__isnull=False)
+        .order_by("-decided_at").values_list("decided_at", flat=True).first()
+    )
+    if last_decision is not None and last_decision > since:
+        since = last_decision
     failed = list(
         Complaint.objects.filter(business_id=business.pk, stars=0, scored_at__gt=since, scored_at__lte=now)
         .values_list("pk", flat=True)[: policy.blacklist_failed_count * 10]

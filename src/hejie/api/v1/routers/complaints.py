@@ -25,7 +25,7 @@ from hejie.api.v1.schemas import StrictSchema, errors
 from hejie.complaints import evidence as evidence_files
 from hejie.complaints import selectors, services
 from hejie.complaints.models import Complaint, Mediation, Proposal, Urge
-from hejie.complaints.states import RECONCILING, Side, State, allowed_actions
+from hejie.complaints.states import RECONCILING, Side, State
 from hejie.core import clock
 from hejie.core.errors import NotFound, invalid
 from hejie.regions.selectors import region_get
@@ -293,8 +293,9 @@ class ComplaintDetail(ComplaintItem):
     satisfaction_comment: str
     rated_at: Utc | None
     your_side: Side
-    allowed_actions: list[str] = Field(description="actions the transition table allows the caller now "
-                                                   "(the service may still refuse, e.g. already rated)")
+    allowed_actions: list[str] = Field(description="what the caller can do on this order now (the transition "
+                                                   "table narrowed by the order's facts: an offer pending, a rating "
+                                                   "given, an urge to acknowledge)")
     timeline: list[EventOut]
     messages: list[MessageOut]
     proposals: list[ProposalOut]
@@ -387,7 +388,7 @@ def _detail(user, complaint_id) -> dict:
         "fulfilment": c.fulfilment, "satisfaction": c.satisfaction, "satisfaction_comment": c.satisfaction_comment,
         "rated_at": c.rated_at,
         "your_side": side,
-        "allowed_actions": allowed_actions(c.state, side),
+        "allowed_actions": selectors.actions_for(user, c),
         "timeline": [
             {"id": e.pk, "type": e.type, "side": e.side, "actor": _person(e.actor, e.side, c),
              "created_at": e.created_at, "state_from": e.state_from, "state_to": e.state_to, "payload": e.payload}
