@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from hejie.complaints.models import Policy
+from hejie.complaints.states import RECONCILING
 
 
 def get_policy() -> Policy:
@@ -72,3 +75,29 @@ def next_consumer_reminder(complaint, offered_at: dt.datetime, policy: Policy) -
     if complaint.consumer_reminder_level < len(hours):
         return offered_at + dt.timedelta(hours=hours[complaint.consumer_reminder_level])
     return None
+
+
+# --- "overdue", defined once (the council's lists, the figures, the API flags)
+
+NEAR_SETTLE_BY = dt.timedelta(hours=48)
+
+
+def overdue_response(complaint, now: dt.datetime) -> bool:
+    """Reconciling, no first response, and the response deadline has passed."""
+    return (complaint.state in RECONCILING and complaint.first_response_at is None
+            and complaint.respond_by is not None and now > complaint.respond_by)
+
+
+def overdue_settlement(complaint, now: dt.datetime) -> bool:
+    """Still reconciling after the settle-by moment (the sweep is about to end it)."""
+    return complaint.state in RECONCILING and complaint.settle_by is not None and now > complaint.settle_by
+
+
+def overdue_filters(now: dt.datetime) -> dict[str, Q]:
+    """The same definitions as queryset filters, plus "near" (settle-by within 48 h)."""
+    reconciling = Q(state__in=sorted(RECONCILING))
+    return {
+        "awaiting_first_response": reconciling & Q(first_response_at__isnull=True, respond_by__lt=now),
+        "near_settle_by": reconciling & Q(settle_by__gte=now, settle_by__lte=now + NEAR_SETTLE_BY),
+        "past_settle_by": reconciling & Q(settle_by__lt=now),
+    }

@@ -48,6 +48,7 @@ from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper,
 from hejie.businesses.permissions import is_operator
 from hejie.businesses.selectors import industry_get, oversight_region
 from hejie.complaints.models import Complaint
+from hejie.complaints.policy import overdue_filters
 from hejie.complaints.states import RECONCILING, State
 from hejie.core import clock
 from hejie.core.errors import invalid
@@ -60,7 +61,6 @@ if TYPE_CHECKING:
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
 FAST_SETTLEMENT = dt.timedelta(hours=24)
-NEAR_SETTLE_BY = dt.timedelta(hours=48)
 
 
 class _Median(Aggregate):
@@ -158,9 +158,7 @@ def complaint_figures(*, region: Region | None = None, industry: Industry | None
         figures["overdue"] = {
             "as_of": now,
             **scope.filter(state__in=sorted(RECONCILING)).aggregate(
-                awaiting_first_response=Count("id", filter=Q(first_response_at__isnull=True, respond_by__lt=now)),
-                near_settle_by=Count("id", filter=Q(settle_by__gte=now, settle_by__lte=now + NEAR_SETTLE_BY)),
-                past_settle_by=Count("id", filter=Q(settle_by__lt=now)),
+                **{name: Count("id", filter=q) for name, q in overdue_filters(now).items()}
             ),
         }
     return figures

@@ -23,9 +23,9 @@ from hejie.accounts.phones import mask_phone
 from hejie.api.v1.pagination import MAX_PAGE_SIZE, keyset_page
 from hejie.api.v1.schemas import StrictSchema, errors
 from hejie.complaints import evidence as evidence_files
-from hejie.complaints import selectors, services
+from hejie.complaints import policy, selectors, services
 from hejie.complaints.models import Complaint, Mediation, Proposal, Urge
-from hejie.complaints.states import RECONCILING, Side, State
+from hejie.complaints.states import Side, State
 from hejie.core import clock
 from hejie.core.errors import NotFound, invalid
 from hejie.regions.selectors import region_get
@@ -324,7 +324,6 @@ def _person(user, side: str, complaint: Complaint) -> str | None:
 
 
 def _item(c: Complaint, now: dt.datetime) -> dict:
-    reconciling = c.state in RECONCILING
     return {
         "id": c.pk, "number": c.number, "state": c.state,
         "business": {"id": c.business_id, "name": c.business_display_name},
@@ -332,9 +331,8 @@ def _item(c: Complaint, now: dt.datetime) -> dict:
         "settle_by": c.settle_by, "first_response_at": c.first_response_at, "stars": c.stars,
         "credit_points": c.credit_points, "problem_type": c.problem_type, "claim_type": c.claim_type,
         "claim_amount": _money(c.claim_amount),
-        "overdue_response": bool(reconciling and c.first_response_at is None and c.respond_by
-                                 and now > c.respond_by),
-        "overdue_settlement": bool(reconciling and c.settle_by and now > c.settle_by),
+        "overdue_response": policy.overdue_response(c, now),
+        "overdue_settlement": policy.overdue_settlement(c, now),
     }
 
 
