@@ -388,6 +388,10 @@ def complaint_submit(
         purchase_amount=purchase, purchase_date=purchase_date, order_ref=order_ref,
     )
     policy = rules.get_policy()
+    # The order number is drawn in its own short transaction before the filing's:
+    # the per-province daily counter row is then locked for microseconds, not for
+    # the whole filing (numbers are unique, not gapless: a refused filing skips one).
+    number = next_number(region.l1)
     with transaction.atomic():
         # One filing at a time per consumer: the replay check and the flood
         # limit below hold under concurrent requests (PostgreSQL row lock;
@@ -401,7 +405,7 @@ def complaint_submit(
         _refuse_flood(consumer.pk, now)
         _refuse_open_duplicate(consumer.pk, matter_key)
         complaint = Complaint(
-            number=next_number(region.l1), consumer=consumer, business=business, store=store,
+            number=number, consumer=consumer, business=business, store=store,
             business_name_given=business_name if business is None else "", region=region, **region.codes(),
             problem_type=problem_type, description=description, claim_type=claim_type, claim_amount=claim,
             purchase_amount=purchase, purchase_date=purchase_date, order_ref=order_ref, matter_key=matter_key,
