@@ -34,6 +34,7 @@ class User(AbstractUser):
         "businesses.Business", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     is_business_admin = models.BooleanField(default=False)
+    date_joined = models.DateTimeField("date joined", default=clock.now)  # the one clock, like everything else
     region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
 
     objects = HejieUserManager()
