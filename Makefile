@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@localhost:5432/test
 
-.PHONY: run install install-test test test-sqlite test-pg lint bench clean
+.PHONY: run install install-test test test-sqlite test-pg lint bench clean translations screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ test-sqlite: install-test
 
 test-pg: install-test
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+## Compile src/hejie/locale/*/LC_MESSAGES/django.po to .mo with Babel (pure Python; no GNU gettext needed)
+translations: install-test
+	$(BIN)/python -m hejie.web.translations
+
+## Screenshots of each page at phone size (390x844) into docs/screenshots/ (needs /usr/bin/chromium;
+## CJK glyphs need a CJK font on this machine, e.g. Debian's fonts-wqy-microhei)
+screenshots: install-test
+	HEJIE_SCREENSHOTS=docs/screenshots env -u DATABASE_URL $(BIN)/pytest -q -m browser tests/web
 
 bench: install-test
 	$(BIN)/python bench/sweep.py

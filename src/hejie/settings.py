@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "hejie.ratings",
     "hejie.notifications",
     "hejie.webhooks",
+    "hejie.partners",
+    "hejie.standards",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            "libraries": {"hejie": "hejie.web.templatetags"},
         },
     },
 ]
@@ -125,6 +128,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # the web pages' own CSS: no CDN, no web fonts
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # collectstatic fills it; whitenoise wants it to exist
 MEDIA_ROOT = DATA_DIR / "media"

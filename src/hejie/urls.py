@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.views.i18n import set_language
 
 from hejie import views
 from hejie.api.v1 import api as api_v1
@@ -8,7 +9,9 @@ from hejie.web import files
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api_v1.urls),
     path("files/complaints/<int:complaint_id>/evidence/<int:evidence_id>", files.evidence_file, name="evidence-file"),
+    path("", include("hejie.web.urls")),
 ]

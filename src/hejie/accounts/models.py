@@ -19,6 +19,7 @@ class User(AbstractUser):
     business: staff of one business (``business``), signs in with a password.
     council: staff of one jurisdiction (``region``); sees its whole subtree.
     operator: runs the system (Django admin).
+    partner: staff of one partner organisation (``partner``): bulk onboarding.
     """
 
     class Role(models.TextChoices):
@@ -26,6 +27,7 @@ class User(AbstractUser):
         BUSINESS = "business", "经营者 business staff"
         COUNCIL = "council", "消委 council staff"
         OPERATOR = "operator", "运营 operator"
+        PARTNER = "partner", "合作方 partner staff"
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CONSUMER)
     phone = models.CharField(max_length=11, null=True, blank=True, unique=True)
@@ -36,6 +38,9 @@ class User(AbstractUser):
     is_business_admin = models.BooleanField(default=False)
     date_joined = models.DateTimeField("date joined", default=clock.now)  # the one clock, like everything else
     region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
 
     objects = HejieUserManager()
 
@@ -49,6 +54,9 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 condition=~Q(role="consumer") | Q(phone__isnull=False), name="consumer_has_phone"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="partner") | Q(partner__isnull=False), name="partner_staff_has_partner"
             ),
         ]
 

@@ -41,6 +41,10 @@ class Business(models.Model):
     status_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=clock.now, editable=False)
     approved_at = models.DateTimeField(null=True, blank=True)
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="businesses",
+        help_text="the partner that brought it onto the platform (bulk import)",
+    )
 
     # Rating aggregates, kept current by hejie.ratings.services in the same
     # transaction as each outcome (and by the sweep as cases age out).

@@ -306,6 +306,8 @@ class Message(models.Model):
     side = models.CharField(max_length=10, choices=Side.choices)
     body = models.TextField()
     evidence = models.ForeignKey(Evidence, null=True, blank=True, on_delete=models.PROTECT)
+    clause = models.ForeignKey("standards.StandardClause", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="messages", help_text="a service-standard clause cited (that version)")
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -333,6 +335,8 @@ class Proposal(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     reply_by = models.DateTimeField(null=True, blank=True)
     reject_reason = models.TextField(blank=True)
+    clause = models.ForeignKey("standards.StandardClause", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="proposals", help_text="a service-standard clause the offer rests on")
     created_at = models.DateTimeField(default=clock.now)
     decided_at = models.DateTimeField(null=True, blank=True)
 

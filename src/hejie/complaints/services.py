@@ -499,7 +499,25 @@ def _first_response(complaint: Complaint, *, actor, side: str, now: dt.datetime)
         _move(complaint, "respond", actor=actor, side=side, now=now)
 
 
-def message_post(*, actor, complaint, body: str, evidence_id: int | None = None) -> Message:
+def _cited_clause(complaint: Complaint, clause_id):
+    """The service-standard clause cited, checked against the order's business
+    (``hejie.standards.selectors.clause_citable``); None when none is cited."""
+    if clause_id in (None, ""):
+        return None
+    from hejie.standards.selectors import clause_citable
+
+    return clause_citable(business=complaint.business, clause_id=clause_id)
+
+
+def _clause_payload(clause) -> dict:
+    if clause is None:
+        return {}
+    return {"clause": {"id": clause.pk, "number": clause.number, "version": clause.version.version,
+                       "standard_id": clause.version.standard_id}}
+
+
+def message_post(*, actor, complaint, body: str, evidence_id: int | None = None,
+                 clause_id: int | None = None) -> Message:
     body = _text(body, "body", max_len=MAX_TEXT)
     with _acting(actor, complaint, "message") as (complaint, side, policy, now):
         evidence = None
@@ -507,11 +525,13 @@ def message_post(*, actor, complaint, body: str, evidence_id: int | None = None)
             evidence = complaint.evidence.filter(pk=evidence_id).first()
             if evidence is None:
                 raise invalid("evidence_id", "附件不存在 (no such attachment on this complaint)")
+        clause = _cited_clause(complaint, clause_id)
         if side == Side.BUSINESS:
             _first_response(complaint, actor=actor, side=side, now=now)
         message = Message.objects.create(complaint=complaint, author=actor, side=side, body=body,
-                                         evidence=evidence, created_at=now)
-        _event(complaint, "message", actor=actor, side=side, now=now, payload={"message_id": message.pk})
+                                         evidence=evidence, clause=clause, created_at=now)
+        _event(complaint, "message", actor=actor, side=side, now=now,
+               payload={"message_id": message.pk, **_clause_payload(clause)})
         _refresh_timers(complaint, policy)
         _save(complaint, "first_response_at")
         others = {
@@ -524,23 +544,25 @@ def message_post(*, actor, complaint, body: str, evidence_id: int | None = None)
     return message
 
 
-def proposal_make(*, actor, complaint, terms: str, amount=None) -> Proposal:
+def proposal_make(*, actor, complaint, terms: str, amount=None, clause_id: int | None = None) -> Proposal:
     """Business: a settlement offer (和解方案). Replaces any offer still pending;
     the consumer has ``consumer_silence_days`` to answer it."""
     terms = _text(terms, "terms", min_len=2, max_len=MAX_TEXT)
     amount = _amount(amount, "amount")
     with _acting(actor, complaint, "propose") as (complaint, side, policy, now):
+        clause = _cited_clause(complaint, clause_id)
         complaint.proposals.filter(status=Proposal.Status.PENDING).update(
             status=Proposal.Status.SUPERSEDED, decided_at=now
         )
         _first_response(complaint, actor=actor, side=side, now=now)
         proposal = Proposal.objects.create(
-            complaint=complaint, author=actor, side=side, terms=terms, amount=amount, created_at=now,
+            complaint=complaint, author=actor, side=side, terms=terms, amount=amount, clause=clause, created_at=now,
             reply_by=rules.consumer_reply_by(now, policy),
         )
         complaint.consumer_reminder_level = 0
         _event(complaint, "proposal", actor=actor, side=side, now=now,
-               payload={"proposal_id": proposal.pk, "terms": terms, "amount": str(amount) if amount else None})
+               payload={"proposal_id": proposal.pk, "terms": terms, "amount": str(amount) if amount else None,
+                        **_clause_payload(clause)})
         _refresh_timers(complaint, policy, pending=proposal)
         _save(complaint, "first_response_at")
         notify(users=[complaint.consumer], event="proposal", complaint=complaint,

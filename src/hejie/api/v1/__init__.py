@@ -26,11 +26,13 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-from hejie.api.v1.routers import auth, businesses, complaints, lists, stats, webhooks  # noqa: E402
+from hejie.api.v1.routers import auth, businesses, complaints, lists, partners, standards, stats, webhooks  # noqa: E402
 
 api.add_router("/auth", auth.router)
 api.add_router("/businesses", businesses.router)
 api.add_router("/complaints", complaints.router)
 api.add_router("/lists", lists.router)
+api.add_router("/partners", partners.router)
 api.add_router("/stats", stats.router)
+api.add_router("/standards", standards.router)
 api.add_router("/webhooks", webhooks.router)

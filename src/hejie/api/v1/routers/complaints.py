@@ -96,11 +96,14 @@ class ComplaintIn(StrictSchema):
 class MessageIn(StrictSchema):
     body: Text = Field(max_length=TEXT)
     evidence_id: BodyId | None = Field(None, description="an evidence file of this order to attach")
+    clause_id: BodyId | None = Field(None, description="a clause of the service standard in force for the "
+                                                       "business's industry (GET /standards) to cite")
 
 
 class ProposalIn(StrictSchema):
     terms: Text = Field(max_length=TEXT, description="what the business offers to do")
     amount: Amount = Field(None)
+    clause_id: BodyId | None = Field(None, description="a service-standard clause the offer rests on")
 
 
 class ProposalRejectIn(StrictSchema):
@@ -222,12 +225,22 @@ class EventOut(Schema):
     payload: dict[str, Any]
 
 
+class CitedClauseOut(Schema):
+    id: int
+    standard_id: int
+    standard_title: str
+    version: int
+    number: str
+    text: str = Field(description="the clause's text at the cited version")
+
+
 class MessageOut(Schema):
     id: int
     side: Side
     author: str
     body: str
     evidence_id: int | None
+    clause: CitedClauseOut | None = None
     created_at: Utc
 
 
@@ -239,6 +252,7 @@ class ProposalOut(Schema):
     status: Proposal.Status
     reply_by: Utc | None
     reject_reason: str
+    clause: CitedClauseOut | None = None
     created_at: Utc
     decided_at: Utc | None
 
@@ -344,14 +358,22 @@ def _evidence(e) -> dict:
     }
 
 
+def _clause(row) -> dict | None:
+    c = row.clause if row.clause_id else None
+    if c is None:
+        return None
+    return {"id": c.pk, "standard_id": c.version.standard_id, "standard_title": c.version.standard.title,
+            "version": c.version.version, "number": c.number, "text": c.text}
+
+
 def _message(m, complaint: Complaint) -> dict:
     return {"id": m.pk, "side": m.side, "author": _person(m.author, m.side, complaint), "body": m.body,
-            "evidence_id": m.evidence_id, "created_at": m.created_at}
+            "evidence_id": m.evidence_id, "clause": _clause(m), "created_at": m.created_at}
 
 
 def _proposal(p) -> dict:
     return {"id": p.pk, "side": p.side, "terms": p.terms, "amount": _money(p.amount), "status": p.status,
-            "reply_by": p.reply_by, "reject_reason": p.reject_reason, "created_at": p.created_at,
+            "reply_by": p.reply_by, "reject_reason": p.reject_reason, "clause": _clause(p), "created_at": p.created_at,
             "decided_at": p.decided_at}
 
 
@@ -370,6 +392,8 @@ def _detail(user, complaint_id) -> dict:
     side = services.side_of(user, c)
     messages = list(c.messages.all())
     prefetch_related_objects(messages, "author")
+    prefetch_related_objects(messages, "clause__version__standard")
+    prefetch_related_objects(list(c.proposals.all()), "clause__version__standard")
     consumer = c.consumer
     phone = consumer.phone if side in (Side.CONSUMER, Side.BUSINESS) else mask_phone(consumer.phone)
     return {
@@ -535,14 +559,15 @@ def download_evidence(request, id: Id, eid: Eid, download: bool = False):
              summary="Post a message on the order (consumer, business, council)")
 def post_message(request, id: Id, payload: MessageIn):
     message = services.message_post(actor=request.auth, complaint=id, body=payload.body,
-                                    evidence_id=payload.evidence_id)
+                                    evidence_id=payload.evidence_id, clause_id=payload.clause_id)
     return Status(201, _message(message, message.complaint))
 
 
 @router.post("/{id}/proposals", response={201: ProposalOut, **ACTION_ERRORS},
              summary="Make a settlement offer (business); replaces a pending one")
 def make_proposal(request, id: Id, payload: ProposalIn):
-    proposal = services.proposal_make(actor=request.auth, complaint=id, terms=payload.terms, amount=payload.amount)
+    proposal = services.proposal_make(actor=request.auth, complaint=id, terms=payload.terms, amount=payload.amount,
+                                      clause_id=payload.clause_id)
     return Status(201, _proposal(proposal))
 
 

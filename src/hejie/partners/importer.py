@@ -1,0 +1,215 @@
+"""Reading a partner's file of businesses: CSV or xlsx to rows of text.
+
+* CSV: UTF-8 (with or without a BOM); if it is not UTF-8, GB18030 (what Excel
+  in China writes when one picks "CSV" rather than "CSV UTF-8"; GB18030 is a
+  superset of GBK and GB2312). UTF-16 (Excel's "Unicode text") is refused with
+  a hint, as is anything that decodes to neither.
+* xlsx: openpyxl in read-only (streaming) mode, first sheet. Formulas are
+  never evaluated: a cell whose content starts with "=" is refused as a
+  formula (and openpyxl is asked for the formulas, not cached results).
+* Headers are matched leniently: English names, Chinese names, case, spaces
+  and full-width forms do not matter. Unknown, duplicated or missing columns
+  refuse the whole file with the list of what was found.
+* Limits: ``HEJIE_IMPORT_MAX_ROWS`` (100,000) data rows and
+  ``HEJIE_IMPORT_MAX_BYTES`` (32 MiB); beyond either the file is refused.
+
+File-level problems raise ``InvalidInput`` (field ``file``) or ``TooLarge``;
+row-level problems are the caller's business (see ``services``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+
+from django.conf import settings
+
+from hejie.core.errors import TooLarge, invalid
+
+FIELDS = ("name", "credit_code", "industry", "region_code", "address", "contact_name", "contact_phone", "stores",
+          "order_volume")
+REQUIRED = ("name", "credit_code", "industry", "region_code")
+
+ALIASES = {
+    "name": ("name", "business_name", "名称", "商户名称", "企业名称", "经营者名称", "商户"),
+    "credit_code": ("credit_code", "uscc", "统一社会信用代码", "信用代码", "社会信用代码"),
+    "industry": ("industry", "行业", "所属行业", "行业代码"),
+    "region_code": ("region_code", "region", "地区代码", "区域代码", "行政区划代码", "地区", "区域", "所在地区"),
+    "address": ("address", "地址", "经营地址", "详细地址"),
+    "contact_name": ("contact_name", "contact", "联系人"),
+    "contact_phone": ("contact_phone", "phone", "联系电话", "电话", "手机", "手机号"),
+    "stores": ("stores", "门店"),
+    "order_volume": ("order_volume", "orders", "订单量", "订单数"),
+}
+
+
+def _norm_header(text: str) -> str:
+    text = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
+    return "".join(text.replace("-", "_").split())
+
+
+_HEADER_MAP = {_norm_header(alias): field for field, aliases in ALIASES.items() for alias in aliases}
+
+
+def max_rows() -> int:
+    return int(getattr(settings, "HEJIE_IMPORT_MAX_ROWS", 100_000))
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "HEJIE_IMPORT_MAX_BYTES", 32 * 1024 * 1024))
+
+
+def _file_error(message: str, code: str = "invalid"):
+    return invalid("file", message, code=code)
+
+
+class Formula(str):
+    """A cell that held a formula: refused, never evaluated."""
+
+
+class Number(str):
+    """A cell the spreadsheet stored as a number (a credit code so stored has lost its letters or digits)."""
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _file_error("文件是UTF-16编码，请另存为“CSV UTF-8”或xlsx "
+                          "(the file is UTF-16: save it as CSV UTF-8 or xlsx)", "encoding")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise _file_error("无法识别文件编码：请使用UTF-8或GB18030（GBK）编码的CSV，或xlsx "
+                              "(the file is neither UTF-8 nor GB18030/GBK text: save it as CSV UTF-8 or xlsx)",
+                              "encoding") from None
+    if "\x00" in text:
+        raise _file_error("文件含有二进制内容，不是CSV (the file holds binary data: not a CSV)", "encoding")
+    return text
+
+
+def _csv_rows(data: bytes) -> Iterator[list]:
+    text = _decode(data)
+    sample = text[:4096]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error as exc:
+        raise _file_error(f"CSV格式错误：{exc} (the CSV is malformed)") from None
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return Formula(value) if value.startswith("=") else value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        return Number(text)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list]:
+    import openpyxl  # imported here: only xlsx needs it
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise _file_error(f"无法读取xlsx文件 (the xlsx file cannot be read: {type(exc).__name__})") from None
+    except Exception:  # openpyxl raises many kinds on a broken workbook; none is the user's 500
+        raise _file_error("无法读取xlsx文件 (the xlsx file cannot be read)") from None
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            return
+        for row in sheet.iter_rows(values_only=True):
+            yield [_cell(v) for v in row]
+    finally:
+        book.close()
+
+
+def is_xlsx(filename: str, data: bytes) -> bool:
+    return data.startswith(b"PK\x03\x04") or (filename or "").lower().endswith((".xlsx", ".xlsm"))
+
+
+def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """The columns found and an iterator of (line, {field: text}) for every
+    non-blank data row. Raises on an empty file, bad columns, over the limits."""
+    if len(data) > max_bytes():
+        raise TooLarge(f"文件超过{max_bytes() // (1024 * 1024)}MB (the file is larger than "
+                       f"{max_bytes() // (1024 * 1024)} MB)")
+    if not data.strip():
+        raise _file_error("文件是空的 (the file is empty)", "empty")
+    rows = _xlsx_rows(data) if is_xlsx(filename, data) else _csv_rows(data)
+
+    header: list | None = None
+    line = 0
+    for raw in rows:
+        line += 1
+        if any(str(c).strip() for c in raw):
+            header = raw
+            break
+    if header is None:
+        raise _file_error("文件是空的 (the file is empty)", "empty")
+
+    columns: list[str | None] = []
+    unknown, seen = [], {}
+    for cell in header:
+        key = _norm_header(cell)
+        if not key:
+            columns.append(None)
+            continue
+        field = _HEADER_MAP.get(key)
+        if field is None:
+            unknown.append(str(cell).strip()[:40])
+        elif field in seen:
+            raise _file_error(f"列重复：{seen[field]} 与 {str(cell).strip()[:40]} 都表示 {field} "
+                              f"(two columns mean {field})", "columns")
+        else:
+            seen[field] = str(cell).strip()[:40]
+        columns.append(field)
+    missing = [f for f in REQUIRED if f not in seen]
+    if unknown or missing:
+        parts = []
+        if missing:
+            parts.append(f"缺少列 missing: {', '.join(missing)}")
+        if unknown:
+            parts.append(f"不认识的列 unknown: {', '.join(unknown[:10])}")
+        raise _file_error(
+            "表头不正确 (wrong columns) — " + "；".join(parts)
+            + f"。需要的列 expected: {', '.join(FIELDS)}"
+            "（可用中文：名称、统一社会信用代码、行业、地区代码、地址、联系人、联系电话、门店、订单量）", "columns")
+
+    header_line = line
+    limit = max_rows()
+
+    def body() -> Iterator[tuple[int, dict]]:
+        n = 0
+        for offset, raw in enumerate(rows, start=1):
+            if not any(str(c).strip() for c in raw):
+                continue
+            n += 1
+            if n > limit:
+                raise TooLarge(f"文件超过{limit:,}行，请拆分后分批导入 (more than {limit:,} rows: split the file)",
+                               code="too_many_rows")
+            values = {}
+            for i, field in enumerate(columns):
+                if field is not None and i < len(raw):
+                    values[field] = raw[i]
+            extra = [c for c in raw[len(columns):] if str(c).strip()]
+            if extra:
+                values["_extra"] = "1"
+            yield header_line + offset, values
+
+    return [c for c in columns if c], body()

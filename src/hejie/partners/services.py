@@ -1,0 +1,502 @@
+"""Writes for partners: joining (partner_apply), the council's approval
+(partner_approve), and bulk onboarding of businesses (import_preview,
+import_commit).
+
+Bulk onboarding in two steps:
+
+1. ``import_preview`` reads the file, validates every row and stores an
+   ``ImportBatch`` with one ``ImportRow`` per data row (accepted / refused
+   with the reason / already on the platform). It creates no business.
+2. ``import_commit`` creates the accepted rows' businesses, with their
+   stores, in the status the council set for the partner
+   (``partner.onboard_status``), each with ``business.partner``.
+
+The commit runs in chunks of ``CHUNK`` rows, each chunk one transaction that
+creates its businesses, links each row to its business and advances
+``rows_done``. A failure rolls back the chunk it happened in (no business
+without its stores, no counter ahead of the data), marks the batch
+``failed`` with the error, and leaves the earlier chunks in place; committing
+the batch again resumes with the rows that have no business yet. This keeps
+progress visible to other connections while it runs (one long transaction
+would hide it) and keeps the write lock short on SQLite.
+
+Idempotent: a committed batch commits nothing again; a row whose credit code
+joined the platform meanwhile (an earlier batch, a twin file) turns into
+"already" instead of a second business (``credit_code`` is unique anyway).
+Re-sending the same file while its preview is pending returns that preview.
+
+Small batches (up to ``HEJIE_IMPORT_INLINE_ROWS``, default 2,000 accepted
+rows) commit in the request; larger ones in the background: a Celery task
+when ``CELERY_BROKER_URL`` is set, else a thread of this process (the
+embedded default). Progress: ``rows_done`` / ``accepted``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import unicodedata
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import F, Q
+
+from hejie.businesses.credit_code import validate_credit_code
+from hejie.businesses.models import Business, Industry, Store
+from hejie.businesses.names import initials_for
+from hejie.businesses.permissions import is_operator
+from hejie.core import clock
+from hejie.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, invalid
+from hejie.notifications.services import notify
+from hejie.partners import importer
+from hejie.partners.models import ImportBatch, ImportRow, Partner
+from hejie.regions.models import Region
+from hejie.regions.selectors import region_get
+
+if TYPE_CHECKING:
+    from hejie.accounts.models import User
+
+logger = logging.getLogger("hejie.partners")
+
+CHUNK = 500
+LOOKUP_CHUNK = 900  # under SQLite's bound-parameter limit
+NAME_MAX = 120
+
+
+def inline_rows() -> int:
+    return int(getattr(settings, "HEJIE_IMPORT_INLINE_ROWS", 2000))
+
+
+# ------------------------------------------------------------------ partners
+
+
+def _council_over(actor: User | None, region: Region) -> bool:
+    if is_operator(actor):
+        return True
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if actor.role != "council" or actor.region_id is None:
+        return False
+    own = actor.region
+    return getattr(region, f"l{own.level}") == own.code
+
+
+def partner_apply(*, applicant: User | None, name: str, kind: str, region_code: str) -> Partner:
+    """A partner organisation applies (status ``applied``) to the council of
+    ``region_code``. A consumer (or unattached) applicant becomes its staff."""
+    name = (name or "").strip()
+    if not name or len(name) > NAME_MAX:
+        raise invalid("name", f"请填写名称，不超过{NAME_MAX}个字 (name is required, at most {NAME_MAX} characters)")
+    if kind not in Partner.Kind.values:
+        raise invalid("kind", f"未知的合作方类型 {str(kind)[:20]!r} (kind is one of {', '.join(Partner.Kind.values)})")
+    region = region_get(region_code, field="region_code")
+    User = get_user_model()
+    with transaction.atomic():
+        if Partner.objects.filter(name=name).exists():
+            raise Conflict("已有同名合作方 (a partner with this name exists)", code="duplicate",
+                           fields={"name": "duplicate"})
+        partner = Partner.objects.create(name=name, kind=kind, region=region)
+        if applicant is not None and applicant.pk:
+            locked = User.objects.select_for_update().get(pk=applicant.pk)
+            if locked.role == User.Role.CONSUMER and locked.business_id is None and locked.partner_id is None:
+                locked.role, locked.partner = User.Role.PARTNER, partner
+                locked.save(update_fields=["role", "partner"])
+                applicant.role, applicant.partner = locked.role, partner
+        notify(users=User.objects.filter(role="council", is_active=True, region=region), event="partner_applied",
+               title=f"新的合作方申请：{name} (a partner applied)", body="请审核 (please review)")
+    return partner
+
+
+def partner_approve(*, actor: User, partner: Partner | int, onboard_status: str = "applied") -> Partner:
+    """``applied`` → ``active``, by the council of the partner's region (or
+    above) or an operator, who also says whether the businesses it brings
+    start ``applied`` (reviewed one by one) or ``active``."""
+    if onboard_status not in Partner.OnboardStatus.values:
+        raise invalid("onboard_status", "onboard_status 只能是 applied 或 active (applied or active)")
+    pk = partner.pk if isinstance(partner, Partner) else partner
+    with transaction.atomic():
+        try:
+            locked = Partner.objects.select_for_update().select_related("region").get(pk=pk)
+        except Partner.DoesNotExist:
+            raise NotFound("合作方不存在 (no such partner)") from None
+        if not _council_over(actor, locked.region):
+            raise NotAllowed("只有合作方所在辖区的消委或运营人员可以审核 (only the council of its jurisdiction "
+                             "or operators may approve a partner)")
+        if locked.status != Partner.Status.APPLIED:
+            raise Conflict(f"合作方当前状态为 {locked.status}，不能通过 (the partner is {locked.status})",
+                           code="wrong_state")
+        locked.status, locked.onboard_status, locked.approved_at = Partner.Status.ACTIVE, onboard_status, clock.now()
+        locked.save(update_fields=["status", "onboard_status", "approved_at"])
+        notify(users=locked.staff.filter(is_active=True), event="partner_approved",
+               title=f"{locked.name}已通过审核 (the partner was approved)")
+    return locked
+
+
+def _staff_partner(actor: User | None, partner: Partner) -> None:
+    if is_operator(actor):
+        return
+    if (actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active
+            or actor.role != "partner" or actor.partner_id != partner.pk):
+        raise NotAllowed("只有该合作方的工作人员可以导入 (only the partner's staff may import)")
+
+
+# ------------------------------------------------------------------ row validation
+
+_STORE_SPLIT = re.compile(r"[;；\n]+")
+_PHONE_OK = re.compile(r"[0-9+\-() ]{0,20}")
+
+
+class _Lookups:
+    """Industries and regions, read once per file (not once per row)."""
+
+    def __init__(self):
+        self.industries = {}
+        for ind in Industry.objects.all():
+            self.industries[ind.code] = ind.code
+            self.industries[ind.name] = ind.code
+            self.industries[ind.name_en.lower()] = ind.code
+        self.regions: dict[str, Region | None] = {}
+        self.names: dict[str, Region | str | None] = {}
+
+    def industry(self, value: str) -> str:
+        text = unicodedata.normalize("NFKC", value).strip()
+        code = self.industries.get(text) or self.industries.get(text.lower())
+        if code is None:
+            raise invalid("industry", f"未知的行业 {text[:40]!r}：用行业代码或中文名称，如 catering 或 餐饮 "
+                                      "(unknown industry: use its code or Chinese name)")
+        return code
+
+    def region(self, value: str, *, field: str = "region_code") -> Region:
+        text = unicodedata.normalize("NFKC", value).strip()
+        if text.isdigit():
+            if text not in self.regions:
+                try:
+                    self.regions[text] = region_get(text, field=field)
+                except InvalidInput:
+                    self.regions[text] = None
+            region = self.regions[text]
+            if region is None:
+                raise invalid(field, f"未知的地区代码 {text[:12]!r}，应为6位行政区划代码 (unknown region code)")
+            return region
+        if not text:
+            raise invalid(field, "请填写地区代码 (region_code is required)", code="required")
+        if text not in self.names:
+            matches = list(Region.objects.filter(Q(name=text) | Q(full_name=text))[:2])
+            self.names[text] = matches[0] if len(matches) == 1 else ("ambiguous" if matches else None)
+        found = self.names[text]
+        if found == "ambiguous":
+            raise invalid(field, f"地区名称 {text[:40]!r} 不唯一，请填6位地区代码 (region name is ambiguous: "
+                                 "give the 6-digit code)")
+        if found is None:
+            raise invalid(field, f"未知的地区 {text[:40]!r} (unknown region)")
+        return found
+
+
+def _text(values: dict, field: str, label: str, max_length: int, errors: list, required: bool = False) -> str:
+    value = values.get(field, "")
+    if isinstance(value, importer.Formula):
+        errors.append(f"{label}是公式，请填写数值本身 ({field} is a formula; formulas are not evaluated)")
+        return ""
+    value = unicodedata.normalize("NFKC", str(value)).strip()
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        errors.append(f"{label}含有控制字符 ({field} contains control characters)")
+        return ""
+    if required and not value:
+        errors.append(f"缺少{label} ({field} is required)")
+    if len(value) > max_length:
+        errors.append(f"{label}超过{max_length}个字 ({field} is longer than {max_length})")
+        return value[:max_length]
+    return value
+
+
+def _credit_code(values: dict, errors: list) -> str:
+    raw = values.get("credit_code", "")
+    if isinstance(raw, importer.Formula):
+        errors.append("统一社会信用代码是公式 (credit_code is a formula; formulas are not evaluated)")
+        return ""
+    text = str(raw).strip()
+    try:
+        return validate_credit_code(text)
+    except InvalidInput as exc:
+        message = exc.message
+        numeric = isinstance(raw, importer.Number) or re.fullmatch(r"\d+(\.\d+)?([eE]\+?\d+)?", text or "x")
+        if numeric and exc.code != "required":
+            message += ("。此单元格是数字格式，字母和第15位以后的数字可能已丢失：请把该列设为“文本”后重新填写 "
+                        "(the cell was stored as a number, which drops letters and digits beyond the 15th: "
+                        "format the column as text and type the code again)")
+        errors.append(message)
+        return ""
+
+
+def _validate(values: dict, lookups: _Lookups) -> tuple[dict, list[str]]:
+    errors: list[str] = []
+    if values.get("_extra"):
+        errors.append("本行的列数多于表头 (this row has more cells than the header)")
+    data = {
+        "name": _text(values, "name", "商户名称", NAME_MAX, errors, required=True),
+        "credit_code": _credit_code(values, errors),
+        "address": _text(values, "address", "地址", 200, errors),
+        "contact_name": _text(values, "contact_name", "联系人", 60, errors),
+        "contact_phone": _text(values, "contact_phone", "联系电话", 20, errors),
+    }
+    if data["contact_phone"] and not _PHONE_OK.fullmatch(data["contact_phone"]):
+        errors.append("联系电话格式不正确 (contact_phone is not a phone number)")
+    industry = _text(values, "industry", "行业", 40, errors, required=True)
+    if industry:
+        try:
+            data["industry"] = lookups.industry(industry)
+        except InvalidInput as exc:
+            errors.append(exc.message)
+    region = _text(values, "region_code", "地区代码", 64, errors, required=True)
+    if region:
+        try:
+            data["region_code"] = lookups.region(region).code
+        except InvalidInput as exc:
+            errors.append(exc.message)
+    stores_text = _text(values, "stores", "门店", 5000, errors)
+    stores, seen = [], set()
+    for part in _STORE_SPLIT.split(stores_text):
+        part = part.strip()
+        if not part:
+            continue
+        store_name, sep, code = part.rpartition("@")
+        store_name = store_name.strip()
+        if not sep or not store_name:
+            errors.append(f"门店 {part[:40]!r} 应写成 名称@地区代码 (a store is written name@region_code)")
+            continue
+        if len(store_name) > NAME_MAX:
+            errors.append(f"门店名称超过{NAME_MAX}个字 (store name too long)")
+            continue
+        if store_name in seen:
+            errors.append(f"门店名称重复：{store_name} (two stores have the same name)")
+            continue
+        seen.add(store_name)
+        try:
+            stores.append({"name": store_name, "region_code": lookups.region(code, field="stores").code})
+        except InvalidInput as exc:
+            errors.append(f"门店 {store_name}：{exc.message}")
+    if len(stores) > 200:
+        errors.append("门店超过200个 (more than 200 stores)")
+    data["stores"] = stores
+    volume = values.get("order_volume", "")
+    if isinstance(volume, importer.Formula):
+        errors.append("订单量是公式 (order_volume is a formula)")
+    elif str(volume).strip():
+        text = str(volume).strip().replace(",", "")
+        if not text.isdigit() or len(text) > 12:
+            errors.append("订单量应为非负整数 (order_volume must be a whole number)")
+        else:
+            data["order_volume"] = int(text)
+    return data, errors
+
+
+# ------------------------------------------------------------------ preview
+
+
+def import_preview(*, actor: User, partner: Partner, filename: str, data: bytes) -> ImportBatch:
+    """Validate every row of the file and store the report. Creates no business.
+
+    A whole-file problem (empty, wrong columns, encoding, too large, over
+    the row limit) raises and stores nothing. Re-sending a file whose preview
+    is still pending returns that preview."""
+    _staff_partner(actor, partner)
+    if partner.status != Partner.Status.ACTIVE:
+        raise Conflict("合作方尚未通过审核或已暂停，不能导入 (the partner is not active)", code="wrong_state")
+    filename = (filename or "")[:200]
+    digest = hashlib.sha256(data).hexdigest()
+    pending = ImportBatch.objects.filter(partner=partner, sha256=digest, status=ImportBatch.Status.PREVIEWED).first()
+    if pending is not None:
+        return pending
+
+    _, body = importer.read_rows(filename=filename, data=data)
+    lookups = _Lookups()
+    rows: list[ImportRow] = []
+    first_line: dict[str, int] = {}
+    for line, values in body:  # the whole file is read (and the row limit checked) before anything is stored
+        clean, errors = _validate(values, lookups)
+        code = clean.get("credit_code")
+        if code and code in first_line:
+            errors.append(f"与第{first_line[code]}行的统一社会信用代码重复 (duplicate of line {first_line[code]})")
+        elif code:
+            first_line[code] = line
+        outcome = ImportRow.Outcome.REFUSED if errors else ImportRow.Outcome.ACCEPTED
+        rows.append(ImportRow(line=line, data=clean, outcome=outcome, reason="；".join(errors)[:1000]))
+    if not rows:
+        raise invalid("file", "文件只有表头，没有数据行 (the file has a header but no rows)", code="empty")
+
+    accepted = [r for r in rows if r.outcome == ImportRow.Outcome.ACCEPTED]
+    on_platform: dict[str, int | None] = {}
+    codes = [r.data["credit_code"] for r in accepted]
+    for i in range(0, len(codes), LOOKUP_CHUNK):
+        on_platform.update(Business.objects.filter(credit_code__in=codes[i:i + LOOKUP_CHUNK])
+                           .values_list("credit_code", "partner_id"))
+    for r in accepted:
+        code = r.data["credit_code"]
+        if code in on_platform:
+            r.outcome = ImportRow.Outcome.ALREADY
+            r.reason = ("已由本合作方导入 (already brought by this partner)" if on_platform[code] == partner.pk
+                        else "该统一社会信用代码的商户已在平台上 (a business with this credit code is already on the "
+                             "platform)")
+
+    counts = {o: 0 for o in ImportRow.Outcome.values}
+    for r in rows:
+        counts[r.outcome] += 1
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            partner=partner, created_by=actor if getattr(actor, "pk", None) else None, filename=filename,
+            sha256=digest, total_rows=len(rows), accepted=counts["accepted"], refused=counts["refused"],
+            already=counts["already"],
+        )
+        for r in rows:
+            r.batch = batch
+        ImportRow.objects.bulk_create(rows, batch_size=1000)
+    return batch
+
+
+# ------------------------------------------------------------------ commit
+
+
+def _lock_batch(batch: ImportBatch | int) -> ImportBatch:
+    pk = batch.pk if isinstance(batch, ImportBatch) else batch
+    try:
+        return ImportBatch.objects.select_for_update().select_related("partner").get(pk=pk)
+    except ImportBatch.DoesNotExist:
+        raise NotFound("导入批次不存在 (no such import)") from None
+
+
+def import_commit(*, actor: User, batch: ImportBatch | int, background: bool | None = None) -> ImportBatch:
+    """Create the accepted rows' businesses. A committed batch is returned as
+    it is (nothing is created twice); a batch already committing is a
+    ``Conflict``; a failed one resumes. ``background=None`` decides by size."""
+    with transaction.atomic():
+        locked = _lock_batch(batch)
+        _staff_partner(actor, locked.partner)
+        if locked.status == ImportBatch.Status.COMMITTED:
+            return locked
+        if locked.status == ImportBatch.Status.COMMITTING:
+            raise Conflict("该批次正在导入中 (this import is already being committed)", code="wrong_state")
+        if locked.partner.status != Partner.Status.ACTIVE:
+            raise Conflict("合作方不是已通过状态，不能导入 (the partner is not active)", code="wrong_state")
+        locked.status, locked.error = ImportBatch.Status.COMMITTING, ""
+        locked.save(update_fields=["status", "error"])
+        if background is None:
+            background = locked.accepted - locked.rows_done > inline_rows()
+        if background:
+            transaction.on_commit(lambda: _start_background(locked.pk))
+    if not background:
+        import_run(batch_id=locked.pk)
+        locked.refresh_from_db()
+    return locked
+
+
+def _start_background(batch_id: int) -> None:
+    if settings.CELERY_BROKER_URL:
+        from hejie.partners.tasks import import_commit_task
+
+        try:
+            import_commit_task.delay(batch_id)
+            return
+        except Exception:  # broker down: run it here rather than leave the batch committing
+            logger.exception("could not enqueue import %s; running it in-process", batch_id)
+    thread = threading.Thread(target=_run_in_thread, args=(batch_id,), name=f"hejie-import-{batch_id}", daemon=True)
+    _threads.append(thread)
+    thread.start()
+
+
+_threads: list[threading.Thread] = []  # tests join them
+
+
+def _run_in_thread(batch_id: int) -> None:
+    try:
+        import_run(batch_id=batch_id)
+    except Exception:
+        logger.exception("import %s failed in the background", batch_id)
+    finally:
+        connection.close()
+
+
+def _create_chunk(batch: ImportBatch, rows: list[ImportRow]) -> tuple[int, int]:
+    """One transaction: create the businesses (and stores) of ``rows``.
+    Returns (created, turned into "already")."""
+    partner = batch.partner
+    now = clock.now()
+    with transaction.atomic():
+        codes = [r.data["credit_code"] for r in rows]
+        taken = set(Business.objects.filter(credit_code__in=codes).values_list("credit_code", flat=True))
+        regions = {r.code: r for r in Region.objects.filter(
+            code__in={r.data["region_code"] for r in rows} | {s["region_code"] for r in rows
+                                                              for s in r.data.get("stores", [])})}
+        fresh, late = [], []
+        for r in rows:
+            (late if r.data["credit_code"] in taken else fresh).append(r)
+        active = partner.onboard_status == Partner.OnboardStatus.ACTIVE
+        businesses = [
+            Business(
+                name=r.data["name"], name_initials=initials_for(r.data["name"]), credit_code=r.data["credit_code"],
+                industry_id=r.data["industry"], region=regions[r.data["region_code"]],
+                **regions[r.data["region_code"]].codes(), address=r.data.get("address", ""),
+                contact_name=r.data.get("contact_name", ""), contact_phone=r.data.get("contact_phone", ""),
+                status=partner.onboard_status, approved_at=now if active else None, partner=partner,
+                created_at=now,
+            )
+            for r in fresh
+        ]
+        Business.objects.bulk_create(businesses)
+        if any(b.pk is None for b in businesses):  # a backend without RETURNING: read the ids back
+            ids = dict(Business.objects.filter(credit_code__in=[b.credit_code for b in businesses])
+                       .values_list("credit_code", "pk"))
+            for b in businesses:
+                b.pk = b.id = ids[b.credit_code]
+        stores = [Store(business=b, name=s["name"], region=regions[s["region_code"]])
+                  for r, b in zip(fresh, businesses, strict=True) for s in r.data.get("stores", [])]
+        Store.objects.bulk_create(stores)
+        for r, b in zip(fresh, businesses, strict=True):
+            r.business = b
+        ImportRow.objects.bulk_update(fresh, ["business"])
+        for r in late:
+            r.outcome = ImportRow.Outcome.ALREADY
+            r.reason = "预检后已有相同统一社会信用代码的商户入驻 (joined meanwhile)"
+        ImportRow.objects.bulk_update(late, ["outcome", "reason"])
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            rows_done=F("rows_done") + len(rows), created=F("created") + len(fresh),
+            accepted=F("accepted") - len(late), already=F("already") + len(late),
+        )
+    return len(fresh), len(late)
+
+
+def import_run(*, batch_id: int) -> None:
+    """The commit's work, chunk by chunk (see the module docstring). Runs in
+    the request, a thread or a Celery worker; safe to run again."""
+    batch = ImportBatch.objects.select_related("partner").get(pk=batch_id)
+    if batch.status != ImportBatch.Status.COMMITTING:
+        return
+    try:
+        while True:
+            chunk = list(batch.rows.filter(outcome=ImportRow.Outcome.ACCEPTED, business__isnull=True)
+                         .order_by("line")[:CHUNK])
+            if not chunk:
+                break
+            _create_chunk(batch, chunk)
+    except Exception as exc:
+        logger.exception("import %s failed", batch_id)
+        message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}"
+        ImportBatch.objects.filter(pk=batch_id).update(
+            status=ImportBatch.Status.FAILED,
+            error=f"导入中断，已完成的部分保留，可再次提交以继续 (the commit stopped; rows done are kept; commit "
+                  f"again to resume): {message}"[:500])
+        raise
+    with transaction.atomic():
+        batch = _lock_batch(batch_id)
+        if batch.status == ImportBatch.Status.COMMITTING:
+            batch.status, batch.committed_at = ImportBatch.Status.COMMITTED, clock.now()
+            batch.save(update_fields=["status", "committed_at"])
+            if batch.created and batch.partner.onboard_status == Partner.OnboardStatus.APPLIED:
+                region = batch.partner.region
+                notify(users=get_user_model().objects.filter(role="council", is_active=True, region=region),
+                       event="partner_import",
+                       title=f"{batch.partner.name}导入了{batch.created}家商户待审核 "
+                             f"({batch.created} businesses to review)")

@@ -1,0 +1,138 @@
+"""Reads of service standards, the clause check for citations, and the
+council's ranking of cited clauses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Prefetch, Q
+
+from hejie.businesses.permissions import is_operator
+from hejie.businesses.selectors import industry_get, oversight_region
+from hejie.core.errors import NotFound, invalid
+from hejie.standards.models import ServiceStandard, StandardClause, StandardVersion
+
+if TYPE_CHECKING:
+    from hejie.businesses.models import Business, Industry
+    from hejie.regions.models import Region
+
+MAX_ID = 2**63 - 1
+CITED_TOP = 20
+
+
+def standards_published(*, industry: str | None = None) -> list[ServiceStandard]:
+    """Standards with a version in force, each with ``current`` (that version)."""
+    qs = (ServiceStandard.objects.select_related("industry")
+          .filter(versions__status=StandardVersion.Status.PUBLISHED)
+          .prefetch_related(Prefetch("versions", to_attr="current_versions",
+                                     queryset=StandardVersion.objects.filter(
+                                         status=StandardVersion.Status.PUBLISHED)))
+          .order_by("industry__position", "industry_id", "title"))
+    if industry:
+        qs = qs.filter(industry=industry_get(industry))
+    standards = list(qs)
+    for s in standards:
+        s.current = s.current_versions[0]
+    return standards
+
+
+def standard_get(*, user, standard_id, version: int | None = None) -> tuple[ServiceStandard, StandardVersion,
+                                                                             list[StandardVersion]]:
+    """The standard, the version asked for (default: the one in force) and
+    every version the caller may see. Drafts are shown to operators only; a
+    standard with nothing published does not exist for anyone else."""
+    try:
+        pk = int(standard_id)
+    except (TypeError, ValueError):
+        raise NotFound("服务标准不存在 (no such standard)") from None
+    standard = ServiceStandard.objects.select_related("industry").filter(pk=pk).first() if 0 < pk <= MAX_ID else None
+    if standard is None:
+        raise NotFound("服务标准不存在 (no such standard)")
+    versions = list(standard.versions.all())
+    if not is_operator(user):
+        versions = [v for v in versions if v.status != StandardVersion.Status.DRAFT]
+    if not versions:
+        raise NotFound("服务标准不存在 (no such standard)")
+    if version is None:
+        chosen = next((v for v in versions if v.status == StandardVersion.Status.PUBLISHED), versions[-1])
+    else:
+        chosen = next((v for v in versions if v.version == version), None)
+        if chosen is None:
+            raise NotFound(f"该标准没有第{version}版 (no such version)")
+    chosen.clause_list = list(chosen.clauses.all())
+    return standard, chosen, versions
+
+
+def clause_citable(*, business: Business | None, clause_id) -> StandardClause:
+    """The clause, if it may be cited in an order against ``business``: it
+    belongs to the version in force of a standard of the business's industry,
+    or to a version the business accepted. Otherwise ``InvalidInput``."""
+    message = "不能引用该条款：它不属于本商户所在行业的现行标准或商户已接受的版本 " \
+              "(this clause is not in the standard in force for the business's industry, nor in a version " \
+              "the business accepted)"
+    try:
+        pk = int(clause_id)
+    except (TypeError, ValueError):
+        raise invalid("clause_id", message) from None
+    if business is None or not 0 < pk <= MAX_ID:
+        raise invalid("clause_id", message)
+    clause = (
+        StandardClause.objects.select_related("version__standard")
+        .filter(pk=pk)
+        .filter(Q(version__status=StandardVersion.Status.PUBLISHED,
+                  version__standard__industry_id=business.industry_id)
+                | Q(version__acceptances__business_id=business.pk))
+        .first()
+    )
+    if clause is None:
+        raise invalid("clause_id", message)
+    return clause
+
+
+def clauses_cited(*, region: Region | None, industry: Industry | None = None, since: dt.datetime | None = None,
+                  top: int = CITED_TOP) -> list[dict]:
+    """Which clauses are cited most, per industry: citations in messages and
+    proposals on orders in ``region``'s subtree (None: everywhere), made at or
+    after ``since``. Each industry's clauses ranked by count (ties: clause
+    number), at most ``top`` per industry."""
+    from hejie.complaints.models import Message, Proposal
+
+    counts: Counter[int] = Counter()
+    for model in (Message, Proposal):
+        qs = model.objects.filter(clause__isnull=False)
+        if region is not None:
+            qs = qs.filter(**region.subtree_filter("complaint__"))
+        if industry is not None:
+            qs = qs.filter(clause__version__standard__industry=industry)
+        if since is not None:
+            qs = qs.filter(created_at__gte=since)
+        for row in qs.values("clause_id").annotate(n=Count("id")).order_by():
+            counts[row["clause_id"]] += row["n"]
+    clauses = StandardClause.objects.select_related("version__standard__industry").in_bulk(list(counts))
+    by_industry: dict[str, list[dict]] = {}
+    ordered = sorted(clauses.values(), key=lambda c: (c.version.standard.industry.position,
+                                                      c.version.standard.industry_id, -counts[c.pk],
+                                                      c.version.standard_id, c.sort_key, c.version.version))
+    result: list[dict] = []
+    for c in ordered:
+        ind = c.version.standard.industry
+        rows = by_industry.get(ind.code)
+        if rows is None:
+            rows = by_industry[ind.code] = []
+            result.append({"industry": {"code": ind.code, "name": ind.name}, "clauses": rows})
+        if len(rows) < top:
+            rows.append({"clause_id": c.pk, "standard_id": c.version.standard_id,
+                         "standard_title": c.version.standard.title, "version": c.version.version,
+                         "number": c.number, "text": c.text, "citations": counts[c.pk]})
+    return result
+
+
+def clauses_cited_for(user, *, region_code: str | None = None, industry: str | None = None,
+                      since: dt.datetime | None = None) -> tuple[Region | None, Industry | None, list[dict]]:
+    """``clauses_cited`` for council staff (their subtree, or a region inside
+    it) and operators (anywhere); anyone else is refused."""
+    region = oversight_region(user, region_code)
+    industry_obj = industry_get(industry) if industry else None
+    return region, industry_obj, clauses_cited(region=region, industry=industry_obj, since=since)

@@ -1,0 +1,170 @@
+"""Writes for service standards. Each service runs in one transaction, locks
+the standard row before it checks the versions' state, then acts.
+
+Who writes standards: operators. (The association's own staff — a partner of
+kind "association" — are to be allowed once ``hejie.partners`` exists; it did
+not when this app was written.) Who accepts: the business's admin staff.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import IntegrityError, transaction
+
+from hejie.businesses.models import Business
+from hejie.businesses.permissions import administers, is_operator
+from hejie.businesses.selectors import industry_get
+from hejie.core import clock
+from hejie.core.errors import Conflict, NotAllowed, NotFound, invalid
+from hejie.standards.models import ServiceStandard, StandardAcceptance, StandardClause, StandardVersion
+
+TITLE_MAX = 120
+CLAUSE_TEXT_MAX = 4000
+CLAUSE_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3}){0,4}")
+
+
+def _text(value, *, field: str, label: str, max_length: int, required: bool = True) -> str:
+    if value is not None and not isinstance(value, str):
+        raise invalid(field, f"{label}应为文字 ({field} must be text)")
+    value = (value or "").strip()
+    if required and not value:
+        raise invalid(field, f"请填写{label} ({field} is required)", code="required")
+    if len(value) > max_length:
+        raise invalid(field, f"{label}不能超过{max_length}个字 ({field} is longer than {max_length} characters)")
+    if "\x00" in value:
+        raise invalid(field, f"{label}不能包含空字符 ({field} must not contain NUL characters)")
+    return value
+
+
+def sort_key(number: str) -> str:
+    """ "3.10" sorts after "3.2": each part zero-padded to three digits."""
+    return ".".join(part.zfill(3) for part in number.split("."))
+
+
+def _check_writer(actor) -> None:
+    if not is_operator(actor):
+        raise NotAllowed("只有运营人员可以编写和发布服务标准 (only operators may write or publish service standards)")
+
+
+def _lock_standard(standard) -> ServiceStandard:
+    pk = standard.pk if isinstance(standard, ServiceStandard) else standard
+    try:
+        return ServiceStandard.objects.select_for_update().get(pk=int(pk))
+    except (ServiceStandard.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound("服务标准不存在 (no such standard)") from None
+
+
+def _version_of(standard: ServiceStandard, number) -> StandardVersion:
+    try:
+        return standard.versions.select_for_update().get(version=int(number))
+    except (StandardVersion.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound(f"该标准没有第{number}版 (no such version)") from None
+
+
+@transaction.atomic
+def standard_create(*, actor, industry: str, title: str, publisher_name: str = "") -> ServiceStandard:
+    _check_writer(actor)
+    industry_obj = industry_get(industry)
+    title = _text(title, field="title", label="标准名称", max_length=TITLE_MAX)
+    publisher_name = _text(publisher_name, field="publisher_name", label="发布机构", max_length=TITLE_MAX,
+                           required=False)
+    if ServiceStandard.objects.filter(industry=industry_obj, title=title).exists():
+        raise Conflict("该行业已有同名标准 (this industry already has a standard with this title)", code="duplicate")
+    try:
+        with transaction.atomic():
+            return ServiceStandard.objects.create(industry=industry_obj, title=title, publisher_name=publisher_name,
+                                                  created_at=clock.now())
+    except IntegrityError:
+        raise Conflict("该行业已有同名标准 (this industry already has a standard with this title)",
+                       code="duplicate") from None
+
+
+@transaction.atomic
+def version_draft(*, actor, standard) -> StandardVersion:
+    """A new draft version, starting from a copy of the latest version's clauses."""
+    _check_writer(actor)
+    standard = _lock_standard(standard)
+    if standard.versions.filter(status=StandardVersion.Status.DRAFT).exists():
+        raise Conflict("该标准已有一个草稿，请先发布它 (this standard already has a draft)", code="draft_exists")
+    previous = standard.versions.order_by("-version").first()
+    draft = StandardVersion.objects.create(standard=standard, version=(previous.version + 1) if previous else 1,
+                                           created_at=clock.now())
+    if previous is not None:
+        StandardClause.objects.bulk_create(
+            StandardClause(version=draft, number=c.number, sort_key=c.sort_key, text=c.text)
+            for c in previous.clauses.all()
+        )
+    return draft
+
+
+@transaction.atomic
+def clause_set(*, actor, standard, version, number: str, text: str) -> StandardClause | None:
+    """Write clause ``number`` of a draft version; an empty ``text`` removes it
+    (and returns None). Published and withdrawn versions never change."""
+    _check_writer(actor)
+    standard = _lock_standard(standard)
+    version_obj = _version_of(standard, version)
+    if version_obj.status != StandardVersion.Status.DRAFT:
+        raise Conflict(f"第{version_obj.version}版已发布，不能修改；请起草新版本 "
+                       f"(version {version_obj.version} is {version_obj.status} and cannot change)",
+                       code="version_closed")
+    number = _text(number, field="number", label="条款编号", max_length=20)
+    if not CLAUSE_NUMBER.fullmatch(number):
+        raise invalid("number", '条款编号应形如 "3" 或 "3.2" (number must look like "3" or "3.2")')
+    text = _text(text, field="text", label="条款内容", max_length=CLAUSE_TEXT_MAX, required=False)
+    if not text:
+        version_obj.clauses.filter(number=number).delete()
+        return None
+    clause, _ = StandardClause.objects.update_or_create(
+        version=version_obj, number=number, defaults={"text": text, "sort_key": sort_key(number)},
+    )
+    return clause
+
+
+@transaction.atomic
+def version_publish(*, actor, standard, version) -> StandardVersion:
+    """Put a draft in force; the version in force until now is withdrawn."""
+    _check_writer(actor)
+    standard = _lock_standard(standard)
+    version_obj = _version_of(standard, version)
+    if version_obj.status != StandardVersion.Status.DRAFT:
+        raise Conflict(f"第{version_obj.version}版已经发布过 (version {version_obj.version} is {version_obj.status})",
+                       code="version_closed")
+    if not version_obj.clauses.exists():
+        raise Conflict("没有条款的版本不能发布 (a version without clauses cannot be published)", code="empty")
+    now = clock.now()
+    standard.versions.filter(status=StandardVersion.Status.PUBLISHED).update(
+        status=StandardVersion.Status.WITHDRAWN, withdrawn_at=now
+    )
+    version_obj.status = StandardVersion.Status.PUBLISHED
+    version_obj.published_at = now
+    version_obj.published_by = actor
+    version_obj.save(update_fields=["status", "published_at", "published_by"])
+    return version_obj
+
+
+@transaction.atomic
+def standard_accept(*, actor, business) -> list[StandardAcceptance]:
+    """The business accepts the versions now in force of its industry's
+    standards (one acceptance row per version; accepting again is a no-op)."""
+    pk = business.pk if isinstance(business, Business) else business
+    try:
+        business = Business.objects.select_for_update().get(pk=int(pk))
+    except (Business.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound("商户不存在 (no such business)") from None
+    if not administers(actor, business):
+        raise NotAllowed("只有商户管理员可以接受服务标准 (only the business's admin staff may accept standards)")
+    versions = list(StandardVersion.objects.filter(standard__industry_id=business.industry_id,
+                                                   status=StandardVersion.Status.PUBLISHED))
+    if not versions:
+        raise Conflict("本行业暂无现行服务标准 (no standard is in force for this industry)", code="no_standard")
+    now = clock.now()
+    accepted = []
+    for version in versions:
+        acceptance, _ = StandardAcceptance.objects.get_or_create(
+            business=business, version=version, defaults={"accepted_at": now, "accepted_by": actor},
+        )
+        accepted.append(acceptance)
+    return accepted
+

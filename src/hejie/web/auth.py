@@ -1,0 +1,109 @@
+"""Sign-in pages: a consumer by phone and SMS code (two steps), staff by username
+and password. Thin faces over ``hejie.accounts.services``: every rule (code
+format, attempts, rate limits, who may use which way) lives there."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth import login, logout
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hejie.accounts import services
+from hejie.accounts.phones import mask_phone
+from hejie.core.errors import DomainError
+from hejie.web.i18n import pick
+
+SESSION_PHONE = "hejie_signin_phone"
+_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _safe_next(request) -> str:
+    """The ``next`` page asked for, if it is on this site; otherwise ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def _next_url(request) -> str:
+    return _safe_next(request) or reverse("web:complaints")
+
+
+def _errors(exc: DomainError, default_field: str) -> dict[str, str]:
+    """Each message beside its field; a message about no field goes beside ``default_field``."""
+    if exc.fields:
+        return {field: pick(message) for field, message in exc.fields.items()}
+    return {default_field: pick(exc.message)}
+
+
+def _signed_in(request, user):
+    request.session.pop(SESSION_PHONE, None)
+    login(request, user, backend=_BACKEND)
+    return redirect(_next_url(request))
+
+
+@require_http_methods(["GET", "POST"])
+def signin_phone(request):
+    """Step 1: the phone number; a code is sent by SMS."""
+    phone = request.POST.get("phone", "").strip() if request.method == "POST" else ""
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            services.otp_send(phone=phone, ip=request.META.get("REMOTE_ADDR"))
+        except DomainError as exc:
+            errors, status = _errors(exc, "phone"), exc.status
+        else:
+            request.session[SESSION_PHONE] = phone
+            url = reverse("web:signin-code")
+            target = _safe_next(request)
+            return redirect(f"{url}?{urlencode({'next': target})}" if target else url)
+    return render(request, "web/signin_phone.html",
+                  {"phone": phone, "errors": errors, "next": _safe_next(request)}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def signin_code(request):
+    """Step 2: the code from the SMS."""
+    phone = request.session.get(SESSION_PHONE)
+    if not phone:
+        return redirect("web:signin")
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            user = services.otp_verify(phone=phone, code=request.POST.get("code", ""))
+        except DomainError as exc:
+            errors, status = _errors(exc, "code"), exc.status
+        else:
+            return _signed_in(request, user)
+    return render(request, "web/signin_code.html",
+                  {"phone": phone, "phone_masked": mask_phone(phone), "errors": errors,
+                   "next": _safe_next(request)}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def signin_staff(request):
+    username = request.POST.get("username", "").strip() if request.method == "POST" else ""
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            user = services.password_authenticate(
+                username=username, password=request.POST.get("password", ""), request=request)
+        except DomainError as exc:
+            errors, status = _errors(exc, "password"), exc.status
+        else:
+            return _signed_in(request, user)
+    return render(request, "web/signin_staff.html",
+                  {"username": username, "errors": errors, "next": _safe_next(request)}, status=status)
+
+
+@require_POST
+def signout(request):
+    logout(request)
+    return redirect("home")

@@ -1,0 +1,68 @@
+"""Template filters of the web pages: ``{% load hejie %}``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils.translation import gettext, ngettext
+
+from hejie.core import clock
+from hejie.web import i18n
+
+register = template.Library()
+
+
+@register.filter
+def pick(text) -> str:
+    return i18n.pick(text)
+
+
+def _span(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return (ngettext("%(n)d 天", "%(n)d 天", days) % {"n": days}) + " " + (
+            ngettext("%(n)d 小时", "%(n)d 小时", hours) % {"n": hours})
+    if hours:
+        return (ngettext("%(n)d 小时", "%(n)d 小时", hours) % {"n": hours}) + " " + (
+            ngettext("%(n)d 分钟", "%(n)d 分钟", mins) % {"n": mins})
+    return ngettext("%(n)d 分钟", "%(n)d 分钟", max(mins, 1)) % {"n": max(mins, 1)}
+
+
+@register.filter
+def time_left(deadline: dt.datetime | None) -> str:
+    """'还剩 3 天 4 小时' / '已超过 2 小时' against the one clock."""
+    if deadline is None:
+        return ""
+    seconds = (deadline - clock.now()).total_seconds()
+    if seconds >= 0:
+        return gettext("还剩 %(span)s") % {"span": _span(seconds)}
+    return gettext("已超过 %(span)s") % {"span": _span(-seconds)}
+
+
+@register.filter
+def overdue(deadline: dt.datetime | None) -> bool:
+    return deadline is not None and deadline < clock.now()
+
+
+_STATE_CLASS = {
+    "pending_review": "state-open", "delivered": "state-open", "negotiating": "state-open", "mediating": "state-open",
+    "settled": "state-good", "mediated": "state-good",
+    "failed": "state-bad", "rejected": "state-bad", "mediation_failed": "state-bad",
+    "withdrawn": "state-done", "unresponsive": "state-done",
+}
+
+
+@register.filter
+def state_class(state: str) -> str:
+    return _STATE_CLASS.get(state, "state-done")
+
+
+@register.filter
+def state_label(state: str) -> str:
+    """The label of a state value, in the active language."""
+    from hejie.complaints.states import State
+
+    return i18n.pick(State(state).label) if state in State.values else state
