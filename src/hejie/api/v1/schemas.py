@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
+
+
+def storable(value: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL, and UTF-8 cannot hold a lone surrogate
+    ("\\ud800" is valid JSON): refuse both as input errors, not 500s."""
+    if value is not None:
+        if "\x00" in value:
+            raise ValueError("不能包含空字符 (must not contain NUL characters)")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("不是有效的Unicode文字 (not valid Unicode text)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(storable)]
 
 
 class StrictSchema(Schema):

@@ -21,7 +21,7 @@ from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from hejie.accounts.phones import mask_phone
 from hejie.api.v1.pagination import MAX_PAGE_SIZE, keyset_page
-from hejie.api.v1.schemas import StrictSchema, errors
+from hejie.api.v1.schemas import StrictSchema, Text, errors
 from hejie.complaints import evidence as evidence_files
 from hejie.complaints import policy, selectors, services
 from hejie.complaints.models import Complaint, Mediation, Proposal, Urge
@@ -45,20 +45,6 @@ def _utc(value: dt.datetime) -> dt.datetime:
 Utc = Annotated[dt.datetime, AfterValidator(_utc)]
 
 
-def _storable(value: str | None) -> str | None:
-    # PostgreSQL text cannot hold NUL, and UTF-8 cannot hold a lone surrogate
-    # ("\ud800" is valid JSON): refuse both as input errors, not 500s.
-    if value is not None:
-        if "\x00" in value:
-            raise ValueError("不能包含空字符 (must not contain NUL characters)")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("不是有效的Unicode文字 (not valid Unicode text)") from None
-    return value
-
-
-Text = Annotated[str, AfterValidator(_storable)]
 Id = Annotated[int, Path(..., ge=1, le=MAX_ID, description="the order's id")]
 Pid = Annotated[int, Path(..., ge=1, le=MAX_ID, description="the proposal's id")]
 Uid = Annotated[int, Path(..., ge=1, le=MAX_ID, description="the urge's id")]

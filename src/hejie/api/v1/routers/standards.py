@@ -9,10 +9,10 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import AfterValidator, ConfigDict
+from pydantic import ConfigDict
 
 from hejie.api.v1.auth import optional_bearer
-from hejie.api.v1.schemas import StrictSchema, errors
+from hejie.api.v1.schemas import StrictSchema, Text, errors
 from hejie.core.errors import NotAllowed
 from hejie.standards import selectors, services
 
@@ -23,18 +23,6 @@ Sid = Annotated[int, Path(..., ge=1, le=MAX_ID, description="the standard's id")
 Num = Annotated[int, Path(..., ge=1, le=1_000_000, description="the version number")]
 
 
-def _storable(value: str | None) -> str | None:
-    if value is not None:
-        if "\x00" in value:
-            raise ValueError("不能包含空字符 (must not contain NUL characters)")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("不是有效的Unicode文字 (not valid Unicode text)") from None
-    return value
-
-
-Text = Annotated[str, AfterValidator(_storable)]
 
 
 class Named(Schema):
