@@ -184,3 +184,21 @@ def test_clauses_cited_most_per_industry(publish, delivered, staff, consumer, ma
     assert selectors.clauses_cited(region=Region.objects.get(code="110000")) == []
     later = traveller_now() + dt.timedelta(seconds=1)
     assert selectors.clauses_cited(region=None, since=later) == []
+
+
+def test_joining_accepts_the_industrys_standards_in_force(publish, make_user):
+    from hejie.businesses.services import business_apply
+    from hejie.standards.models import StandardAcceptance
+    from tests.conftest import make_credit_code
+
+    standard = publish("lodging", {"2.1": "到店前24小时取消，全额退款。"})
+    applicant = make_user("consumer")
+    business = business_apply(applicant=applicant, name="江城印象酒店", credit_code=make_credit_code(),
+                              industry="lodging", region_code="420102")
+    acceptance = StandardAcceptance.objects.get(business=business)
+    assert acceptance.version.standard == standard and acceptance.version.version == 1
+    assert acceptance.accepted_by == applicant
+    # an industry with no standard in force: joining still works, nothing recorded
+    other = business_apply(applicant=make_user("consumer"), name="某健身房", credit_code=make_credit_code(),
+                           industry="services", region_code="420102")
+    assert not StandardAcceptance.objects.filter(business=other).exists()

@@ -145,6 +145,15 @@ def version_publish(*, actor, standard, version) -> StandardVersion:
 
 
 @transaction.atomic
+def standards_accept_on_joining(*, actor, business: Business) -> list[StandardAcceptance]:
+    """Joining includes accepting the industry's standards in force, if any
+    (called by ``business_apply``); nothing to accept is not an error here."""
+    if not StandardVersion.objects.filter(standard__industry_id=business.industry_id,
+                                          status=StandardVersion.Status.PUBLISHED).exists():
+        return []
+    return standard_accept(actor=actor, business=business)
+
+
 def standard_accept(*, actor, business) -> list[StandardAcceptance]:
     """The business accepts the versions now in force of its industry's
     standards (one acceptance row per version; accepting again is a no-op)."""
