@@ -58,6 +58,17 @@ def test_demo_loads_every_state_and_a_second_run_changes_nothing(db, media):
     assert all(code.startswith("42") for code in businesses.values_list("region_id", flat=True))
     by_status = Counter(businesses.values_list("status", flat=True))
     assert by_status["suspended"] == 1
+
+    # the platform that brought them, and the association's standards for the four industries
+    from hejie.partners.models import Partner
+    from hejie.standards.models import StandardVersion
+
+    platform = Partner.objects.get(kind="platform")
+    assert businesses.filter(partner=platform).count() == 55
+    assert Partner.objects.filter(kind="association", status="active").count() == 1
+    in_force = StandardVersion.objects.filter(status="published")
+    assert set(in_force.values_list("standard__industry_id", flat=True)) == set(demo.LAUNCH_INDUSTRIES)
+    assert all(v.clauses.exists() for v in in_force)
     assert 2 <= by_status["applied"] <= 3
     assert by_status["active"] == 55 - by_status["applied"] - 1
     assert Business.objects.filter(stores__isnull=False).distinct().count() >= 3

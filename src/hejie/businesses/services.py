@@ -166,7 +166,7 @@ def business_apply(
             Store.objects.bulk_create([Store(business=business, name=n, region=r, address=a) for n, r, a in store_rows])
         if applicant is not None:
             _attach_applicant(applicant, business)
-            if administers(applicant, business):
+            if applicant.business_id == business.pk and applicant.is_business_admin:
                 from hejie.standards.services import standards_accept_on_joining
 
                 standards_accept_on_joining(actor=applicant, business=business)

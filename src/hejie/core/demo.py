@@ -59,6 +59,33 @@ D = dt.timedelta(days=1)
 MIN = dt.timedelta(minutes=1)
 
 
+DEMO_PLATFORM = "江城到家外卖平台"
+DEMO_ASSOCIATION = "湖北省消费服务行业协会"
+DEMO_STANDARDS = [
+    ("catering", "餐饮服务消费纠纷和解规范", [
+        ("1.1", "菜单、价目表应明码标价；“时价”菜品须在点菜时告知价格。"),
+        ("3.2", "菜品中出现异物的，经营者应为消费者更换或退还该菜品费用，并致歉。"),
+        ("4.1", "因食用不洁食品导致身体不适，经医疗机构诊断的，经营者应承担合理的医疗费用。"),
+        ("5.3", "预付卡（储值卡）停业或转让的，经营者应提前30日告知并按余额退款。"),
+    ]),
+    ("lodging", "住宿服务消费纠纷和解规范", [
+        ("2.1", "消费者在入住日前24小时以上取消预订的，经营者应全额退还房费。"),
+        ("2.3", "实际房型与预订房型不符的，经营者应退还差价，并给予不少于一晚房费20%的补偿。"),
+        ("3.4", "押金应在退房后3个工作日内原路退回。"),
+    ]),
+    ("tourism", "旅游景区服务消费纠纷和解规范", [
+        ("1.2", "因景区原因停止游览项目的，应全额退还该项目票款。"),
+        ("2.5", "宣传的游览内容未提供的，应按未提供部分的比例退还费用。"),
+        ("4.1", "游客在景区内因设施原因受伤的，景区应先行垫付必要的医疗费用。"),
+    ]),
+    ("entertainment", "文化娱乐服务消费纠纷和解规范", [
+        ("2.2", "酒水、服务费等收费项目应事先明示，未明示的不得收取。"),
+        ("3.1", "因场所原因中断服务超过30分钟的，应退还相应费用。"),
+        ("5.3", "会员卡（储值卡）停业或转让的，经营者应提前30日告知并按余额退款。"),
+    ]),
+]
+
+
 class DemoError(Exception):
     """The demo could not be loaded (a service refused a step, or the database is not fit)."""
 
@@ -865,6 +892,29 @@ class Demo:
         self._plan_businesses()
         self._plan_stories()
         self._run()
+        self._partners_and_standards()
+
+    def _partners_and_standards(self) -> None:
+        """The Hubei launch: a delivery platform brought the 55 businesses; an
+        industry association published the service standards of the four industries."""
+        from hejie.businesses.models import Business
+        from hejie.partners.services import partner_apply, partner_approve
+        from hejie.standards import services as std
+
+        approver = self.council["council_hubei"]
+        platform = partner_apply(applicant=None, name=DEMO_PLATFORM, kind="platform", region_code="420000")
+        partner_approve(actor=approver, partner=platform, onboard_status="active")
+        # The 55 joined through the platform's campaign (their stories above start from their applications).
+        Business.objects.filter(credit_code__in=list(self.codes.values())).update(partner=platform)
+        association = partner_apply(applicant=None, name=DEMO_ASSOCIATION, kind="association", region_code="420000")
+        partner_approve(actor=approver, partner=association)
+        for industry, title, clauses in DEMO_STANDARDS:
+            standard = std.standard_create(actor=self.admin, industry=industry, title=title,
+                                           publisher_name=association.name)
+            version = std.version_draft(actor=self.admin, standard=standard)
+            for number, text in clauses:
+                std.clause_set(actor=self.admin, standard=standard, version=version.version, number=number, text=text)
+            std.version_publish(actor=self.admin, standard=standard, version=version.version)
 
     def mismatches(self) -> list[str]:
         out = []
