@@ -18,6 +18,7 @@ from hejie.businesses.names import initials_for
 from hejie.businesses.permissions import administers, oversees
 from hejie.core import clock
 from hejie.core.errors import Conflict, NotAllowed, NotFound, invalid
+from hejie.core.validation import clean_text
 from hejie.notifications.services import notify
 from hejie.regions.models import Region
 from hejie.regions.selectors import region_get
@@ -34,12 +35,7 @@ REASON_MAX = 500
 
 
 def _text(value: str | None, *, field: str, label: str, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise invalid(field, f"请填写{label} ({field} is required)", code="required")
-    if len(value) > max_length:
-        raise invalid(field, f"{label}不能超过{max_length}个字 ({field} is longer than {max_length} characters)")
-    return value
+    return clean_text(value, field=field, label=label, max_length=max_length, required=required)
 
 
 def _industry(code: str | None) -> Industry:

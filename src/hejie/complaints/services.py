@@ -28,6 +28,7 @@ from hejie.complaints.numbering import next_number
 from hejie.complaints.states import NEW, OPEN_STATES, RECONCILING, Side, State, check
 from hejie.core import clock
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, invalid
+from hejie.core.validation import clean_text
 from hejie.notifications.services import notify
 from hejie.ratings import services as ratings
 
@@ -183,21 +184,7 @@ def _council_users(complaint: Complaint):
 
 
 def _text(value, field: str, *, required: bool = True, min_len: int = 1, max_len: int = MAX_TEXT) -> str:
-    text = (value or "").strip() if isinstance(value, str) or value is None else None
-    if text is None:
-        raise invalid(field, "应为文字 (must be text)")
-    if not text:
-        if required:
-            raise invalid(field, "不能为空 (required)", code="required")
-        return ""
-    if len(text) < min_len:
-        raise invalid(field, f"至少{min_len}个字 (at least {min_len} characters)")
-    if len(text) > max_len:
-        raise invalid(field, f"不能超过{max_len}个字 (at most {max_len} characters)")
-    if "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
-        # PostgreSQL cannot store NUL or lone surrogates: refuse them here, for every face
-        raise invalid(field, "含有无法保存的控制字符 (contains characters that cannot be stored)")
-    return text
+    return clean_text(value, field=field, max_length=max_len, min_length=min_len, required=required)
 
 
 def _amount(value, field: str, *, required: bool = False) -> Decimal | None:

@@ -55,7 +55,8 @@ from hejie.businesses.selectors import PUBLIC_STATUSES
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.core import clock
-from hejie.core.errors import Conflict, NotAllowed, NotFound, invalid
+from hejie.core.errors import Conflict, NotAllowed, NotFound
+from hejie.core.validation import clean_text
 from hejie.notifications.services import notify
 from hejie.ratings.models import BlacklistEntry, ListDecision, RedListEntry
 
@@ -212,12 +213,7 @@ def redlist_assess(*, business: Business, now: dt.datetime | None = None) -> dic
 
 
 def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise invalid("reason", "请写明理由 (a reason is required)", code="required")
-    if len(reason) > REASON_MAX:
-        raise invalid("reason", f"理由不能超过{REASON_MAX}个字 (the reason is longer than {REASON_MAX} characters)")
-    return reason
+    return clean_text(reason, field="reason", label="理由", max_length=REASON_MAX)
 
 
 def _may_decide(actor: User | None, business: Business, *, public: bool) -> None:

@@ -17,6 +17,7 @@ from hejie.businesses.permissions import administers, is_operator
 from hejie.businesses.selectors import industry_get
 from hejie.core import clock
 from hejie.core.errors import Conflict, NotAllowed, NotFound, invalid
+from hejie.core.validation import clean_text
 from hejie.standards.models import ServiceStandard, StandardAcceptance, StandardClause, StandardVersion
 
 TITLE_MAX = 120
@@ -25,16 +26,7 @@ CLAUSE_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3}){0,4}")
 
 
 def _text(value, *, field: str, label: str, max_length: int, required: bool = True) -> str:
-    if value is not None and not isinstance(value, str):
-        raise invalid(field, f"{label}应为文字 ({field} must be text)")
-    value = (value or "").strip()
-    if required and not value:
-        raise invalid(field, f"请填写{label} ({field} is required)", code="required")
-    if len(value) > max_length:
-        raise invalid(field, f"{label}不能超过{max_length}个字 ({field} is longer than {max_length} characters)")
-    if "\x00" in value:
-        raise invalid(field, f"{label}不能包含空字符 ({field} must not contain NUL characters)")
-    return value
+    return clean_text(value, field=field, label=label, max_length=max_length, required=required)
 
 
 def sort_key(number: str) -> str:
