@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Case, F, Prefetch, When
 
 from hejie.complaints.models import Complaint, ComplaintEvent, Message, Proposal
+from hejie.complaints.states import RECONCILING
 from hejie.core.errors import NotFound
 
 
 def complaints_for(user):
     return Complaint.objects.visible_to(user).select_related("business", "region")
+
+
+def complaints_by_urgency(user):
+    """``user``'s orders, the next deadline first: the first-response deadline while
+    the business has not answered, then the 14-day limit; orders without a running
+    clock follow, newest first."""
+    due = Case(
+        When(state__in=sorted(RECONCILING), first_response_at__isnull=True, respond_by__isnull=False,
+             then=F("respond_by")),
+        When(state__in=sorted(RECONCILING), then=F("settle_by")),
+        default=None,
+    )
+    return complaints_for(user).annotate(due_at=due).order_by(F("due_at").asc(nulls_last=True), "-created_at", "-id")
+
+
+def complaints_newest_first(user):
+    return complaints_for(user).order_by("-created_at", "-id")
 
 
 def complaint_get_for(user, complaint_id) -> Complaint:

@@ -10,12 +10,11 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
 
-from hejie.complaints.selectors import complaint_get_for
+from hejie.complaints.selectors import complaint_get_for, complaints_by_urgency, complaints_newest_first
 from hejie.complaints.services import side_of
 from hejie.complaints.states import RECONCILING, Side
 from hejie.core.errors import NotFound
 from hejie.web.labels import event_label
-from hejie.web.queries import complaints_by_urgency, complaints_newest_first
 
 PAGE_SIZE = 20
 signin_required = login_required(login_url=reverse_lazy("web:signin"))
