@@ -1,4 +1,7 @@
+import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +38,62 @@ def zh(client):
 def en(client):
     client.cookies["django_language"] = "en"
     return client
+
+
+# --- a real browser (Debian's chromium through Playwright) at a phone's size ---------------
+# A browser test module sets ``pytestmark = browser_marks`` and takes the ``browser``
+# fixture; ``shoot(page, name)`` saves a screenshot when HEJIE_SCREENSHOTS names a folder.
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+browser_marks = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+                       reason=f"no chromium at {CHROMIUM} (apt-get install -y chromium)"),
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the
+    # test itself makes (data set-up, the flush at the end) are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright is not installed (pip install -e '.[test]')")
+    with sync_api.sync_playwright() as p:
+        executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shoot():
+    folder = os.environ.get("HEJIE_SCREENSHOTS")
+
+    def shot(page, name: str) -> None:
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+    return shot
+
+
+
+
+@pytest.fixture
+def phone_page(browser):
+    """``phone_page(locale="zh-CN")`` → a new page in its own context (own cookies) at a phone's size."""
+    contexts = []
+
+    def open_page(locale: str = "zh-CN"):
+        context = browser.new_context(viewport=PHONE_VIEWPORT, locale=locale, device_scale_factor=1)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

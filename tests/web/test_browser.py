@@ -6,50 +6,9 @@ there (``make screenshots``)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
+from tests.web.conftest import PHONE, PHONE_VIEWPORT, browser_marks, last_code
 
-import pytest
-
-from tests.web.conftest import PHONE, last_code
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-PHONE_VIEWPORT = {"width": 390, "height": 844}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                       reason=f"no chromium at {CHROMIUM} (apt-get install -y chromium)"),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the
-    # test itself makes (data set-up, the flush at the end) are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is not installed (pip install -e '.[test]')")
-    with sync_api.sync_playwright() as p:
-        executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def shoot():
-    folder = os.environ.get("HEJIE_SCREENSHOTS")
-
-    def shot(page, name: str) -> None:
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-    return shot
+pytestmark = browser_marks
 
 
 def test_consumer_signs_in_by_code_and_sees_my_complaints(reference_data, live_server, browser, sms, shoot,
@@ -96,7 +55,7 @@ def test_consumer_signs_in_by_code_and_sees_my_complaints(reference_data, live_s
     page.get_by_role("button", name="English").click()
     assert page.get_by_role("heading", name="Settlement offers").is_visible()
     shoot(page, "06-order-en")
-    page.get_by_role("link", name="My complaints").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="My complaints").click()
     shoot(page, "07-my-complaints-en")
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="中文").click()

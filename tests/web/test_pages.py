@@ -69,14 +69,14 @@ def test_list_query_count_does_not_grow_with_orders(zh, traveller, consumer, fil
     zh.get("/complaints/")  # warm the session
 
     def count():
-        with django_assert_num_queries(4) as ctx:  # session, user, page count, the page
+        with django_assert_num_queries(5) as ctx:  # session, user, unread notices, page count, the page
             assert zh.get("/complaints/").status_code == 200
         return len(ctx.captured_queries)
 
-    assert count() == 4
+    assert count() == 5
     for n in range(2, 9):
         file_complaint(order_ref=str(n))
-    assert count() == 4
+    assert count() == 5
 
 
 def test_language_switch_sets_a_cookie_and_changes_the_page(zh, consumer, delivered):

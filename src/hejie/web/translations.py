@@ -1,4 +1,5 @@
-"""Compile the translation catalogs (``locale/*/LC_MESSAGES/django.po`` → ``.mo``)
+"""Compile the translation catalogs (``locale/*/LC_MESSAGES/django.po`` and each area's
+``locale/areas/<area>/*/LC_MESSAGES/django.po`` → ``.mo``)
 with the pure-Python Babel package, so no GNU gettext is needed.
 
 The compiled ``.mo`` files are kept in the repository next to their ``.po``
@@ -18,7 +19,7 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 
 def po_files() -> list[Path]:
-    return sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po"))
+    return sorted(LOCALE_DIR.glob("**/LC_MESSAGES/*.po"))
 
 
 def compile_po(po: Path) -> bytes:

@@ -1,6 +1,9 @@
+"""Every web page, under the ``web:`` namespace. Each area of the pages keeps its
+own views and its ``urlpatterns`` in its module; this file only gathers them."""
+
 from django.urls import path
 
-from hejie.web import auth, complaints
+from hejie.web import auth, complaints, filing, notices, partners, workbench
 
 app_name = "web"
 
@@ -11,4 +14,8 @@ urlpatterns = [
     path("signout/", auth.signout, name="signout"),
     path("complaints/", complaints.complaint_list, name="complaints"),
     path("complaints/<int:complaint_id>/", complaints.complaint_detail, name="complaint"),
+    *filing.urlpatterns,
+    *notices.urlpatterns,
+    *workbench.urlpatterns,
+    *partners.urlpatterns,
 ]

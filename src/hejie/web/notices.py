@@ -1,0 +1,5 @@
+"""The in-app notices list (see web/urls.py)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
