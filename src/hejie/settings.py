@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "hejie.webhooks",
     "hejie.partners",
     "hejie.standards",
+    "hejie.oversight",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,135 @@
+"""Surges: a business or an industry whose complaints in the last days rise well
+above its own normal — a gym about to close, a food-safety incident — flagged on
+the council's dashboard on the first day.
+
+The rule (a one-sided Poisson test against the key's own baseline):
+
+* ``recent``: complaints filed in the last ``RECENT_DAYS`` (72 hours, rolling,
+  up to ``now``); ``baseline``: complaints filed in the ``BASELINE_DAYS`` before
+  that window.
+* ``expected`` = the baseline's daily rate × ``RECENT_DAYS``; the daily rate is
+  at least ``FLOOR_PER_DAY``, so a business with no history is compared with
+  "about one complaint a month", not with zero.
+* Flagged when all three hold: ``recent >= MIN_COUNT`` (a handful of complaints
+  is never a surge); ``recent >= MIN_RATIO × expected`` (a real rise, not
+  statistical noise on a large industry); and P(X >= recent | X ~ Poisson(expected))
+  < ``ALPHA`` (not chance for this key's normal). With the floor, a business with
+  no history is flagged from ``MIN_COUNT`` complaints in three days.
+
+Complaints are counted by their filing time; orders against no business on the
+platform have no business and no industry and are not counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from hejie.complaints.models import Complaint
+from hejie.core import clock
+
+RECENT_DAYS = 3
+BASELINE_DAYS = 28
+MIN_COUNT = 5
+MIN_RATIO = 1.5
+ALPHA = 0.001
+FLOOR_PER_DAY = 1 / 30
+
+LEVELS = {"business": "business_id", "industry": "business__industry_id"}
+
+
+def poisson_sf(k: int, lam: float) -> float:
+    """P(X >= k) for X ~ Poisson(lam), exact to double precision for the sizes here."""
+    if k <= 0:
+        return 1.0
+    if lam <= 0:
+        return 0.0
+
+    def pmf(i: int) -> float:
+        return math.exp(i * math.log(lam) - lam - math.lgamma(i + 1))
+
+    if k > lam:  # the upper tail shrinks term by term: sum it directly
+        total, i = 0.0, k
+        term = pmf(i)
+        while term > 0 and term > total * 1e-17:
+            total += term
+            i += 1
+            term *= lam / i
+        return min(total, 1.0)
+    return max(0.0, 1.0 - sum(pmf(i) for i in range(k)))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    recent: int
+    baseline: int
+    expected: float
+    p_value: float
+    flagged: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.recent / self.expected if self.expected else math.inf
+
+
+def assess(recent: int, baseline: int) -> Verdict:
+    """The rule above for one key's two counts."""
+    rate = max(baseline / BASELINE_DAYS, FLOOR_PER_DAY)
+    expected = rate * RECENT_DAYS
+    p_value = poisson_sf(recent, expected)
+    flagged = recent >= MIN_COUNT and recent >= MIN_RATIO * expected and p_value < ALPHA
+    return Verdict(recent=recent, baseline=baseline, expected=expected, p_value=p_value, flagged=flagged)
+
+
+@dataclass(frozen=True)
+class Surge:
+    level: str  # "business" | "industry"
+    key: int | str  # the business's id or the industry's code
+    name: str
+    verdict: Verdict
+    since: dt.datetime  # the start of the recent window: the orders behind the flag are those filed since
+
+
+def window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(start of the baseline, start of the recent window)."""
+    recent_from = now - dt.timedelta(days=RECENT_DAYS)
+    return recent_from - dt.timedelta(days=BASELINE_DAYS), recent_from
+
+
+def surges(*, region=None, level: str = "business", now: dt.datetime | None = None) -> list[Surge]:
+    """The flagged businesses (or industries) in ``region``'s subtree (everywhere if None),
+    strongest first. One aggregate query over the last BASELINE_DAYS + RECENT_DAYS, plus one for names."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {sorted(LEVELS)}")
+    now = now or clock.now()
+    baseline_from, recent_from = window(now)
+    key = LEVELS[level]
+    qs = Complaint.objects.filter(created_at__gte=baseline_from, created_at__lt=now, business__isnull=False)
+    if region is not None:
+        qs = qs.filter(**region.subtree_filter())
+    rows = (qs.values(key)
+            .annotate(recent=Count("id", filter=Q(created_at__gte=recent_from)),
+                      baseline=Count("id", filter=Q(created_at__lt=recent_from)))
+            .filter(recent__gte=MIN_COUNT)
+            .order_by())
+    flagged = [(row[key], verdict) for row in rows
+               if (verdict := assess(row["recent"], row["baseline"])).flagged]
+    if not flagged:
+        return []
+    names = _names(level, [key_id for key_id, _ in flagged])
+    found = [Surge(level=level, key=key_id, name=names.get(key_id, str(key_id)), verdict=verdict, since=recent_from)
+             for key_id, verdict in flagged]
+    return sorted(found, key=lambda s: (s.verdict.p_value, -s.verdict.recent, s.key))
+
+
+def _names(level: str, ids: list) -> dict:
+    """Names as the pages show them: a business's own name; an industry's "中文 (english)"."""
+    from hejie.businesses.models import Business, Industry
+
+    if level == "business":
+        return dict(Business.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return {code: f"{zh} ({en})" for code, zh, en in
+            Industry.objects.filter(pk__in=ids).values_list("pk", "name", "name_en")}
