@@ -41,12 +41,15 @@ class SweepReport:
     examined: int = 0
     actions: Counter = field(default_factory=Counter)
     ratings_refreshed: int = 0
+    blacklist_removed: int = 0
     errors: int = 0
 
     def __str__(self) -> str:
         acts = ", ".join(f"{k} {v}" for k, v in sorted(self.actions.items())) or "nothing due"
         return (f"sweep at {self.now.isoformat()}: examined {self.examined} orders; {acts}; "
-                f"ratings refreshed {self.ratings_refreshed}; errors {self.errors}")
+                f"ratings refreshed {self.ratings_refreshed}; "
+                f"black-list entries ended by rule {self.blacklist_removed}; "
+                f"errors {self.errors}")
 
 
 def _due_batch(now: dt.datetime, size: int, after: tuple | None) -> list[Complaint]:
@@ -95,9 +98,12 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
             report.ratings_refreshed += len(ids)
         if len(ids) < batch_size:
             break
+    from hejie.ratings.lists import blacklist_expire
+
+    report.blacklist_removed = blacklist_expire(now=now)  # 180 days without a failed case
     from hejie.webhooks.services import deliveries_dispatch_due
 
     deliveries_dispatch_due(now=now)  # webhook retries that are due (never raises)
-    if report.actions or report.errors:
+    if report.actions or report.errors or report.blacklist_removed:
         logger.info("%s", report)
     return report

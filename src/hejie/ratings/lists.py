@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from hejie.businesses.models import Business
 from hejie.businesses.permissions import oversees
@@ -55,10 +55,10 @@ from hejie.businesses.selectors import PUBLIC_STATUSES
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.core import clock
-from hejie.core.errors import Conflict, NotAllowed, NotFound
+from hejie.core.errors import Conflict, DomainError, NotAllowed, NotFound, invalid
 from hejie.core.validation import clean_text
 from hejie.notifications.services import notify
-from hejie.ratings.models import BlacklistEntry, ListDecision, RedListEntry
+from hejie.ratings.models import AppealFile, BlacklistAppeal, BlacklistEntry, ListDecision, RedListEntry
 
 if TYPE_CHECKING:
     from hejie.accounts.models import User
@@ -394,3 +394,132 @@ def redlist_remove(*, actor: User, entry: RedListEntry | int, reason: str) -> Re
                title=f"{locked.business.name}已移出消费者满意商户名单 (removed from the red list)",
                body=f"理由：{reason}")
     return locked
+
+
+# ------------------------------------------------------------------ appeals and removal by rule
+
+BLACKLIST_CLEAN_DAYS = 180  # a published entry ends by rule after this many days without a failed case
+APPEAL_TEXT_MAX = 2000
+APPEAL_FILES_MAX = 5
+
+
+def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
+                     files: list[tuple[str, bytes]] = ()) -> BlacklistAppeal:
+    """The business appeals against its published entry, with a text and up to
+    APPEAL_FILES_MAX files (images or PDF, checked as order evidence is). One
+    appeal waits at a time; the council of its jurisdiction is told."""
+    import hashlib
+    import os
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    from hejie.complaints.evidence import TYPES, inspect_upload
+
+    text = clean_text(text, field="text", label="申诉理由", max_length=APPEAL_TEXT_MAX, required=True)
+    if len(files) > APPEAL_FILES_MAX:
+        raise invalid("files", f"最多{APPEAL_FILES_MAX}个附件 (at most {APPEAL_FILES_MAX} files)")
+    checked = []
+    for name, data in files:  # every file is checked before anything is written
+        name = os.path.basename((name or "").replace("\\", "/"))[:200] or "upload"
+        try:
+            kind, stored = inspect_upload(name, data)
+        except DomainError as exc:
+            raise type(exc)(f"{name}：{exc.message}", code=exc.code, fields={"files": exc.message}) from None
+        checked.append((name, kind, stored))
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = _lock_black(entry)
+            if actor is None or actor.business_id != locked.business_id or not actor.is_active:
+                if locked.status != BlacklistEntry.Status.PUBLISHED:
+                    raise NotFound("黑榜记录不存在 (no such black-list entry)")
+                raise NotAllowed("只有被列入黑榜的商户可以申诉 (only the listed business may appeal)")
+            if locked.status != BlacklistEntry.Status.PUBLISHED:
+                raise _wrong_state(locked, "申诉", "appealed")
+            if locked.appeals.filter(status=BlacklistAppeal.Status.PENDING).exists():
+                raise Conflict("已有一项申诉正在处理 (an appeal is already waiting for a decision)", code="duplicate")
+            now = clock.now()
+            appeal = BlacklistAppeal.objects.create(entry=locked, author=actor, text=text, created_at=now)
+            for name, kind, stored in checked:
+                content_type, ext, _ = TYPES[kind]
+                row = AppealFile(appeal=appeal, original_name=name, content_type=content_type, size=len(stored),
+                                 sha256=hashlib.sha256(stored).hexdigest())
+                row.file.save(f"{appeal.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
+                written.append(row.file.name)
+                row.save()
+            from hejie.ratings.services import _council_for
+
+            notify(users=_council_for(locked.business), event="blacklist_appealed",
+                   title=f"黑榜申诉：{locked.business.name} (a black-list appeal)", body=text[:200])
+    except BaseException:
+        for path in written:  # nothing half-written: no file without its row
+            AppealFile.file.field.storage.delete(path)
+        raise
+    return appeal
+
+
+def blacklist_appeal_decide(*, actor: User, appeal: BlacklistAppeal | int, upheld: bool,
+                            reason: str) -> BlacklistAppeal:
+    """The council decides an appeal. Upheld: the entry leaves the black list in
+    the same decision (recorded as a removal). Rejected: the entry stays. The
+    business is told either way, with the reason."""
+    reason = _reason(reason)
+    pk = appeal.pk if isinstance(appeal, BlacklistAppeal) else appeal
+    with transaction.atomic():
+        try:
+            locked = (BlacklistAppeal.objects.select_for_update(of=("self",))
+                      .select_related("entry__business").get(pk=int(pk)))
+        except (BlacklistAppeal.DoesNotExist, TypeError, ValueError):
+            raise NotFound("申诉不存在 (no such appeal)") from None
+        business = locked.entry.business
+        _may_decide(actor, business, public=False)
+        if locked.status != BlacklistAppeal.Status.PENDING:
+            raise Conflict("该申诉已处理 (the appeal has been decided)", code="wrong_state")
+        now = clock.now()
+        if upheld:
+            entry = _lock_black(locked.entry_id)
+            if entry.status == BlacklistEntry.Status.PUBLISHED:
+                entry.status = BlacklistEntry.Status.REMOVED
+                entry.decided_at, entry.decided_by = now, actor
+                entry.save(update_fields=["status", "decided_at", "decided_by"])
+                _record(entry=entry, action=ListDecision.Action.REMOVE, actor=actor, now=now,
+                        reason=f"申诉成立 (appeal upheld)：{reason}")
+        locked.status = BlacklistAppeal.Status.UPHELD if upheld else BlacklistAppeal.Status.REJECTED
+        locked.decided_at, locked.decided_by, locked.decision_reason = now, actor, reason
+        locked.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+        verdict = "申诉成立，已移出黑榜 (appeal upheld: removed from the black list)" if upheld else \
+            "申诉不成立，仍在黑榜 (appeal rejected: the entry stays)"
+        notify(users=_staff_of(business), event="blacklist_appeal_decided",
+               title=f"{business.name}的黑榜申诉：{verdict}", body=f"理由：{reason} (reason)")
+    return locked
+
+
+def blacklist_expire(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
+    """Take off the black list, by rule, every published entry whose business has
+    had no failed case for BLACKLIST_CLEAN_DAYS: published at least that long ago,
+    and no case scored as failed since ``now - BLACKLIST_CLEAN_DAYS``. Recorded as a
+    removal with no actor (the platform, by rule); the business is told. Idempotent:
+    the sweep calls it on every pass."""
+    now = now or clock.now()
+    cutoff = now - dt.timedelta(days=BLACKLIST_CLEAN_DAYS)
+    failed_since = Complaint.objects.filter(business_id=OuterRef("business_id"), stars=0,
+                                            scored_at__gt=cutoff, scored_at__lte=now)
+    due = (BlacklistEntry.objects.filter(status=BlacklistEntry.Status.PUBLISHED, published_at__lte=cutoff)
+           .filter(~Exists(failed_since)).order_by("published_at", "pk").values_list("pk", flat=True))
+    removed = 0
+    for pk in list(due[:batch_size]):
+        with transaction.atomic():
+            entry = _lock_black(pk)
+            if entry.status != BlacklistEntry.Status.PUBLISHED:
+                continue  # decided by a person meanwhile
+            entry.status, entry.decided_at, entry.decided_by = BlacklistEntry.Status.REMOVED, now, None
+            entry.save(update_fields=["status", "decided_at", "decided_by"])
+            _record(entry=entry, action=ListDecision.Action.REMOVE, actor=None, now=now,
+                    reason=f"{BLACKLIST_CLEAN_DAYS}天内无和解失败，按规则移出 "
+                           f"(no failed case for {BLACKLIST_CLEAN_DAYS} days: removed by rule)")
+            notify(users=_staff_of(entry.business), event="blacklist_removed",
+                   title=f"{entry.business.name}已移出黑榜 ({entry.business.name} was removed from the black list)",
+                   body=f"{BLACKLIST_CLEAN_DAYS}天内无和解失败 (no failed case for {BLACKLIST_CLEAN_DAYS} days)")
+            removed += 1
+    return removed

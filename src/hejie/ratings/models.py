@@ -127,3 +127,46 @@ class ListDecision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("list decisions are append-only")
+
+
+class BlacklistAppeal(models.Model):
+    """A business's appeal against its published black-list entry, with its files;
+    decided by council staff of its jurisdiction (who, when, why on the row)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待处理 pending"
+        UPHELD = "upheld", "申诉成立 upheld"
+        REJECTED = "rejected", "申诉不成立 rejected"
+
+    entry = models.ForeignKey(BlacklistEntry, on_delete=models.PROTECT, related_name="appeals")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=clock.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry"], condition=Q(status="pending"), name="appeal_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} on {self.entry_id} ({self.status})"
+
+
+class AppealFile(models.Model):
+    """A file sent with an appeal: checked exactly as order evidence is (``complaints.evidence.inspect_upload``)."""
+
+    appeal = models.ForeignKey(BlacklistAppeal, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to="appeals/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
