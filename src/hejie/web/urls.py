@@ -3,7 +3,7 @@ own views and its ``urlpatterns`` in its module; this file only gathers them."""
 
 from django.urls import path
 
-from hejie.web import auth, complaints, filing, notices, partners, workbench
+from hejie.web import auth, complaints, council, filing, notices, partners, public, workbench
 
 app_name = "web"
 
@@ -14,8 +14,11 @@ urlpatterns = [
     path("signout/", auth.signout, name="signout"),
     path("complaints/", complaints.complaint_list, name="complaints"),
     path("complaints/<int:complaint_id>/", complaints.complaint_detail, name="complaint"),
+    *complaints.urlpatterns,
     *filing.urlpatterns,
     *notices.urlpatterns,
     *workbench.urlpatterns,
     *partners.urlpatterns,
+    *council.urlpatterns,
+    *public.urlpatterns,
 ]
