@@ -77,9 +77,16 @@ def test_demo_loads_every_state_and_a_second_run_changes_nothing(db, media):
     stars = set(Complaint.objects.filter(state=State.SETTLED).values_list("stars", flat=True))
     assert {5, 4, 3, 2} <= stars
 
-    # black-list candidates by both rules
-    rules = set(BlacklistEntry.objects.filter(status="candidate").values_list("rule", flat=True))
-    assert rules == {BlacklistEntry.Rule.FAILED_CASES, BlacklistEntry.Rule.NEVER_TOOK_UP}
+    # black-list entries by both rules: the silent net café a candidate; the KTV published, and appealing
+    rules = dict(BlacklistEntry.objects.values_list("rule", "status"))
+    assert rules == {BlacklistEntry.Rule.FAILED_CASES: "published", BlacklistEntry.Rule.NEVER_TOOK_UP: "candidate"}
+    ktv = BlacklistEntry.objects.get(status="published")
+    [appeal] = ktv.appeals.all()
+    assert appeal.status == "pending" and appeal.files.count() == 1
+    # and a surge the council's dashboard flags: the grill house's food-safety night
+    from hejie.oversight.surges import surges
+
+    assert [s.name for s in surges()] == ["红钢城烧烤城"]
 
     # the rest of the story: urges both ways, acknowledged ones, mediations, counters, forwards, evidence
     assert Urge.objects.filter(kind="auto").exists() and Urge.objects.filter(kind="manual").exists()

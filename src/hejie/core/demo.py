@@ -192,13 +192,14 @@ BUSINESSES: list[Biz] = [
 PREPAID_KTV = 54  # three failed cases in 90 days: black-list candidate, then suspended
 SILENT_NETCAFE = 55  # never takes up a complaint: black-list candidate
 LATE_FARM = 12  # applies, gets a complaint while applied, approved, the complaint is forwarded
+SURGE_GRILL = 10  # a quiet grill house: six food-safety complaints in one day, flagged as a surge
 # Active businesses that receive the ordinary stories, with how often.
 POOL = {
     23: 10, 46: 8, 1: 7, 6: 6, 36: 5, 14: 5, 24: 4, 47: 4, 2: 3, 4: 3, 5: 3, 7: 3, 15: 3, 17: 3,
     18: 2, 20: 2, 25: 3, 30: 3, 38: 3, 40: 3, 49: 3, 52: 3,
 }  # fmt: skip
 # Staff accounts (biz_<n>): every business that receives complaints (two of them still applying).
-STAFFED = sorted({*POOL, PREPAID_KTV, SILENT_NETCAFE, LATE_FARM, 13, 35})
+STAFFED = sorted({*POOL, PREPAID_KTV, SILENT_NETCAFE, LATE_FARM, SURGE_GRILL, 13, 35})
 
 _AREA_CODES = {"4201": "027", "4202": "0714", "4203": "0719", "4205": "0717", "4206": "0710", "4210": "0716",
                "4212": "0715", "4228": "0718"}
@@ -761,6 +762,28 @@ class Demo:
                              reason="门店已停业，多名消费者预付卡余额无法退还，14天内三次和解失败，暂停入驻待核查。")
 
         self.at(self.now - dt.timedelta(days=23, hours=5), "business 54 suspended", suspend)
+
+        def publish_ktv():  # the council publishes the candidate; the KTV appeals later
+            from hejie.ratings import lists
+            from hejie.ratings.models import BlacklistEntry
+
+            entry = BlacklistEntry.objects.get(business=self.biz[ktv], status="candidate")
+            lists.blacklist_publish(actor=self.council["council_wuhan"], entry=entry,
+                                    reason="预付卡门店停业，三起投诉和解失败，多名会员余额无法退还。整改前公示。")
+
+        def appeal_ktv():
+            from hejie.ratings import lists
+            from hejie.ratings.models import BlacklistEntry
+
+            entry = BlacklistEntry.objects.get(business=self.biz[ktv], status="published")
+            lists.blacklist_appeal(
+                actor=self.staff[ktv], entry=entry,
+                text="我店已与新址合作门店签订协议，会员可凭卡全额退还余额，三位投诉的消费者均已联系退款。"
+                     "附退款凭证，申请移出黑榜。",
+                files=[("退款凭证.pdf", _evidence_pdf(["退款凭证", "会员卡余额退还三笔", "已全部到账"], 54))])
+
+        self.at(self.now - dt.timedelta(days=22, hours=3), "KTV published on the black list", publish_ktv)
+        self.at(self.now - dt.timedelta(days=2, hours=6), "the KTV appeals", appeal_ktv)
         c = self.case("KTV suspended: queued", "pending_review", business=ktv, filed=self.ago(2, 6),
                       problem="prepaid_card")
         c.file()
@@ -862,6 +885,12 @@ class Demo:
                 c.until(c.delivered + self.hours(26, 28)).urge(self.hours(0, 1))
             if i in (2, 4):
                 c.ack(self.hours(0.5, 3))
+
+        # ---- a surge: a food-poisoning night at a quiet grill house, six complaints within a day
+        for _ in range(6):
+            c = self.case("surge: food safety", "delivered", business=SURGE_GRILL, filed=self.ago(0.05, 0.9),
+                          problem="safety")
+            c.file()
 
         # ---- the council's queue: not on the platform, applying, suspended
         for i, outsider in enumerate((0, 1, 8)):
