@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api_v1.urls),
     path("files/complaints/<int:complaint_id>/evidence/<int:evidence_id>", files.evidence_file, name="evidence-file"),
+    path("files/appeals/<int:appeal_id>/files/<int:file_id>", files.appeal_file, name="appeal-file"),
     path("", include("hejie.web.urls")),
 ]

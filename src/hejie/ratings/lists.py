@@ -523,3 +523,37 @@ def blacklist_expire(*, now: dt.datetime | None = None, batch_size: int = 500) -
                    body=f"{BLACKLIST_CLEAN_DAYS}天内无和解失败 (no failed case for {BLACKLIST_CLEAN_DAYS} days)")
             removed += 1
     return removed
+
+
+def _sees_appeals(user, entry: BlacklistEntry) -> bool:
+    """Council staff overseeing the business (or operators); the business's own active staff
+    once the entry was published (a candidate is not theirs to know of)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.business_id is not None and user.business_id == entry.business_id:
+        return entry.published_at is not None
+    return oversees(user, entry.business)
+
+
+def blacklist_appeals_for(user, entry_id) -> list[BlacklistAppeal]:
+    """An entry's appeals, oldest first, with their files: for the business and its council
+    (NotFound for anyone else)."""
+    try:
+        entry = BlacklistEntry.objects.select_related("business").get(pk=int(entry_id))
+    except (BlacklistEntry.DoesNotExist, TypeError, ValueError):
+        raise NotFound("黑榜记录不存在 (no such black-list entry)") from None
+    if not _sees_appeals(user, entry):
+        raise NotFound("黑榜记录不存在 (no such black-list entry)")
+    return list(entry.appeals.select_related("author", "decided_by").prefetch_related("files"))
+
+
+def appeal_file_open_for(user, appeal_id, file_id) -> AppealFile:
+    """One file of an appeal, for the business and its council only (NotFound otherwise)."""
+    try:
+        row = AppealFile.objects.select_related("appeal__entry__business").get(pk=int(file_id),
+                                                                              appeal_id=int(appeal_id))
+    except (AppealFile.DoesNotExist, TypeError, ValueError):
+        raise NotFound("文件不存在 (no such file)") from None
+    if not _sees_appeals(user, row.appeal.entry):
+        raise NotFound("文件不存在 (no such file)")
+    return row

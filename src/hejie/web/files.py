@@ -1,4 +1,5 @@
-"""Evidence is served only here: permission-checked, never from a public URL."""
+"""Evidence (and the files of black-list appeals) are served only here: permission-checked,
+never from a public URL."""
 
 from urllib.parse import quote
 
@@ -27,3 +28,14 @@ def evidence_file(request, complaint_id: int, evidence_id: int):
     except NotFound:
         raise Http404("no such file") from None
     return evidence_response(evidence, download=request.GET.get("download") == "1")
+
+
+@require_GET
+def appeal_file(request, appeal_id: int, file_id: int):
+    from hejie.ratings.lists import appeal_file_open_for
+
+    try:
+        row = appeal_file_open_for(request.user, appeal_id, file_id)
+    except NotFound:
+        raise Http404("no such file") from None
+    return evidence_response(row, download=request.GET.get("download") == "1")

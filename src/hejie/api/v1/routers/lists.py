@@ -6,17 +6,21 @@ and who may decide: ``hejie.ratings.lists``)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import ConfigDict, StrictBool
 
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import keyset_page
 from hejie.api.v1.schemas import StrictSchema, errors
 from hejie.businesses.selectors import oversight_region
+from hejie.complaints.evidence import max_bytes
 from hejie.core import clock
 from hejie.ratings import lists
 from hejie.regions.selectors import region_get
+from hejie.web.files import evidence_response
 
 router = Router(tags=["lists"])
 
@@ -113,7 +117,44 @@ class ConfirmIn(StrictSchema):
     reason: str = Field(max_length=1000)
 
 
+class AppealFileOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str = Field(description="download (the business's staff and its council only)")
+
+
+class AppealOut(Schema):
+    id: int
+    entry_id: int
+    status: str = Field(description="pending, upheld (the entry was removed) or rejected (the entry stays)")
+    text: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_reason: str
+    files: list[AppealFileOut]
+
+
+class AppealList(Schema):
+    items: list[AppealOut]
+
+
+class DecideIn(StrictSchema):
+    upheld: StrictBool = Field(description="true: the appeal stands and the entry leaves the black list")
+    reason: str = Field(max_length=1000)
+
+
 # ------------------------------------------------------------------- shaping
+
+
+def _appeal(a) -> dict:
+    return {
+        "id": a.pk, "entry_id": a.entry_id, "status": a.status, "text": a.text, "created_at": a.created_at,
+        "decided_at": a.decided_at, "decision_reason": a.decision_reason,
+        "files": [{"id": f.pk, "name": f.original_name, "content_type": f.content_type, "size": f.size,
+                   "url": f"/api/v1/lists/appeals/{a.pk}/files/{f.pk}"} for f in a.files.all()],
+    }
 
 
 def _business(b) -> dict:
@@ -229,3 +270,38 @@ def red_confirm(request, payload: ConfirmIn):
 def red_remove(request, entry_id: int, payload: ReasonIn):
     entry = lists.redlist_remove(actor=request.auth, entry=entry_id, reason=payload.reason)
     return _red(lists.redlist_entries().get(pk=entry.pk))
+
+
+# ------------------------------------------------------------------- appeals
+
+
+@router.post("/black/{entry_id}/appeals", response={201: AppealOut, **errors(400, 401, 403, 404, 409, 413, 415, 422)},
+             summary="Appeal a published black-list entry, with a text and up to 5 files (the business's staff)",
+             description="Multipart: field `text`, and `files` (images or PDF, checked as order evidence is). One "
+                         "appeal waits at a time (409). The council of the business's region is told.")
+def appeal_create(request, entry_id: int, text: Annotated[str, Form(max_length=2000)],
+                  files: Annotated[list[UploadedFile] | None, File()] = None):
+    lists.blacklist_appeals_for(request.auth, entry_id)  # 404 before reading a stranger's upload
+    uploads = [((f.name or "").replace("\x00", ""), f.read(max_bytes() + 1)) for f in (files or [])[:6]]
+    appeal = lists.blacklist_appeal(actor=request.auth, entry=entry_id, text=text, files=uploads)
+    return Status(201, _appeal(appeal))
+
+
+@router.get("/black/{entry_id}/appeals", response={200: AppealList, **errors(401, 404, 422)},
+            summary="The appeals of a black-list entry, oldest first (the business's staff and its council)")
+def appeal_list(request, entry_id: int):
+    return {"items": [_appeal(a) for a in lists.blacklist_appeals_for(request.auth, entry_id)]}
+
+
+@router.post("/appeals/{appeal_id}/decide", response={200: AppealOut, **DECISION_ERRORS},
+             summary="Decide an appeal with a reason; upheld removes the entry (council of the business's region)")
+def appeal_decide(request, appeal_id: int, payload: DecideIn):
+    appeal = lists.blacklist_appeal_decide(actor=request.auth, appeal=appeal_id, upheld=payload.upheld,
+                                           reason=payload.reason)
+    return _appeal(appeal)
+
+
+@router.get("/appeals/{appeal_id}/files/{file_id}", response=errors(401, 404, 422),
+            summary="Download a file of an appeal (the business's staff and its council)")
+def appeal_file(request, appeal_id: int, file_id: int):
+    return evidence_response(lists.appeal_file_open_for(request.auth, appeal_id, file_id))
