@@ -201,3 +201,121 @@ def oversight_region(user: User | None, region_code: str | None = None, *, field
             f"({region.code} is outside your jurisdiction {own.code})"
         )
     return region
+
+
+# ======================================================================
+# The workbench (issue 4): the cascading region picker and the staff list.
+# ======================================================================
+
+REGION_PICKER_DEPTH = 3
+
+
+def picker_kind(options) -> str:
+    """What a level of the picker is called: by the shallowest division in it (Hubei's
+    cities and its province-governed county-level cities are listed together as cities)."""
+    level = min((r.level for r in options), default=3)
+    return {1: "province", 2: "city"}.get(level, "county")
+
+
+def region_picker(codes) -> dict:
+    """The state of a cascading province → city → county picker from the codes chosen so
+    far (one per select, in order): each level's ``options`` and ``selected`` code, the
+    deepest valid ``region`` chosen and whether it is ``complete`` (it has no
+    subdivisions). A code that is not a child of the one before it is dropped with
+    everything after it, so a changed province clears the city and county."""
+    from hejie.regions.models import Region
+
+    codes = [str(c or "").strip() for c in codes][:REGION_PICKER_DEPTH]
+    levels: list[dict] = []
+    options = list(Region.objects.filter(parent__isnull=True).order_by("code"))
+    region = None
+    for i in range(REGION_PICKER_DEPTH):
+        if not options:
+            break
+        wanted = codes[i] if i < len(codes) else ""
+        chosen = next((r for r in options if r.code == wanted), None)
+        levels.append({"kind": picker_kind(options), "options": options,
+                       "selected": chosen.code if chosen else ""})
+        if chosen is None:
+            break
+        region = chosen
+        options = list(Region.objects.filter(parent_id=chosen.code).order_by("code"))
+    complete = region is not None and not options
+    return {"levels": levels, "region": region, "complete": complete, "code": region.code if region else ""}
+
+
+def region_path_codes(region_code: str | None) -> list[str]:
+    """The codes of a region and its ancestors, province first (to fill a picker)."""
+    from hejie.regions.models import Region
+
+    region = Region.objects.filter(code=(region_code or "").strip()[:6]).first()
+    chain: list[str] = []
+    while region is not None:
+        chain.append(region.code)
+        region = region.parent
+    return chain[::-1]
+
+
+def staff_list(*, actor: User | None, business: Business) -> QuerySet:
+    """The staff accounts of ``business`` (active first, then by name), for its admins."""
+    from django.contrib.auth import get_user_model
+
+    from hejie.businesses.permissions import administers
+
+    if not administers(actor, business):
+        raise NotAllowed("只有本商户的管理员可以管理员工账号 (only the business's admins may manage its staff)")
+    return (get_user_model().objects.filter(business=business, role="business")
+            .order_by("-is_active", "-is_business_admin", "username"))
+
+
+# ---------------------------------------------------------------- complaints per 10,000 orders (partners area)
+
+VOLUME_WINDOW_DAYS = 365
+VOLUME_MIN_DAYS = 30
+
+
+def complaints_per_10k_orders(business: Business) -> dict | None:
+    """Complaints per 10,000 orders, where the partner that brought
+    ``business`` reported its order volume; ``None`` where none did.
+
+    The window is the last 365 days, cut to the day the business joined the
+    platform if it joined later (before that it could get no complaint here).
+    The complaints are those filed in the window. The orders are the
+    partner's reported yearly volume (the ``order_volume`` column of its
+    committed import that brought the business, read as orders per year)
+    prorated to the window's length. No rate when the report is more
+    than 365 days old, or the window is shorter than 30 days (too few days to
+    say anything); a reported volume of 0 gives ``rate`` ``None``."""
+    import datetime as dt
+
+    from hejie.complaints.models import Complaint
+    from hejie.core import clock
+    from hejie.partners.models import ImportBatch, ImportRow
+
+    if business.partner_id is None:
+        return None
+    row = (ImportRow.objects.filter(business_id=business.pk, data__has_key="order_volume",
+                                    batch__partner_id=business.partner_id,
+                                    batch__status=ImportBatch.Status.COMMITTED, batch__committed_at__isnull=False)
+           .select_related("batch").order_by("-batch__committed_at", "-batch_id").first())
+    if row is None:
+        return None
+    now = clock.now()
+    year = dt.timedelta(days=VOLUME_WINDOW_DAYS)
+    if row.batch.committed_at < now - year:
+        return None
+    try:
+        yearly = int(row.data["order_volume"])
+    except (TypeError, ValueError):
+        return None
+    joined = business.approved_at or business.created_at
+    since = max(now - year, joined)
+    if now - since < dt.timedelta(days=VOLUME_MIN_DAYS):
+        return None
+    complaints = Complaint.objects.filter(business_id=business.pk, created_at__gte=since,
+                                          created_at__lte=now).count()
+    orders = yearly * ((now - since) / year)
+    return {
+        "rate": round(complaints * 10000 / orders, 2) if orders > 0 else None,
+        "complaints": complaints, "orders": round(orders), "yearly_orders": yearly, "since": since, "until": now,
+    }

@@ -311,3 +311,264 @@ def store_add(*, actor: User, business: Business | int, name: str, region_code: 
                 return Store.objects.create(business=locked, name=name, region=region, address=address)
         except IntegrityError:
             raise duplicate from None
+
+
+# ======================================================================
+# The workbench (issue 4): joining from the web form, and staff accounts.
+# ======================================================================
+
+JOIN_FIELDS_MESSAGE = "请修改标出的项目 (please correct the marked fields)"
+READABLE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed on a phone
+
+
+def _collect(errors: dict[str, str], check):
+    """Run one check; a one-field error is kept in ``errors`` (so the form shows them all at once)."""
+    from hejie.core.errors import InvalidInput
+
+    try:
+        return check()
+    except InvalidInput as exc:
+        errors.update(exc.fields or {"form": exc.message})
+        return None
+
+
+def _finest_region(code: str | None, *, field: str) -> Region:
+    """A region the business (or store) is in: down to the finest level that exists there
+    (a county, or a city without counties such as 东莞市)."""
+    if not (code or "").strip():
+        raise invalid(field, "请选择所在地区 (choose the place)", code="required")
+    region = region_get(code, field=field)
+    if Region.objects.filter(parent_id=region.code).exists():
+        raise invalid(field, f"请继续选择{region.full_name}下的区县 "
+                             f"(choose the county or district within {region.code})", code="region_incomplete")
+    return region
+
+
+def _account_precheck(username: str, password: str) -> dict[str, str]:
+    """The new admin account's username and password, checked before anything is written so
+    that their errors show with the others; ``accounts.services.user_create`` checks again."""
+    from django.contrib.auth.password_validation import validate_password
+
+    User = get_user_model()
+    errors: dict[str, str] = {}
+    username = (username or "").strip()
+    if not username:
+        errors["username"] = "请填写用户名 (username is required)"
+    else:
+        try:
+            User.username_validator(username)
+        except ValidationError:
+            errors["username"] = "用户名只能包含字母、数字和 @/./+/-/_ (letters, digits and @/./+/-/_ only)"
+        else:
+            if len(username) > User._meta.get_field("username").max_length:
+                errors["username"] = "用户名过长，最多150个字符 (username too long, 150 characters at most)"
+            elif User.objects.filter(username__iexact=username).exists():
+                errors["username"] = f"用户名 {username} 已被使用 (username already taken)"
+    if not password:
+        errors["password"] = "请设置密码 (a password is required)"  # noqa: S105 - a message
+    else:
+        try:
+            validate_password(password, user=User(username=username))
+        except ValidationError as exc:
+            detail = " ".join(str(m) for m in exc.messages)  # Django's words, in the active language
+            errors["password"] = f"密码不符合要求：{detail} (password rejected: {detail})"
+    return errors
+
+
+def business_join(
+    *,
+    applicant: User | None,
+    username: str = "",
+    password: str = "",
+    name: str,
+    credit_code: str,
+    industry: str,
+    region_code: str,
+    address: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    contact_email: str = "",
+    stores: Iterable[Mapping] = (),
+    accept_rules: bool = False,
+    accept_standards: bool = False,
+) -> tuple[Business, User]:
+    """Joining from the web form: the application (``business_apply``) and its admin
+    account, in one transaction. Returns the business and its admin.
+
+    The admin is always a new staff account (username and password: staff sign in
+    with a password). A consumer signed in by SMS keeps their consumer account
+    apart, with their own complaints; business staff, council staff, operators and
+    partners do not join this way. The region, the stores' regions included, is
+    chosen down to the finest level; the platform's rules must be accepted, and
+    the industry's service standards when it has some in force (recorded by
+    ``business_apply`` → ``standards_accept_on_joining``). Every field is checked
+    before anything is written, and all the errors are raised together.
+    """
+    from hejie.accounts.services import user_create
+    from hejie.businesses.selectors import industry_get
+    from hejie.core.errors import InvalidInput
+    from hejie.standards.models import StandardVersion
+    from hejie.standards.services import standards_accept_on_joining
+
+    User = get_user_model()
+    if applicant is not None and getattr(applicant, "is_authenticated", False) and applicant.role != User.Role.CONSUMER:
+        raise NotAllowed(
+            "工作人员账号不能申请入驻，请退出登录后再申请 (staff accounts cannot apply to join; sign out first)",
+            code="staff_account",
+        )
+    errors: dict[str, str] = {}
+    _collect(errors, lambda: _text(name, field="name", label="商户名称", max_length=NAME_MAX, required=True))
+    code = _collect(errors, lambda: validate_credit_code(credit_code))
+    if code and Business.objects.filter(credit_code=code).exists():
+        errors["credit_code"] = ("该统一社会信用代码已有商户申请或入驻 "
+                                 "(a business with this unified social credit code is already registered)")
+    if (industry or "").strip():
+        industry_row = _collect(errors, lambda: industry_get(industry))
+    else:
+        industry_row, errors["industry"] = None, "请选择行业 (choose an industry)"
+    _collect(errors, lambda: _finest_region(region_code, field="region_code"))
+    _collect(errors, lambda: _text(address, field="address", label="地址", max_length=ADDRESS_MAX, required=True))
+    _collect(errors, lambda: _text(contact_name, field="contact_name", label="联系人", max_length=60, required=True))
+    _collect(errors, lambda: _text(contact_phone, field="contact_phone", label="联系电话", max_length=20,
+                                   required=True))
+    _collect(errors, lambda: _email(contact_email))
+    # a store whose place is not chosen is where the business is (the business's own error says so)
+    stores = list(stores or ())
+    explicit = [bool(store.get("region_code")) for store in stores]
+    stores = [{**store, "region_code": store.get("region_code") or region_code} for store in stores]
+    store_errors: dict[str, str] = {}
+    _collect(store_errors, lambda: _store_rows(stores))
+    for i, store in enumerate(stores):
+        if explicit[i]:
+            _collect(store_errors, lambda store=store, i=i: _finest_region(store.get("region_code"),
+                                                                           field=f"stores.{i}.region_code"))
+    errors.update({f: m for f, m in store_errors.items()
+                   if not (f.endswith(".region_code") and not explicit[int(f.split(".")[1])])})
+    errors.update(_account_precheck(username, password))
+    if not accept_rules:
+        errors["accept_rules"] = "请阅读并接受平台规则 (accept the platform's rules to join)"
+    has_standards = industry_row is not None and StandardVersion.objects.filter(
+        standard__industry=industry_row, status=StandardVersion.Status.PUBLISHED).exists()
+    if has_standards and not accept_standards:
+        errors["accept_standards"] = "请阅读并接受本行业的服务标准 (accept your industry's service standards to join)"
+    if errors:
+        raise InvalidInput(JOIN_FIELDS_MESSAGE, fields=errors)
+
+    with transaction.atomic():
+        business = business_apply(
+            applicant=None, name=name, credit_code=credit_code, industry=industry, region_code=region_code,
+            address=address, contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
+            stores=stores,
+        )
+        admin = user_create(
+            username=username, password=password, role=User.Role.BUSINESS, business_credit_code=business.credit_code,
+            display_name=(contact_name or "").strip()[:60], is_business_admin=True,
+        )
+        standards_accept_on_joining(actor=admin, business=business)
+    return business, admin
+
+
+def _initial_password() -> str:
+    import secrets
+
+    chars = [secrets.choice(READABLE_ALPHABET) for _ in range(12)]
+    return "-".join("".join(chars[i:i + 4]) for i in range(0, 12, 4))
+
+
+def _admin_of(actor: User | None, business: Business | int) -> Business:
+    """The business, locked, if ``actor`` is one of its admins (or an operator)."""
+    locked = _lock(business)
+    if not administers(actor, locked):
+        raise NotAllowed("只有本商户的管理员可以管理员工账号 (only the business's admins may manage its staff)")
+    return locked
+
+
+def _staff_member(business: Business, user_id) -> User:
+    User = get_user_model()
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        pk = None
+    member = (User.objects.select_for_update().filter(pk=pk, business=business, role=User.Role.BUSINESS).first()
+              if pk and 0 < pk < 2**63 else None)
+    if member is None:
+        raise NotFound("本商户没有这名员工 (no such staff member)")
+    return member
+
+
+def staff_invite(*, actor: User, business: Business | int, username: str, display_name: str = "",
+                 is_admin: bool = False) -> tuple[User, str]:
+    """A new staff account of the business, by one of its admins. Returns the account and
+    its initial password, which is shown once to the admin and never stored in the clear."""
+    from hejie.accounts.services import user_create
+
+    display_name = _text(display_name, field="display_name", label="姓名", max_length=60, required=True)
+    with transaction.atomic():
+        locked = _admin_of(actor, business)
+        if locked.status == Business.Status.REFUSED:
+            raise Conflict("商户入驻未通过，不能添加员工 (the business was refused; it cannot add staff)",
+                           code="wrong_state")
+        password = _initial_password()
+        user = user_create(username=username, password=password, role="business",
+                           business_credit_code=locked.credit_code, display_name=display_name,
+                           is_business_admin=bool(is_admin))
+        notify(users=[u for u in _staff_of(locked).filter(is_business_admin=True) if u.pk != user.pk],
+               event="staff_invited",
+               title=f"{locked.name}新增员工：{display_name} (a staff account was added)",
+               body=f"用户名 {user.username} (username {user.username})")
+    return user, password
+
+
+def staff_remove(*, actor: User, business: Business | int, user_id) -> User:
+    """Deactivate a staff account of the business and revoke its API tokens. An admin cannot
+    remove themself, and the business keeps at least one admin."""
+    from hejie.accounts.models import ApiToken
+
+    with transaction.atomic():
+        locked = _admin_of(actor, business)
+        member = _staff_member(locked, user_id)
+        if member.pk == getattr(actor, "pk", None):
+            raise Conflict("不能移除自己的账号 (you cannot remove your own account)", code="self")
+        if not member.is_active:
+            return member
+        if member.is_business_admin and not _staff_of(locked).filter(is_business_admin=True).exclude(
+                pk=member.pk).exists():
+            raise Conflict("不能移除最后一名管理员 (the business must keep at least one admin)", code="last_admin")
+        member.is_active = False
+        member.is_business_admin = False
+        member.save(update_fields=["is_active", "is_business_admin"])
+        ApiToken.objects.filter(user=member, revoked_at__isnull=True).update(revoked_at=clock.now())
+    return member
+
+
+def staff_set_admin(*, actor: User, business: Business | int, user_id, is_admin: bool) -> User:
+    """Make a staff member an admin of the business, or no longer one (not oneself)."""
+    with transaction.atomic():
+        locked = _admin_of(actor, business)
+        member = _staff_member(locked, user_id)
+        if member.pk == getattr(actor, "pk", None):
+            raise Conflict("不能更改自己的管理员身份 (you cannot change your own admin rights)", code="self")
+        if not member.is_active:
+            raise Conflict("该员工账号已停用 (this staff account is disabled)", code="inactive")
+        if not is_admin and member.is_business_admin and not _staff_of(locked).filter(
+                is_business_admin=True).exclude(pk=member.pk).exists():
+            raise Conflict("不能移除最后一名管理员 (the business must keep at least one admin)", code="last_admin")
+        if member.is_business_admin != bool(is_admin):
+            member.is_business_admin = bool(is_admin)
+            member.save(update_fields=["is_business_admin"])
+    return member
+
+
+def staff_reset_password(*, actor: User, business: Business | int, user_id) -> tuple[User, str]:
+    """A new initial password for a staff member who lost theirs (not oneself); shown once."""
+    with transaction.atomic():
+        locked = _admin_of(actor, business)
+        member = _staff_member(locked, user_id)
+        if member.pk == getattr(actor, "pk", None):
+            raise Conflict("不能重置自己的密码 (you cannot reset your own password here)", code="self")
+        if not member.is_active:
+            raise Conflict("该员工账号已停用 (this staff account is disabled)", code="inactive")
+        password = _initial_password()
+        member.set_password(password)
+        member.save(update_fields=["password"])
+    return member, password

@@ -86,3 +86,71 @@ def business_record(*, business, now: dt.datetime | None = None) -> dict:
         "on_red_list": RedListEntry.objects.filter(
             business_id=business.pk, status=RedListEntry.Status.CONFIRMED).exists(),
     }
+
+
+# ======================================================================
+# The workbench (issue 4): the business's own record, and what would raise it.
+# ======================================================================
+
+OUTLOOK_STEPS = (1, 5, 10)
+
+
+def rating_outlook(*, breakdown: dict, policy=None) -> dict:
+    """What would raise the business's rating, from the formula itself (see
+    ``hejie.ratings.services``): the credit index and stars after N more cases
+    scored at the top tier (settled within the first tier's time), for a few N,
+    and how many such cases would bring the index to the red-list threshold.
+
+    ``breakdown`` is ``rating_breakdown``'s result (it carries the sums and the
+    prior). Cases leaving the window are not foreseen: this says what the
+    business can do, not what time will do.
+    """
+    from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+    from hejie.ratings.lists import RED_MIN_CREDIT_INDEX
+
+    policy = policy or get_policy()
+    top_seconds, top_stars, top_points = policy.score_tiers[0]
+    k, n = breakdown["prior_weight"], breakdown["cases"]
+    base_points = breakdown["prior_points"] * k + breakdown["points_total"]
+    base_stars = breakdown["prior_stars"] * k + breakdown["stars_total"]
+    two = Decimal("0.01")
+
+    def after(more: int) -> dict:
+        return {
+            "more": more,
+            "credit_index": ((base_points + top_points * more) / (k + n + more)).quantize(two, ROUND_HALF_UP),
+            "star_rating": ((base_stars + top_stars * more) / (k + n + more)).quantize(two, ROUND_HALF_UP),
+        }
+
+    to_red = None
+    target = RED_MIN_CREDIT_INDEX
+    if top_points > target:
+        # (base + top·m) / (k + n + m) ≥ target  ⇔  m ≥ (target·(k + n) − base) / (top − target)
+        needed = (target * (k + n) - base_points) / (Decimal(top_points) - target)
+        # rounding half up may reach the threshold one case earlier than the exact bound
+        m = max(0, int(needed.to_integral_value(ROUND_CEILING)))
+        while m > 0 and after(m - 1)["credit_index"] >= target:
+            m -= 1
+        to_red = {"more": m, "threshold": target, **{k_: v for k_, v in after(m).items() if k_ != "more"}}
+    return {
+        "top_hours": top_seconds // 3600 if top_seconds % 3600 == 0 else round(top_seconds / 3600, 1),
+        "top_points": top_points,
+        "top_stars": top_stars,
+        "steps": [after(m) for m in OUTLOOK_STEPS],
+        "to_red_list": to_red,
+        "already_red_level": breakdown["credit_index"] is not None and breakdown["credit_index"] >= target,
+    }
+
+
+def business_record_own(*, business, now: dt.datetime | None = None) -> dict:
+    """What the business's own staff see on their record page: the public record
+    (``business_record``), what would raise it (``rating_outlook``), and each listed
+    case's order id (so the page links each case to its order)."""
+    record = business_record(business=business, now=now)
+    breakdown = record["breakdown"]
+    numbers = [c["number"] for c in breakdown["cases_listed"]]
+    ids = dict(Complaint.objects.filter(business_id=business.pk, number__in=numbers).values_list("number", "id"))
+    for case in breakdown["cases_listed"]:
+        case["id"] = ids.get(case["number"])
+    return {**record, "outlook": rating_outlook(breakdown=breakdown)}
