@@ -559,3 +559,25 @@ def test_schema_documents_every_operation(client, db):
     states = schema["components"]["schemas"]["State"]["enum"]
     assert states == ["pending_review", "rejected", "delivered", "negotiating", "settled", "failed", "withdrawn",
                       "unresponsive", "mediating", "mediated", "mediation_failed"]
+
+
+def test_counter_offer_cites_a_clause(api, order, consumer, staff, make_user):
+    from hejie.standards import services as std
+
+    operator = make_user("operator")
+    standard = std.standard_create(actor=operator, industry="catering", title="餐饮服务规范")
+    std.version_draft(actor=operator, standard=standard)
+    std.clause_set(actor=operator, standard=standard, version=1, number="3.2", text="出现异物的菜品，全额退款。")
+    std.version_publish(actor=operator, standard=standard, version=1)
+    clause = standard.versions.get().clauses.get()
+    cid = order["id"]
+    offer = api.post(f"/complaints/{cid}/proposals", {"terms": "退一半", "amount": "19.00"}, as_=staff).json()
+    r = api.post(f"/complaints/{cid}/proposals/{offer['id']}/reject",
+                 {"counter_terms": "全额退款", "counter_amount": "38", "counter_clause_id": 0}, as_=consumer)
+    assert r.status_code == 422, r.json()
+    r = api.post(f"/complaints/{cid}/proposals/{offer['id']}/reject",
+                 {"counter_terms": "全额退款", "counter_amount": "38", "counter_clause_id": clause.pk}, as_=consumer)
+    assert r.status_code == 200, r.json()
+    counter = r.json()["proposals"][-1]
+    assert counter["status"] == "counter" and counter["clause"]["number"] == "3.2"
+    assert counter["clause"]["text"] == "出现异物的菜品，全额退款。" and counter["clause"]["version"] == 1

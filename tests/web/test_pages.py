@@ -57,9 +57,11 @@ def test_business_sees_its_orders_next_deadline_first(zh, traveller, consumer, s
     third = file_complaint(order_ref="C", who=make_user("consumer"))  # respond by T0 + 27 h
     services.complaint_withdraw(actor=consumer, complaint=second)  # no clock any more
     zh.force_login(staff)
-    html = zh.get("/complaints/").content.decode()
+    html = zh.get("/complaints/?view=all").content.decode()
     positions = [html.index(c.number) for c in (third, first, second)]
     assert positions == sorted(positions)
+    html = zh.get("/complaints/").content.decode()  # the default: open orders only
+    assert first.number in html and third.number in html and second.number not in html
 
 
 def test_list_query_count_does_not_grow_with_orders(zh, traveller, consumer, file_complaint,

@@ -116,10 +116,28 @@ def inspect_upload(name: str, data: bytes) -> tuple[str, bytes]:
     return kind, stored
 
 
+def refuse_too_many(count: int) -> None:
+    """Refuse one more file where ``count`` are already attached."""
+    if count >= max_files():
+        raise Conflict(f"每件投诉最多{max_files()}个附件 (at most {max_files()} files per complaint)",
+                       code="too_many_files")
+
+
+def upload_name(name: str | None) -> str:
+    """The name an upload is kept under: its last path part, at most 200 characters."""
+    return os.path.basename((name or "").replace("\\", "/"))[:200] or "upload"
+
+
 def evidence_add(*, actor, complaint, name: str, data: bytes) -> Evidence:
     """Attach a file to an order (consumer, business, or council in mediation)."""
-    name = os.path.basename((name or "").replace("\\", "/"))[:200] or "upload"
+    name = upload_name(name)
     kind, stored = inspect_upload(name, data)  # before any lock: decoding can take a moment
+    return evidence_store(actor=actor, complaint=complaint, name=name, kind=kind, stored=stored)
+
+
+def evidence_store(*, actor, complaint, name: str, kind: str, stored: bytes) -> Evidence:
+    """Attach bytes that ``inspect_upload`` has already checked (``kind`` and
+    ``stored`` as it returned them), e.g. a complaint draft's files on filing."""
     digest = hashlib.sha256(stored).hexdigest()
     content_type, ext, _ = TYPES[kind]
     stored_path = None
@@ -128,9 +146,7 @@ def evidence_add(*, actor, complaint, name: str, data: bytes) -> Evidence:
             existing = complaint.evidence.filter(sha256=digest).first()
             if existing is not None:
                 return existing  # the same file sent twice (a retry on a bad network) is one file
-            if complaint.evidence.count() >= max_files():
-                raise Conflict(f"每件投诉最多{max_files()}个附件 (at most {max_files()} files per complaint)",
-                               code="too_many_files")
+            refuse_too_many(complaint.evidence.count())
             evidence = Evidence(
                 complaint=complaint, uploaded_by=actor, side=side, original_name=name,
                 kind="pdf" if kind == "pdf" else "image", content_type=content_type, size=len(stored),

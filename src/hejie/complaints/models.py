@@ -396,3 +396,45 @@ class Mediation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["complaint"], condition=Q(outcome=""), name="med_one_open"),
         ]
+
+
+def _draft_token() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+class ComplaintDraft(models.Model):
+    """A consumer's complaint while it is being written: one per consumer, kept
+    on the server so that a reload or a dropped connection loses nothing.
+    ``data`` holds the fields as typed (see ``complaints.drafts``); ``token``
+    names this draft in the filing's idempotency key. Deleted on filing."""
+
+    consumer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                    related_name="complaint_draft")
+    token = models.CharField(max_length=32, unique=True, default=_draft_token)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"draft of {self.consumer_id}"
+
+
+class DraftFile(models.Model):
+    """An evidence file attached to a draft, checked exactly as evidence is
+    (``complaints.evidence.inspect_upload``); it becomes an ``Evidence`` row of
+    the complaint on filing. Served only to the draft's own consumer."""
+
+    draft = models.ForeignKey(ComplaintDraft, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to="drafts/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, help_text="the type read from the bytes: jpeg, png, gif, webp, pdf")
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["draft", "sha256"], name="draftfile_unique_content")]

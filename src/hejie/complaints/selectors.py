@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Case, F, Prefetch, When
 
 from hejie.complaints.models import Complaint, ComplaintEvent, Message, Proposal
-from hejie.complaints.states import RECONCILING
+from hejie.complaints.states import RECONCILING, Side
 from hejie.core.errors import NotFound
 
 
@@ -94,3 +94,109 @@ def actions_for(user, complaint: Complaint) -> list[str]:
     if complaint.state == "settled" and complaint.fulfilment != Complaint.Fulfilment.NOT_FULFILLED:
         allowed.discard("request_mediation")
     return [a for a in _PERSONAL_ACTIONS if a in allowed]
+
+
+# --------------------------------------------------------------------------- the web inbox and order page
+
+CONSUMER_VIEWS = ("all", "open", "closed")
+BUSINESS_VIEWS = ("open", "waiting", "overdue", "urged", "closed", "all")
+SEARCH_MAX = 64
+
+
+def inbox_views(user) -> tuple[str, ...]:
+    """The filters a person's inbox offers (the first is the default)."""
+    return CONSUMER_VIEWS if user.role == "consumer" else BUSINESS_VIEWS
+
+
+def inbox_for(user, *, view: str = "", q: str = ""):
+    """``user``'s orders for the inbox, in one query per page: the urgency order
+    (consumers: newest first), narrowed by ``view`` and by the search ``q``
+    (order number, the consumer's order reference, words of the description),
+    each row annotated with what its card shows: the business's last message
+    (``last_business_message``), the latest urge not yet acknowledged
+    (``urge_note``, ``urge_at``), and whether an offer waits on the consumer
+    (``offer_pending``).
+
+    Views: ``open`` (still with someone to act), ``closed``, ``all``; for
+    business and council staff also ``waiting`` (reconciling and no offer of
+    ours pending: the next move is ours), ``overdue`` (first answer or
+    settlement deadline passed, as ``policy.overdue_filters`` defines) and
+    ``urged`` (an urge not yet acknowledged)."""
+    from django.db.models import Exists, OuterRef, Q, Subquery
+
+    from hejie.complaints import policy
+    from hejie.complaints.models import Urge
+    from hejie.complaints.states import OPEN_STATES
+    from hejie.core import clock
+
+    views = inbox_views(user)
+    view = view if view in views else views[0]
+    consumer = user.role == "consumer"
+    qs = complaints_newest_first(user) if consumer else complaints_by_urgency(user)
+    unacknowledged = Urge.objects.filter(complaint=OuterRef("pk"), acknowledged_at__isnull=True).order_by(
+        "-created_at", "-id")
+    pending = Proposal.objects.filter(complaint=OuterRef("pk"), status=Proposal.Status.PENDING,
+                                      side=Side.BUSINESS)
+    last_business = Message.objects.filter(complaint=OuterRef("pk"), side=Side.BUSINESS).order_by(
+        "-created_at", "-id")
+    qs = qs.annotate(offer_pending=Exists(pending))
+    if consumer:
+        qs = qs.annotate(last_business_message=Subquery(last_business.values("body")[:1]))
+    else:
+        qs = qs.annotate(urge_note=Subquery(unacknowledged.values("note")[:1]),
+                         urge_at=Subquery(unacknowledged.values("created_at")[:1]),
+                         urge_kind=Subquery(unacknowledged.values("kind")[:1]))
+    if view == "open":
+        qs = qs.filter(state__in=sorted(OPEN_STATES))
+    elif view == "closed":
+        qs = qs.exclude(state__in=sorted(OPEN_STATES))
+    elif view == "waiting":
+        qs = qs.filter(state__in=sorted(RECONCILING), offer_pending=False)
+    elif view == "overdue":
+        due = policy.overdue_filters(clock.now())
+        qs = qs.filter(due["awaiting_first_response"] | due["past_settle_by"])
+    elif view == "urged":
+        qs = qs.filter(Exists(unacknowledged))
+    q = " ".join((q or "").split())[:SEARCH_MAX]
+    if q and not consumer:
+        match = Q(number__istartswith=q) | Q(order_ref__iexact=q)
+        words = Q()
+        for word in q.split():
+            words &= Q(description__icontains=word)
+        qs = qs.filter(match | words)
+    return qs
+
+
+def order_page_get_for(user, complaint_id) -> Complaint:
+    """``complaint_get_for`` plus what the order page shows beside it: each
+    message's picture and cited clause, each offer's cited clause (at the
+    version cited), the urges' and mediations' people. NotFound when not
+    ``user``'s to see."""
+    from django.db.models import prefetch_related_objects
+
+    complaint = complaint_get_for(user, complaint_id)
+    messages = list(complaint.messages.all())
+    prefetch_related_objects(messages, "evidence", "clause__version__standard")
+    prefetch_related_objects(list(complaint.proposals.all()), "clause__version__standard")
+    return complaint
+
+
+def citable_clauses(business) -> list:
+    """The service-standard clauses either side may cite on an order against
+    ``business``: the same rule as ``standards.selectors.clause_citable`` (the
+    version in force of its industry's standards, or a version it accepted),
+    as a list for a picker, by standard and clause number."""
+    from django.db.models import Q
+
+    from hejie.standards.models import StandardClause, StandardVersion
+
+    if business is None:
+        return []
+    return list(
+        StandardClause.objects.select_related("version__standard")
+        .filter(Q(version__status=StandardVersion.Status.PUBLISHED,
+                  version__standard__industry_id=business.industry_id)
+                | Q(version__acceptances__business_id=business.pk))
+        .distinct()
+        .order_by("version__standard__title", "version__version", "sort_key")
+    )

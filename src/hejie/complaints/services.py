@@ -45,6 +45,8 @@ MEDIATION_ROUTES = "12315行政投诉、仲裁、向人民法院起诉 (12315 ad
 FILING_LIMIT = 10
 FILING_WINDOW = dt.timedelta(hours=1)
 IDEMPOTENCY_KEY_MAX = 100
+DESCRIPTION_MIN = 10  # what happened, in at least this many characters
+AMOUNT_CLAIMS = frozenset({"refund", "compensation"})  # claims that must say how much
 
 
 # --------------------------------------------------------------------------- helpers
@@ -331,8 +333,8 @@ def complaint_submit(
     idempotency_key = _text(idempotency_key, "idempotency_key", required=False, max_len=IDEMPOTENCY_KEY_MAX) or None
     problem_type = _choice(problem_type, Complaint.ProblemType, "problem_type")
     claim_type = _choice(claim_type, Complaint.ClaimType, "claim_type")
-    description = _text(description, "description", min_len=10)
-    claim = _amount(claim_amount, "claim_amount", required=claim_type in ("refund", "compensation"))
+    description = _text(description, "description", min_len=DESCRIPTION_MIN)
+    claim = _amount(claim_amount, "claim_amount", required=claim_type in AMOUNT_CLAIMS)
     purchase = _amount(purchase_amount, "purchase_amount")
     purchase_date = _date(purchase_date, "purchase_date")
     order_ref = _text(order_ref, "order_ref", required=False, max_len=64)
@@ -609,16 +611,18 @@ def proposal_accept(*, actor, complaint, proposal_id) -> Complaint:
 
 
 def proposal_reject(*, actor, complaint, proposal_id, reason: str = "", counter_terms: str = "",
-                    counter_amount=None) -> Proposal:
+                    counter_amount=None, counter_clause_id: int | None = None) -> Proposal:
     """Consumer: reject the offer, optionally with a counter-offer for the
-    business to answer with a new proposal."""
+    business to answer with a new proposal; the counter-offer may rest on a
+    service-standard clause (``counter_clause_id``, checked as in ``proposal_make``)."""
     reason = _text(reason, "reason", required=False, max_len=1000)
     counter_terms = _text(counter_terms, "counter_terms", required=False, max_len=MAX_TEXT)
     counter_amount = _amount(counter_amount, "counter_amount")
-    if counter_amount is not None and not counter_terms:
+    if (counter_amount is not None or counter_clause_id not in (None, "")) and not counter_terms:
         raise invalid("counter_terms", "还价请写明条件 (say what you would accept)", code="required")
     with _acting(actor, complaint, "reject_proposal") as (complaint, side, policy, now):
         proposal = _proposal_for_consumer(complaint, proposal_id)
+        counter_clause = _cited_clause(complaint, counter_clause_id)
         proposal.status = Proposal.Status.REJECTED
         proposal.reject_reason = reason
         proposal.decided_at = now
@@ -627,11 +631,11 @@ def proposal_reject(*, actor, complaint, proposal_id, reason: str = "", counter_
         if counter_terms:
             counter = Proposal.objects.create(
                 complaint=complaint, author=actor, side=side, terms=counter_terms, amount=counter_amount,
-                status=Proposal.Status.COUNTER, created_at=now,
+                status=Proposal.Status.COUNTER, clause=counter_clause, created_at=now,
             )
         _event(complaint, "proposal_rejected", actor=actor, side=side, now=now,
                payload={"proposal_id": proposal.pk, "reason": reason,
-                        "counter_id": counter.pk if counter else None})
+                        "counter_id": counter.pk if counter else None, **_clause_payload(counter_clause)})
         _refresh_timers(complaint, policy)
         _save(complaint)
         notify(users=_business_users(complaint), event="proposal_rejected", complaint=complaint,

@@ -66,3 +66,43 @@ def state_label(state: str) -> str:
     from hejie.complaints.states import State
 
     return i18n.pick(State(state).label) if state in State.values else state
+
+
+def _forwarded(c) -> bool:
+    return getattr(c, "state", "") == "rejected" and bool(getattr(c, "forwarded_to", ""))
+
+
+@register.filter
+def order_state(c) -> str:
+    """An order's state as people read it: one forwarded to another authority
+    is "已转交 …", not "不予受理"."""
+    if _forwarded(c):
+        return gettext("已转交 %(to)s") % {"to": c.forwarded_to}
+    return state_label(c.state)
+
+
+@register.filter
+def order_state_class(c) -> str:
+    return "state-done" if _forwarded(c) else state_class(c.state)
+
+
+@register.filter
+def stars(n) -> str:
+    """★★★☆☆ for 3 (of 5)."""
+    try:
+        n = max(0, min(5, int(n)))
+    except (TypeError, ValueError):
+        return ""
+    return "★" * n + "☆" * (5 - n)
+
+
+@register.filter
+def notice_label(event: str) -> str:
+    from hejie.web.labels import notice_label as label
+
+    return label(event)
+
+
+@register.filter
+def is_english(_value=None) -> bool:
+    return i18n.is_english()

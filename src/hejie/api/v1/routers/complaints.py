@@ -96,6 +96,8 @@ class ProposalRejectIn(StrictSchema):
     reason: Text | None = Field(None, max_length=SHORT_TEXT)
     counter_terms: Text | None = Field(None, max_length=TEXT, description="what the consumer would accept")
     counter_amount: Amount = Field(None)
+    counter_clause_id: BodyId | None = Field(None, description="a service-standard clause the counter-offer rests "
+                                                               "on (needs counter_terms)")
 
 
 class ReasonIn(StrictSchema):
@@ -569,7 +571,8 @@ def accept_proposal(request, id: Id, pid: Pid):
 def reject_proposal(request, id: Id, pid: Pid, payload: ProposalRejectIn | None = None):
     payload = payload or ProposalRejectIn()
     services.proposal_reject(actor=request.auth, complaint=id, proposal_id=pid, reason=_text(payload.reason),
-                             counter_terms=_text(payload.counter_terms), counter_amount=payload.counter_amount)
+                             counter_terms=_text(payload.counter_terms), counter_amount=payload.counter_amount,
+                             counter_clause_id=payload.counter_clause_id)
     return _detail(request.auth, id)
 
 
