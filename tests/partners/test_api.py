@@ -92,7 +92,7 @@ def test_partner_sees_only_its_businesses_and_no_consumer_data(api, partner, par
     assert theirs.pk not in {i["id"] for i in items}
     first = next(i for i in items if i["id"] == mine.pk)
     assert first["complaints_total"] == 1 and first["order_volume"] == 20000
-    assert first["complaints_per_10k_orders"] == 0.5
+    assert first["complaints_per_10k_orders"] is None  # joined today: fewer than 30 days to judge by
     text = r.content.decode()
     assert "13800138000" not in text and "异物" not in text and "consumer" not in text
     other = make_user("partner", partner=theirs.partner)

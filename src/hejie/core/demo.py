@@ -935,11 +935,12 @@ class Demo:
         partner_approve(actor=approver, partner=platform, onboard_status="active")
         # The 55 joined through the platform's campaign (their stories above start from their applications).
         Business.objects.filter(credit_code__in=list(self.codes.values())).update(partner=platform)
-        association = partner_apply(applicant=None, name=DEMO_ASSOCIATION, kind="association", region_code="420000")
+        association = partner_apply(applicant=None, name=DEMO_ASSOCIATION, kind="association", region_code="420000",
+                                    industries=[industry for industry, _, _ in DEMO_STANDARDS])
         partner_approve(actor=approver, partner=association)
         for industry, title, clauses in DEMO_STANDARDS:
             standard = std.standard_create(actor=self.admin, industry=industry, title=title,
-                                           publisher_name=association.name)
+                                           publisher_name=association.name, publisher=association)
             version = std.version_draft(actor=self.admin, standard=standard)
             for number, text in clauses:
                 std.clause_set(actor=self.admin, standard=standard, version=version.version, number=number, text=text)

@@ -6,7 +6,9 @@
   a hint, as is anything that decodes to neither.
 * xlsx: openpyxl in read-only (streaming) mode, first sheet. Formulas are
   never evaluated: a cell whose content starts with "=" is refused as a
-  formula (and openpyxl is asked for the formulas, not cached results).
+  formula (and openpyxl is asked for the formulas, not cached results). A CSV
+  cell starting with "=" is refused the same way (a spreadsheet opening the
+  file would run it).
 * Headers are matched leniently: English names, Chinese names, case, spaces
   and full-width forms do not matter. Unknown, duplicated or missing columns
   refuse the whole file with the list of what was found.
@@ -100,7 +102,9 @@ def _csv_rows(data: bytes) -> Iterator[list]:
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            # a spreadsheet would run "=..." as a formula when the file is opened: refused as in xlsx
+            yield [Formula(c) if c.lstrip().startswith("=") else c for c in row]
     except csv.Error as exc:
         raise _file_error(f"CSV格式错误：{exc} (the CSV is malformed)") from None
 

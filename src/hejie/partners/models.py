@@ -18,6 +18,7 @@ class Partner(models.Model):
         APPLIED = "applied", "申请中 applied"
         ACTIVE = "active", "已通过 active"
         SUSPENDED = "suspended", "已暂停 suspended"
+        REFUSED = "refused", "未通过 refused"
 
     class OnboardStatus(models.TextChoices):
         APPLIED = "applied", "待审核 applied"
@@ -30,6 +31,15 @@ class Partner(models.Model):
         help_text="the jurisdiction whose council approved it",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.APPLIED)
+    status_reason = models.CharField(max_length=500, blank=True, help_text="why the council refused it")
+    industries = models.ManyToManyField(
+        "businesses.Industry", blank=True, related_name="partners",
+        help_text="for an association: the industries whose service standards it may publish",
+    )
+    admins = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="partners_administered",
+        help_text="its staff who may add staff (the applicant is the first)",
+    )
     onboard_status = models.CharField(
         max_length=16, choices=OnboardStatus.choices, default=OnboardStatus.APPLIED,
         help_text="the status the businesses it brings start in; set by the council",
@@ -64,6 +74,11 @@ class ImportBatch(models.Model):
     created = models.PositiveIntegerField(default=0, help_text="businesses the commit created")
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=clock.now, editable=False)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="last sign of life of the commit (set when it starts and after each chunk); a batch "
+                  "committing with an old heartbeat is stuck (the process died) and may be resumed",
+    )
     committed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -32,6 +32,29 @@ def partner_of(user: User | None) -> Partner:
     return partner
 
 
+def partners_visible_to(user: User | None) -> QuerySet[Partner]:
+    """Operators: all; council staff: partners registered in their
+    jurisdiction; partner staff: their own. Nobody else sees applications."""
+    if is_operator(user):
+        return Partner.objects.all()
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Partner.objects.none()
+    if user.role == "council" and user.region_id is not None:
+        own = user.region
+        return Partner.objects.filter(**{f"region__l{own.level}": own.code})
+    if user.role == "partner" and user.partner_id is not None:
+        return Partner.objects.filter(pk=user.partner_id)
+    return Partner.objects.none()
+
+
+def partner_get_for(user: User | None, partner_id) -> Partner:
+    try:
+        return (partners_visible_to(user).select_related("region").prefetch_related("industries")
+                .get(pk=int(partner_id)))
+    except (Partner.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound("合作方不存在 (no such partner)") from None
+
+
 def imports_visible_to(user: User | None) -> QuerySet[ImportBatch]:
     if is_operator(user):
         return ImportBatch.objects.all()

@@ -22,7 +22,12 @@ class ServiceStandard(models.Model):
     title = models.CharField(max_length=120)
     publisher_name = models.CharField(
         max_length=120, blank=True,
-        help_text="the association that publishes it (text until partners exist as records)",
+        help_text="the publisher's name as shown (the association's name when ``publisher`` is set)",
+    )
+    publisher = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="standards",
+        limit_choices_to={"kind": "association"},
+        help_text="the industry association whose staff write and publish it (operators may too)",
     )
     created_at = models.DateTimeField(default=clock.now, editable=False)
 

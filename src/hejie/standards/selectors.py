@@ -41,8 +41,9 @@ def standards_published(*, industry: str | None = None) -> list[ServiceStandard]
 def standard_get(*, user, standard_id, version: int | None = None) -> tuple[ServiceStandard, StandardVersion,
                                                                              list[StandardVersion]]:
     """The standard, the version asked for (default: the one in force) and
-    every version the caller may see. Drafts are shown to operators only; a
-    standard with nothing published does not exist for anyone else."""
+    every version the caller may see. Drafts are shown to operators and to
+    the staff of the publishing association; a standard with nothing
+    published does not exist for anyone else."""
     try:
         pk = int(standard_id)
     except (TypeError, ValueError):
@@ -51,7 +52,10 @@ def standard_get(*, user, standard_id, version: int | None = None) -> tuple[Serv
     if standard is None:
         raise NotFound("服务标准不存在 (no such standard)")
     versions = list(standard.versions.all())
-    if not is_operator(user):
+    writer = is_operator(user) or (
+        standard.publisher_id is not None and getattr(user, "is_authenticated", False) and user.is_active
+        and user.role == "partner" and user.partner_id == standard.publisher_id)
+    if not writer:
         versions = [v for v in versions if v.status != StandardVersion.Status.DRAFT]
     if not versions:
         raise NotFound("服务标准不存在 (no such standard)")

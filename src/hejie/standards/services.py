@@ -1,9 +1,11 @@
 """Writes for service standards. Each service runs in one transaction, locks
 the standard row before it checks the versions' state, then acts.
 
-Who writes standards: operators. (The association's own staff — a partner of
-kind "association" — are to be allowed once ``hejie.partners`` exists; it did
-not when this app was written.) Who accepts: the business's admin staff.
+Who writes standards: the staff of the association that publishes the
+standard (``ServiceStandard.publisher``, a partner of kind "association",
+active), for the industries the council recorded for it
+(``Partner.industries``), and only their own association's standards; and
+operators, for every standard. Who accepts: the business's admin staff.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from hejie.businesses.selectors import industry_get
 from hejie.core import clock
 from hejie.core.errors import Conflict, NotAllowed, NotFound, invalid
 from hejie.core.validation import clean_text
+from hejie.partners.models import Partner
 from hejie.standards.models import ServiceStandard, StandardAcceptance, StandardClause, StandardVersion
 
 TITLE_MAX = 120
@@ -34,9 +37,31 @@ def sort_key(number: str) -> str:
     return ".".join(part.zfill(3) for part in number.split("."))
 
 
-def _check_writer(actor) -> None:
-    if not is_operator(actor):
-        raise NotAllowed("只有运营人员可以编写和发布服务标准 (only operators may write or publish service standards)")
+def _association_of(actor):
+    """The active association ``actor`` works for, or None."""
+    if (actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active
+            or actor.role != "partner" or actor.partner_id is None):
+        return None
+    partner = actor.partner
+    if partner.kind != Partner.Kind.ASSOCIATION or partner.status != Partner.Status.ACTIVE:
+        return None
+    return partner
+
+
+def _check_writer(actor, standard: ServiceStandard | None = None, industry=None) -> None:
+    """Operators write any standard; an association's staff only their own
+    association's standards, in the industries it covers."""
+    if is_operator(actor):
+        return
+    association = _association_of(actor)
+    if association is None:
+        raise NotAllowed("只有行业协会工作人员或运营人员可以编写和发布服务标准 (only an industry association's staff "
+                         "or operators may write or publish service standards)")
+    if standard is not None and standard.publisher_id != association.pk:
+        raise NotAllowed("这不是本协会发布的标准 (this standard is not your association's)")
+    industry_id = standard.industry_id if standard is not None else getattr(industry, "pk", None)
+    if industry_id is not None and not association.industries.filter(pk=industry_id).exists():
+        raise NotAllowed("本协会不负责该行业的服务标准 (your association does not cover this industry)")
 
 
 def _lock_standard(standard) -> ServiceStandard:
@@ -55,18 +80,37 @@ def _version_of(standard: ServiceStandard, number) -> StandardVersion:
 
 
 @transaction.atomic
-def standard_create(*, actor, industry: str, title: str, publisher_name: str = "") -> ServiceStandard:
-    _check_writer(actor)
+def standard_create(*, actor, industry: str, title: str, publisher_name: str = "",
+                    publisher: Partner | int | None = None) -> ServiceStandard:
+    """A standard for ``industry``. Its publisher is the actor's association
+    (association staff), or the association ``publisher`` an operator names
+    (or none)."""
+    if not is_operator(actor):
+        _check_writer(actor)
     industry_obj = industry_get(industry)
     title = _text(title, field="title", label="标准名称", max_length=TITLE_MAX)
     publisher_name = _text(publisher_name, field="publisher_name", label="发布机构", max_length=TITLE_MAX,
                            required=False)
+    association = _association_of(actor) if not is_operator(actor) else None
+    if association is not None:
+        _check_writer(actor, industry=industry_obj)
+        if publisher is not None and (getattr(publisher, "pk", publisher) != association.pk):
+            raise NotAllowed("只能以本协会名义发布 (you publish only for your own association)")
+    elif publisher is not None:
+        try:
+            association = Partner.objects.get(pk=int(getattr(publisher, "pk", publisher)),
+                                              kind=Partner.Kind.ASSOCIATION)
+        except (Partner.DoesNotExist, TypeError, ValueError, OverflowError):
+            raise invalid("publisher", "发布机构应为一个行业协会 (the publisher must be an industry association)") \
+                from None
+    if association is not None:
+        publisher_name = association.name
     if ServiceStandard.objects.filter(industry=industry_obj, title=title).exists():
         raise Conflict("该行业已有同名标准 (this industry already has a standard with this title)", code="duplicate")
     try:
         with transaction.atomic():
             return ServiceStandard.objects.create(industry=industry_obj, title=title, publisher_name=publisher_name,
-                                                  created_at=clock.now())
+                                                  publisher=association, created_at=clock.now())
     except IntegrityError:
         raise Conflict("该行业已有同名标准 (this industry already has a standard with this title)",
                        code="duplicate") from None
@@ -75,8 +119,8 @@ def standard_create(*, actor, industry: str, title: str, publisher_name: str = "
 @transaction.atomic
 def version_draft(*, actor, standard) -> StandardVersion:
     """A new draft version, starting from a copy of the latest version's clauses."""
-    _check_writer(actor)
     standard = _lock_standard(standard)
+    _check_writer(actor, standard)
     if standard.versions.filter(status=StandardVersion.Status.DRAFT).exists():
         raise Conflict("该标准已有一个草稿，请先发布它 (this standard already has a draft)", code="draft_exists")
     previous = standard.versions.order_by("-version").first()
@@ -94,8 +138,8 @@ def version_draft(*, actor, standard) -> StandardVersion:
 def clause_set(*, actor, standard, version, number: str, text: str) -> StandardClause | None:
     """Write clause ``number`` of a draft version; an empty ``text`` removes it
     (and returns None). Published and withdrawn versions never change."""
-    _check_writer(actor)
     standard = _lock_standard(standard)
+    _check_writer(actor, standard)
     version_obj = _version_of(standard, version)
     if version_obj.status != StandardVersion.Status.DRAFT:
         raise Conflict(f"第{version_obj.version}版已发布，不能修改；请起草新版本 "
@@ -117,8 +161,8 @@ def clause_set(*, actor, standard, version, number: str, text: str) -> StandardC
 @transaction.atomic
 def version_publish(*, actor, standard, version) -> StandardVersion:
     """Put a draft in force; the version in force until now is withdrawn."""
-    _check_writer(actor)
     standard = _lock_standard(standard)
+    _check_writer(actor, standard)
     version_obj = _version_of(standard, version)
     if version_obj.status != StandardVersion.Status.DRAFT:
         raise Conflict(f"第{version_obj.version}版已经发布过 (version {version_obj.version} is {version_obj.status})",

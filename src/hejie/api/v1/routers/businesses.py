@@ -99,6 +99,15 @@ class Breakdown(Schema):
     cases_listed: list[CaseScore] = Field(description="the window's cases, newest first (up to 50)")
 
 
+class ComplaintRate(Schema):
+    rate: float | None = Field(description="complaints × 10,000 ÷ orders; null when the reported volume is 0")
+    complaints: int = Field(description="complaints filed in the window")
+    orders: int = Field(description="the reported yearly volume prorated to the window")
+    yearly_orders: int = Field(description="orders per year as the partner that brought the business reported")
+    since: dt.datetime = Field(description="start of the window: 365 days ago, or the day it joined if later")
+    until: dt.datetime
+
+
 class BusinessProfile(Schema):
     id: int
     name: str
@@ -115,6 +124,11 @@ class BusinessProfile(Schema):
     median_hours_to_settle: float | None = Field(description="over the settled cases of the rating window")
     on_black_list: bool
     on_red_list: bool
+    complaints_per_10k_orders: ComplaintRate | None = Field(
+        description="where the partner that brought the business reported its yearly order volume: complaints "
+                    "filed in the last 365 days (or since it joined, if later) per 10,000 orders of the same days "
+                    "(the yearly volume prorated). Null without a report, with a report over 365 days old, or "
+                    "with fewer than 30 days on the platform. complaints_total beside it is all time.")
     rating_breakdown: Breakdown
 
 
@@ -249,6 +263,7 @@ def profile(request, business_id: int):
         "complaints_total": b["complaints_total"], "settled": b["settled_total"], "failed": b["failed_total"],
         "settlement_rate": b["settlement_rate"], "median_hours_to_settle": b["median_hours_to_settle"],
         "on_black_list": record["on_black_list"], "on_red_list": record["on_red_list"],
+        "complaints_per_10k_orders": selectors.complaints_per_10k_orders(business),
         "rating_breakdown": {
             **{k: b[k] for k in ("explanation", "to_improve", "window_days", "since", "prior_weight", "cases",
                                  "failed", "points_total", "stars_total", "cases_listed")},

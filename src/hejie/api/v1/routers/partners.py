@@ -1,9 +1,12 @@
-"""Partners: bulk onboarding of businesses (CSV or xlsx), and the record of
-the businesses a partner brought.
+"""Partners: joining (apply, the council's approval or refusal, staff),
+bulk onboarding of businesses (CSV or xlsx), and the record of the businesses
+a partner brought.
 
-Only a partner's own staff: anyone else gets 403 on every operation; an
+Imports and the record: only a partner's own staff: anyone else gets 403; an
 import of another partner does not exist for you (404). Partner staff see
 counts about their businesses, never a complaint's consumer or its text.
+A partner (and its application) is visible to its staff, the council over its
+region and operators; to anyone else it does not exist (404).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from hejie.api.v1.pagination import _decode, _encode, page_size
-from hejie.api.v1.schemas import errors
+from hejie.api.v1.schemas import StrictSchema, Text, errors
+from hejie.businesses.selectors import complaints_per_10k_orders
 from hejie.core.errors import invalid
 from hejie.partners import importer, selectors, services
 from hejie.partners.models import ImportRow
@@ -43,6 +47,8 @@ class ImportOut(Schema):
     refused: int
     already: int
     rows_done: int = Field(description="accepted rows the commit has processed")
+    stuck: bool = Field(description="committing, but no progress for HEJIE_IMPORT_STALE_MINUTES (default 10): "
+                                    "its process died; POST /commit resumes it, POST /reset marks it failed")
     progress: float = Field(description="rows_done ÷ accepted (1.0 when there is nothing to do)")
     created: int
     error: str
@@ -88,7 +94,9 @@ class PartnerBusiness(Schema):
     settlement_rate: float | None
     overdue: int = Field(description="orders now past their first-response or settle-by deadline")
     order_volume: int | None = Field(description="as the partner reported it")
-    complaints_per_10k_orders: float | None
+    complaints_per_10k_orders: float | None = Field(
+        description="as on the public profile: complaints of the last 365 days (or since it joined) per 10,000 "
+                    "orders of those days, from the yearly volume reported; null without a usable report")
 
 
 class PartnerBusinessPage(Schema):
@@ -103,6 +111,60 @@ class PartnerPageQuery(Schema):
     size: int | None = Field(None, ge=1, le=100)
 
 
+class PartnerApplyIn(StrictSchema):
+    name: Text = Field(max_length=120)
+    kind: str = Field(max_length=16, description="platform, chain or association")
+    region_code: str = Field(max_length=6, description="6-digit code of the jurisdiction whose council reviews it")
+    industries: list[Text] = Field(default_factory=list, max_length=50,
+                                   description="an association: the industry codes whose standards it writes")
+
+
+class PartnerApproveIn(StrictSchema):
+    onboard_status: str = Field("applied", max_length=16,
+                                description="the status its businesses start in: applied (reviewed one by one) "
+                                            "or active")
+
+
+class PartnerReasonIn(StrictSchema):
+    reason: Text = Field(max_length=500)
+
+
+class PartnerStaffIn(StrictSchema):
+    username: Text = Field(max_length=150)
+    password: str = Field(max_length=128)
+    display_name: Text = Field("", max_length=60)
+    admin: bool = Field(False, description="may add staff too")
+
+
+class PartnerOut(Schema):
+    id: int
+    name: str
+    kind: str
+    region: PartnerNamed
+    status: str = Field(description="applied, active, suspended or refused")
+    status_reason: str
+    onboard_status: str
+    industries: list[PartnerNamed]
+    created_at: dt.datetime
+    approved_at: dt.datetime | None
+
+
+class StaffOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    admin: bool
+
+
+def _partner(p) -> dict:
+    return {
+        "id": p.pk, "name": p.name, "kind": p.kind, "region": {"code": p.region.code, "name": p.region.full_name},
+        "status": p.status, "status_reason": p.status_reason, "onboard_status": p.onboard_status,
+        "industries": [{"code": i.code, "name": i.name} for i in p.industries.all()],
+        "created_at": p.created_at, "approved_at": p.approved_at,
+    }
+
+
 def _row(r) -> dict:
     return {"line": r.line, "outcome": r.outcome, "reason": r.reason, "data": r.data, "business_id": r.business_id}
 
@@ -112,11 +174,54 @@ def _import(b) -> dict:
         **{f: getattr(b, f) for f in ("id", "filename", "status", "total_rows", "accepted", "refused", "already",
                                      "rows_done", "created", "error", "created_at", "committed_at")},
         "progress": round(b.rows_done / b.accepted, 4) if b.accepted else 1.0,
+        "stuck": services.import_is_stuck(b),
     }
 
 
 def _num(value) -> float | None:
     return float(value) if value is not None else None
+
+
+@router.post("/apply", response={201: PartnerOut, **errors(401, 403, 409, 422)},
+             summary="A partner organisation applies to the council of its region; the applicant (a consumer "
+                     "account) becomes its first admin staff")
+def apply(request, payload: PartnerApplyIn):
+    partner = services.partner_apply(applicant=request.auth, name=payload.name, kind=payload.kind,
+                                     region_code=payload.region_code, industries=payload.industries)
+    return Status(201, _partner(selectors.partner_get_for(request.auth, partner.pk)))
+
+
+@router.get("/{int:partner_id}", response={200: PartnerOut, **errors(401, 404, 422)},
+            summary="A partner: its staff, the council over its region and operators")
+def partner_detail(request, partner_id: int):
+    return _partner(selectors.partner_get_for(request.auth, partner_id))
+
+
+@router.post("/{int:partner_id}/approve", response={200: PartnerOut, **errors(401, 403, 404, 409, 422)},
+             summary="Approve an application (council of the partner's region, or operators)")
+def approve(request, partner_id: int, payload: PartnerApproveIn):
+    partner = selectors.partner_get_for(request.auth, partner_id)
+    services.partner_approve(actor=request.auth, partner=partner, onboard_status=payload.onboard_status)
+    return _partner(selectors.partner_get_for(request.auth, partner_id))
+
+
+@router.post("/{int:partner_id}/refuse", response={200: PartnerOut, **errors(401, 403, 404, 409, 422)},
+             summary="Refuse an application, with a reason its staff are told (council of its region, operators)")
+def refuse(request, partner_id: int, payload: PartnerReasonIn):
+    partner = selectors.partner_get_for(request.auth, partner_id)
+    services.partner_refuse(actor=request.auth, partner=partner, reason=payload.reason)
+    return _partner(selectors.partner_get_for(request.auth, partner_id))
+
+
+@router.post("/{int:partner_id}/staff", response={201: StaffOut, **errors(401, 403, 404, 409, 422)},
+             summary="Add a staff account (the partner's admin staff, or operators)")
+def add_staff(request, partner_id: int, payload: PartnerStaffIn):
+    partner = selectors.partner_get_for(request.auth, partner_id)
+    user = services.partner_staff_add(actor=request.auth, partner=partner, username=payload.username,
+                                      password=payload.password, display_name=payload.display_name,
+                                      admin=payload.admin)
+    return Status(201, {"id": user.pk, "username": user.username, "display_name": user.display_name,
+                        "admin": payload.admin})
 
 
 @router.post("/imports", response={201: ImportPreviewOut, **errors(401, 403, 409, 413, 422)},
@@ -173,6 +278,15 @@ def commit(request, batch_id: int):
     return Status(202 if batch.status == "committing" else 200, _import(batch))
 
 
+@router.post("/imports/{batch_id}/reset", response={200: ImportOut, **errors(401, 403, 404, 409, 422)},
+             summary="Mark an import stuck in committing (its process died) as failed; rows done stay done, "
+                     "and committing again resumes")
+def reset(request, batch_id: int):
+    selectors.partner_of(request.auth)
+    batch = selectors.import_get_for(request.auth, batch_id)
+    return _import(services.import_reset(actor=request.auth, batch=batch))
+
+
 @router.get("/businesses", response={200: PartnerBusinessPage, **errors(401, 403, 422)},
             summary="The businesses this partner brought, with their record (no consumer data)")
 def businesses(request, filters: Query[PartnerPageQuery]):
@@ -190,6 +304,7 @@ def businesses(request, filters: Query[PartnerPageQuery]):
     items = []
     for b in page:
         volume = int(b.order_volume) if b.order_volume is not None else None
+        rate = complaints_per_10k_orders(b) if volume is not None else None
         items.append({
             "id": b.pk, "name": b.name, "credit_code": b.credit_code,
             "industry": {"code": b.industry.code, "name": b.industry.name},
@@ -198,6 +313,6 @@ def businesses(request, filters: Query[PartnerPageQuery]):
             "complaints_total": b.complaints_total, "settled": b.settled, "failed": b.failed,
             "settlement_rate": round(b.settled / b.complaints_total, 3) if b.complaints_total else None,
             "overdue": b.overdue, "order_volume": volume,
-            "complaints_per_10k_orders": round(b.complaints_total * 10000 / volume, 2) if volume else None,
+            "complaints_per_10k_orders": (rate or {}).get("rate"),
         })
     return {"items": items, "next_cursor": _encode(page[-1].name, page[-1].pk) if more and page else None}

@@ -1,6 +1,6 @@
 """Industry service standards (服务标准): published standards (public), their
-versions and clauses, drafting and publishing (operators), a business's
-acceptance, and the council's ranking of cited clauses. Thin: the rules are in
+versions and clauses, drafting and publishing (the publishing association's staff, operators), a
+business's acceptance, and the council's ranking of cited clauses. Thin: the rules are in
 ``hejie.standards.services`` and ``selectors``."""
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ class StandardBrief(Schema):
     industry: Named
     title: str
     publisher_name: str
+    publisher_id: int | None
     current_version: int | None
 
 
@@ -60,6 +61,7 @@ class StandardOut(Schema):
     industry: Named
     title: str
     publisher_name: str
+    publisher_id: int | None = Field(description="the industry association whose staff write it")
     version: VersionOut = Field(description="the version in force, or the one asked for with ?version=N")
     versions: list[VersionBrief]
 
@@ -67,7 +69,11 @@ class StandardOut(Schema):
 class StandardIn(StrictSchema):
     industry: Text = Field(max_length=32)
     title: Text = Field(max_length=120)
-    publisher_name: Text | None = Field(None, max_length=120)
+    publisher_name: Text | None = Field(None, max_length=120,
+                                        description="ignored when the publisher is an association (its name is used)")
+    publisher_id: int | None = Field(None, ge=1, le=MAX_ID,
+                                     description="operators: the association that publishes it; association staff: "
+                                                 "always their own association")
 
 
 class ClauseIn(StrictSchema):
@@ -132,7 +138,7 @@ def _brief(v) -> dict:
 def _detail(standard, version, versions) -> dict:
     return {
         "id": standard.pk, "industry": _named(standard.industry), "title": standard.title,
-        "publisher_name": standard.publisher_name,
+        "publisher_name": standard.publisher_name, "publisher_id": standard.publisher_id,
         "version": {**_brief(version), "clauses": [{"id": c.pk, "number": c.number, "text": c.text}
                                                    for c in version.clause_list]},
         "versions": [_brief(v) for v in versions],
@@ -147,7 +153,7 @@ def _show(user, standard_id, version=None) -> dict:
             summary="Published service standards, by industry (public)")
 def list_standards(request, filters: Query[ListQuery]):
     return [{"id": s.pk, "industry": _named(s.industry), "title": s.title, "publisher_name": s.publisher_name,
-             "current_version": s.current.version}
+             "publisher_id": s.publisher_id, "current_version": s.current.version}
             for s in selectors.standards_published(industry=filters.industry)]
 
 
@@ -181,30 +187,34 @@ def get_standard(request, id: Sid, filters: Query[DetailQuery]):
 
 
 @router.post("", response={201: StandardOut, **errors(401, 403, 409, 422)},
-             summary="Create a standard for an industry, with an empty first draft (operators)")
+             summary="Create a standard for an industry, with an empty first draft "
+                     "(association staff, for its industries; operators)")
 def create_standard(request, payload: StandardIn):
     standard = services.standard_create(actor=request.auth, industry=payload.industry, title=payload.title,
-                                        publisher_name=payload.publisher_name or "")
+                                        publisher_name=payload.publisher_name or "", publisher=payload.publisher_id)
     services.version_draft(actor=request.auth, standard=standard)
     return Status(201, _show(request.auth, standard.pk, 1))
 
 
 @router.post("/{id}/versions", response={201: StandardOut, **errors(401, 403, 404, 409, 422)},
-             summary="Start a new draft version, copying the latest version's clauses (operators)")
+             summary="Start a new draft version, copying the latest version's clauses "
+                     "(its association's staff; operators)")
 def draft_version(request, id: Sid):
     draft = services.version_draft(actor=request.auth, standard=id)
     return Status(201, _show(request.auth, id, draft.version))
 
 
 @router.post("/{id}/versions/{version}/clauses", response={200: StandardOut, **errors(401, 403, 404, 409, 422)},
-             summary="Write (or, with empty text, remove) a clause of a draft version (operators)")
+             summary="Write (or, with empty text, remove) a clause of a draft version "
+                     "(its association's staff; operators)")
 def set_clause(request, id: Sid, version: Num, payload: ClauseIn):
     services.clause_set(actor=request.auth, standard=id, version=version, number=payload.number, text=payload.text)
     return _show(request.auth, id, version)
 
 
 @router.post("/{id}/versions/{version}/publish", response={200: StandardOut, **errors(401, 403, 404, 409, 422)},
-             summary="Put a draft version in force; the previous version is withdrawn (operators)")
+             summary="Put a draft version in force; the previous version is withdrawn "
+                     "(its association's staff; operators)")
 def publish_version(request, id: Sid, version: Num):
     services.version_publish(actor=request.auth, standard=id, version=version)
     return _show(request.auth, id, version)

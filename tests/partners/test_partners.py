@@ -1,0 +1,170 @@
+"""Partner organisations: applying, the council's approval or refusal, staff.
+Mostly from the side of the one refused."""
+
+import pytest
+
+from hejie.accounts.models import User
+from hejie.core.errors import Conflict, InvalidInput, NotAllowed
+from hejie.partners import services
+from hejie.partners.models import Partner
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "hejie-partner-2026"
+
+
+@pytest.fixture
+def applied(make_user):
+    applicant = make_user("consumer")
+    partner = services.partner_apply(applicant=applicant, name="鄂菜外卖平台", kind="platform", region_code="420100")
+    applicant.refresh_from_db()
+    return partner, applicant
+
+
+def test_apply_makes_the_applicant_its_first_admin(applied):
+    partner, applicant = applied
+    assert partner.status == "applied" and partner.region_id == "420100"
+    assert applicant.role == "partner" and applicant.partner_id == partner.pk
+    assert services.partner_administers(applicant, partner)
+
+
+def test_apply_refuses_bad_input_and_staff_of_others(make_user, business):
+    with pytest.raises(InvalidInput) as e:
+        services.partner_apply(applicant=None, name="x", kind="bank", region_code="420100")
+    assert e.value.fields == {"kind": e.value.fields["kind"]}
+    with pytest.raises(InvalidInput):
+        services.partner_apply(applicant=None, name="", kind="platform", region_code="420100")
+    with pytest.raises(InvalidInput):
+        services.partner_apply(applicant=None, name="x", kind="platform", region_code="999999")
+    with pytest.raises(InvalidInput) as e:
+        services.partner_apply(applicant=None, name="x", kind="platform", region_code="420100",
+                               industries=["catering"])
+    assert "industries" in e.value.fields
+    with pytest.raises(InvalidInput):
+        services.partner_apply(applicant=None, name="x", kind="association", region_code="420100",
+                               industries=["alchemy"])
+    with pytest.raises(NotAllowed):
+        services.partner_apply(applicant=make_user("business", business=business), name="x", kind="platform",
+                               region_code="420100")
+    services.partner_apply(applicant=None, name="同名", kind="platform", region_code="420100")
+    with pytest.raises(Conflict):
+        services.partner_apply(applicant=None, name="同名", kind="chain", region_code="420100")
+    assert not Partner.objects.filter(name="x").exists()
+
+
+def test_council_of_its_region_approves(applied, council):
+    partner, _ = applied
+    done = services.partner_approve(actor=council, partner=partner, onboard_status="active")
+    assert (done.status, done.onboard_status) == ("active", "active") and done.approved_at
+    with pytest.raises(Conflict):
+        services.partner_approve(actor=council, partner=partner)
+
+
+def test_province_council_is_over_a_city_partner(applied, make_user):
+    partner, _ = applied
+    assert services.partner_approve(actor=make_user("council", region="420000"), partner=partner).status == "active"
+
+
+@pytest.mark.parametrize("who", ["itself", "its_admin_added", "other_region", "lower_region", "consumer",
+                                 "business", "other_partner"])
+def test_who_may_not_approve_or_refuse(applied, make_user, business, make_partner, who):
+    partner, applicant = applied
+    actor = {
+        "itself": lambda: applicant,
+        "its_admin_added": lambda: services.partner_staff_add(actor=applicant, partner=partner, username="p2",
+                                                              password=PASSWORD, admin=True),
+        "other_region": lambda: make_user("council", region="110000"),
+        "lower_region": lambda: make_user("council", region="420102"),  # a district under the partner's city
+        "consumer": lambda: make_user("consumer"),
+        "business": lambda: make_user("business", business=business),
+        "other_partner": lambda: make_user("partner", partner=make_partner("另一平台")),
+    }[who]()
+    with pytest.raises(NotAllowed):
+        services.partner_approve(actor=actor, partner=partner)
+    with pytest.raises(NotAllowed):
+        services.partner_refuse(actor=actor, partner=partner, reason="不行")
+    partner.refresh_from_db()
+    assert partner.status == "applied"
+
+
+def test_refuse_needs_a_reason_and_is_final(applied, council):
+    partner, applicant = applied
+    with pytest.raises(InvalidInput):
+        services.partner_refuse(actor=council, partner=partner, reason="  ")
+    done = services.partner_refuse(actor=council, partner=partner, reason="资质材料不全")
+    assert (done.status, done.status_reason) == ("refused", "资质材料不全")
+    with pytest.raises(Conflict):
+        services.partner_approve(actor=council, partner=partner)
+    with pytest.raises(Conflict):
+        services.partner_staff_add(actor=applicant, partner=partner, username="late", password=PASSWORD)
+
+
+def test_admin_adds_staff_who_cannot_add_more(applied, council):
+    partner, admin = applied
+    services.partner_approve(actor=council, partner=partner)
+    clerk = services.partner_staff_add(actor=admin, partner=partner, username="clerk1", password=PASSWORD,
+                                       display_name="录入员")
+    assert (clerk.role, clerk.partner_id) == ("partner", partner.pk) and clerk.check_password(PASSWORD)
+    with pytest.raises(NotAllowed):
+        services.partner_staff_add(actor=clerk, partner=partner, username="clerk2", password=PASSWORD)
+    with pytest.raises(NotAllowed):
+        services.partner_staff_add(actor=council, partner=partner, username="clerk3", password=PASSWORD)
+    with pytest.raises(Conflict):
+        services.partner_staff_add(actor=admin, partner=partner, username="CLERK1", password=PASSWORD)
+    with pytest.raises(InvalidInput) as e:
+        services.partner_staff_add(actor=admin, partner=partner, username="clerk4", password="123")
+    assert "password" in e.value.fields
+    with pytest.raises(InvalidInput):
+        services.partner_staff_add(actor=admin, partner=partner, username="bad name!", password=PASSWORD)
+    assert set(User.objects.filter(partner=partner).values_list("username", flat=True)) == {admin.username,
+                                                                                          "clerk1"}
+
+
+def test_admin_of_another_partner_cannot_add_staff(applied, make_user):
+    partner, _ = applied
+    other = services.partner_apply(applicant=make_user("consumer"), name="另一连锁", kind="chain",
+                                   region_code="420100")
+    other_admin = other.admins.get()
+    with pytest.raises(NotAllowed):
+        services.partner_staff_add(actor=other_admin, partner=partner, username="intruder", password=PASSWORD)
+
+
+# ------------------------------------------------------------------ the API
+
+
+def test_api_apply_approve_staff(api, make_user, council):
+    applicant = make_user("consumer")
+    r = api.post("/partners/apply", {"name": "汉味协会", "kind": "association", "region_code": "420100",
+                                     "industries": ["catering"]}, as_=applicant)
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["status"] == "applied" and [i["code"] for i in body["industries"]] == ["catering"]
+    pid = body["id"]
+    assert api.post(f"/partners/{pid}/approve", {}, as_=applicant).status_code == 403
+    assert api.post(f"/partners/{pid}/approve", {"onboard_status": "maybe"}, as_=council).status_code == 422
+    r = api.post(f"/partners/{pid}/approve", {"onboard_status": "active"}, as_=council)
+    assert r.status_code == 200 and r.json()["status"] == "active"
+    r = api.post(f"/partners/{pid}/staff", {"username": "xh-clerk", "password": PASSWORD}, as_=applicant)
+    assert r.status_code == 201 and r.json()["admin"] is False
+    assert api.post(f"/partners/{pid}/staff", {"username": "xh-clerk", "password": PASSWORD},
+                    as_=applicant).status_code == 409
+    assert api.get(f"/partners/{pid}", as_=applicant).json()["name"] == "汉味协会"
+
+
+def test_api_hides_a_partner_from_those_outside(api, applied, make_user):
+    partner, _ = applied
+    for outsider in (make_user("council", region="110000"), make_user("consumer")):
+        assert api.get(f"/partners/{partner.pk}", as_=outsider).status_code == 404
+        assert api.post(f"/partners/{partner.pk}/approve", {}, as_=outsider).status_code == 404
+        assert api.post(f"/partners/{partner.pk}/refuse", {"reason": "x"}, as_=outsider).status_code == 404
+    assert api.post(f"/partners/{partner.pk}/approve", {}).status_code == 401
+    assert api.post("/partners/apply", {"name": "x", "kind": "platform", "region_code": "420100",
+                                        "extra": 1}, as_=make_user("consumer")).status_code == 422
+
+
+def test_api_refuse_with_reason(api, applied, council):
+    partner, applicant = applied
+    assert api.post(f"/partners/{partner.pk}/refuse", {"reason": ""}, as_=council).status_code == 422
+    r = api.post(f"/partners/{partner.pk}/refuse", {"reason": "资质材料不全"}, as_=council)
+    assert r.status_code == 200 and r.json()["status_reason"] == "资质材料不全"
+    assert api.get(f"/partners/{partner.pk}", as_=applicant).json()["status"] == "refused"
