@@ -9,7 +9,8 @@ from hejie.core import clock
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        ("和解 Hejie", {"fields": ("role", "phone", "display_name", "business", "is_business_admin", "region")}),
+        ("和解 Hejie", {"fields": ("role", "phone", "display_name", "business", "is_business_admin", "region",
+                                   "sees_personal_data")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,

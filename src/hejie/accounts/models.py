@@ -41,6 +41,11 @@ class User(AbstractUser):
     partner = models.ForeignKey(
         "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
+    sees_personal_data = models.BooleanField(
+        default=False,
+        help_text="council staff or operator allowed to see consumers' phone numbers and names unmasked "
+                  "(order pages and exports); granted by an operator (hejie.oversight.privacy)",
+    )
 
     objects = HejieUserManager()
 

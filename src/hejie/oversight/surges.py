@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from hejie.complaints.models import Complaint
+from hejie.complaints.states import State
 from hejie.core import clock
 
 RECENT_DAYS = 3
@@ -109,7 +110,9 @@ def surges(*, region=None, level: str = "business", now: dt.datetime | None = No
     key = LEVELS[level]
     qs = Complaint.objects.filter(created_at__gte=baseline_from, created_at__lt=now, business__isnull=False)
     if region is not None:
-        qs = qs.filter(**region.subtree_filter())
+        # every state listed (the set is unchanged): the index (region_lN, state, created_at) is then walked
+        # with the windows as its range, not the province's (see hejie.oversight.dashboard._in_period)
+        qs = qs.filter(**region.subtree_filter(), state__in=State.values)
     rows = (qs.values(key)
             .annotate(recent=Count("id", filter=Q(created_at__gte=recent_from)),
                       baseline=Count("id", filter=Q(created_at__lt=recent_from)))

@@ -1,0 +1,77 @@
+"""Rows of an export of the council's order list (the current view, with its
+filters): a header and one row per order, newest first, streamed from the
+database in chunks (never the whole result in memory).
+
+Text a consumer or business typed is never written as a spreadsheet formula
+(``safe_text``). Personal data follows ``hejie.oversight.privacy``: the consumer's phone and
+name in full only for staff allowed to see them, masked otherwise; the
+consumer's free text (the description) scrubbed of phone numbers, ID numbers
+and e-mail addresses for staff without that right. Times are Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.utils.translation import gettext as _
+
+from hejie.accounts.phones import mask_phone
+from hejie.complaints.models import Complaint
+from hejie.complaints.states import State
+from hejie.core import clock
+from hejie.oversight.orders import OrderFilters, council_orders
+from hejie.oversight.privacy import mask_name, may_see_personal_data, scrub
+from hejie.web.i18n import pick
+
+CHUNK = 2000
+FIELDS = ("number", "created_at", "state", "business_name_given", "business__name", "business__industry__name",
+          "region__full_name", "problem_type", "claim_type", "claim_amount", "delivered_at", "first_response_at",
+          "settled_at", "outcome_at", "stars", "credit_points", "urge_open", "consumer__phone",
+          "consumer__display_name", "description")
+
+
+def header() -> list[str]:
+    return [_("编号"), _("提交时间"), _("状态"), _("商家"), _("行业"), _("地区"), _("问题类型"), _("诉求"),
+            _("诉求金额（元）"), _("送达时间"), _("首次答复时间"), _("和解时间"), _("结果时间"),
+            _("和解用时（小时）"), _("星级"), _("信用分"), _("有待确认的催办"), _("消费者手机号"),
+            _("消费者姓名"), _("投诉经过")]
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str | None) -> str:
+    """Text as a spreadsheet shows it, never as a formula: a cell starting with
+    ``= + - @`` (or a tab or carriage return) gets a leading apostrophe, as
+    OWASP advises against CSV injection (openpyxl would otherwise write a
+    string starting with "=" as a formula)."""
+    value = value or ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _local(moment: dt.datetime | None) -> str:
+    return moment.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def export_rows(user, filters: OrderFilters, *, now: dt.datetime | None = None) -> Iterator[list]:
+    """The header, then one list per order of ``council_orders(user, filters)``.
+    Values are str, int, float or None (for CSV and xlsx alike)."""
+    allowed = may_see_personal_data(user)
+    states = {value: pick(label) for value, label in State.choices}
+    problems = {value: pick(label) for value, label in Complaint.ProblemType.choices}
+    claims = {value: pick(label) for value, label in Complaint.ClaimType.choices}
+    yield header()
+    rows = council_orders(user, filters, now=now).values_list(*FIELDS).iterator(chunk_size=CHUNK)
+    for (number, created, state, given, biz, industry, region, problem, claim, amount, delivered, first, settled,
+         outcome, stars, points, urge_open, phone, name, description) in rows:
+        hours = round((settled - delivered).total_seconds() / 3600, 2) if settled and delivered else None
+        yield [
+            number, _local(created), states.get(state, state), safe_text(biz or given), industry or "", region,
+            problems.get(problem, problem), claims.get(claim, claim),
+            float(amount) if amount is not None else None, _local(delivered), _local(first), _local(settled),
+            _local(outcome), hours, stars, points, _("是") if urge_open else "",
+            (phone or "") if allowed else mask_phone(phone),
+            safe_text((name or "") if allowed else mask_name(name)),
+            safe_text(description if allowed else scrub(description)),
+        ]
