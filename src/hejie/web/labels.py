@@ -83,6 +83,15 @@ NOTICE_LABELS = {
     "partner_approved": _("合作方申请已通过"),
     "partner_refused": _("合作方申请未通过"),
     "partner_import": _("批量入驻"),
+    "blacklist_candidate": _("黑榜候选"),
+    "blacklist_appealed": _("黑榜申诉"),
+    "blacklist_appeal_decided": _("黑榜申诉结果"),
+    "business_applied": _("新的入驻申请"),
+    "business_approved": _("入驻申请已通过"),
+    "business_refused": _("入驻申请未通过"),
+    "business_suspended": _("入驻已暂停"),
+    "business_reactivated": _("入驻已恢复"),
+    "staff_invited": _("员工账号"),
 }
 
 
