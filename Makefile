@@ -41,10 +41,10 @@ test-pg: install-test
 translations: install-test
 	$(BIN)/python -m hejie.web.translations
 
-## Screenshots of each page at phone size (390x844) into docs/screenshots/ (needs /usr/bin/chromium;
+## Screenshots of each page at phone size (390x844) into var/screenshots/ (needs /usr/bin/chromium;
 ## CJK glyphs need a CJK font on this machine, e.g. Debian's fonts-wqy-microhei)
 screenshots: install-test
-	HEJIE_SCREENSHOTS=docs/screenshots env -u DATABASE_URL $(BIN)/pytest -q -m browser tests/web
+	HEJIE_SCREENSHOTS=var/screenshots env -u DATABASE_URL $(BIN)/pytest -q -m browser tests/web
 
 bench: install-test
 	$(BIN)/python bench/sweep.py
