@@ -426,3 +426,32 @@ def user_create(
         except IntegrityError:
             raise Conflict("用户名或手机号已被使用 (username or phone number already taken)") from None
     return user
+
+
+def account_errors(username: str, password: str) -> dict[str, str]:
+    """A new staff account's username and password, checked without writing anything, so
+    that a join form (a business's, a partner's) shows their errors with the others;
+    ``user_create`` checks again when it runs. Field → message; empty when both are fine."""
+    errors: dict[str, str] = {}
+    username = (username or "").strip()
+    if not username:
+        errors["username"] = "请填写用户名 (username is required)"
+    else:
+        try:
+            User.username_validator(username)
+        except ValidationError:
+            errors["username"] = "用户名只能包含字母、数字和 @/./+/-/_ (letters, digits and @/./+/-/_ only)"
+        else:
+            if len(username) > User._meta.get_field("username").max_length:
+                errors["username"] = "用户名过长，最多150个字符 (username too long, 150 characters at most)"
+            elif User.objects.filter(username__iexact=username).exists():
+                errors["username"] = f"用户名 {username} 已被使用 (username already taken)"
+    if not password:
+        errors["password"] = "请设置密码 (a password is required)"  # noqa: S105 - a message
+    else:
+        try:
+            validate_password(password, user=User(username=username))
+        except ValidationError as exc:
+            detail = " ".join(str(m) for m in exc.messages)  # Django's words, in the active language
+            errors["password"] = f"密码不符合要求：{detail} (password rejected: {detail})"
+    return errors

@@ -344,37 +344,6 @@ def _finest_region(code: str | None, *, field: str) -> Region:
     return region
 
 
-def _account_precheck(username: str, password: str) -> dict[str, str]:
-    """The new admin account's username and password, checked before anything is written so
-    that their errors show with the others; ``accounts.services.user_create`` checks again."""
-    from django.contrib.auth.password_validation import validate_password
-
-    User = get_user_model()
-    errors: dict[str, str] = {}
-    username = (username or "").strip()
-    if not username:
-        errors["username"] = "请填写用户名 (username is required)"
-    else:
-        try:
-            User.username_validator(username)
-        except ValidationError:
-            errors["username"] = "用户名只能包含字母、数字和 @/./+/-/_ (letters, digits and @/./+/-/_ only)"
-        else:
-            if len(username) > User._meta.get_field("username").max_length:
-                errors["username"] = "用户名过长，最多150个字符 (username too long, 150 characters at most)"
-            elif User.objects.filter(username__iexact=username).exists():
-                errors["username"] = f"用户名 {username} 已被使用 (username already taken)"
-    if not password:
-        errors["password"] = "请设置密码 (a password is required)"  # noqa: S105 - a message
-    else:
-        try:
-            validate_password(password, user=User(username=username))
-        except ValidationError as exc:
-            detail = " ".join(str(m) for m in exc.messages)  # Django's words, in the active language
-            errors["password"] = f"密码不符合要求：{detail} (password rejected: {detail})"
-    return errors
-
-
 def business_join(
     *,
     applicant: User | None,
@@ -444,7 +413,9 @@ def business_join(
                                                                            field=f"stores.{i}.region_code"))
     errors.update({f: m for f, m in store_errors.items()
                    if not (f.endswith(".region_code") and not explicit[int(f.split(".")[1])])})
-    errors.update(_account_precheck(username, password))
+    from hejie.accounts.services import account_errors
+
+    errors.update(account_errors(username, password))
     if not accept_rules:
         errors["accept_rules"] = "请阅读并接受平台规则 (accept the platform's rules to join)"
     has_standards = industry_row is not None and StandardVersion.objects.filter(

@@ -313,7 +313,9 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
             errors["industries"] = "未知的行业 (unknown industry)"
     display_name = collect(lambda: clean_text(display_name, field="display_name", label="联系人", max_length=60,
                                               required=False)) or ""
-    errors.update(_account_errors(username, password))
+    from hejie.accounts.services import account_errors
+
+    errors.update(account_errors(username, password))
     if errors:
         raise InvalidInput(JOIN_FIELDS_MESSAGE, fields=errors)
     with transaction.atomic():
@@ -321,31 +323,6 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
         admin = _new_staff(partner, username, password, display_name)
         partner.admins.add(admin)
     return partner, admin
-
-
-def _account_errors(username: str, password: str) -> dict[str, str]:
-    User = get_user_model()
-    errors = {}
-    username = (username or "").strip()
-    if not username or len(username) > 150:
-        errors["username"] = "请填写用户名，不超过150个字符 (username is required, at most 150 characters)"
-    else:
-        try:
-            User.username_validator(username)
-        except ValidationError:
-            errors["username"] = "用户名只能包含字母、数字和 @/./+/-/_ (letters, digits and @/./+/-/_ only)"
-        else:
-            if User.objects.filter(username__iexact=username).exists():
-                errors["username"] = f"用户名 {username} 已被使用 (username already taken)"
-    if not password:
-        errors["password"] = "请设置密码 (a password is required)"  # noqa: S105 - a message
-    else:
-        try:
-            validate_password(password, user=User(username=username, role=User.Role.PARTNER))
-        except ValidationError as exc:
-            detail = " ".join(str(m) for m in exc.messages)  # Django's words, in the active language
-            errors["password"] = f"密码不符合要求：{detail} (password rejected: {detail})"
-    return errors
 
 
 def _new_staff(partner: Partner, username: str, password: str, display_name: str = "") -> User:
