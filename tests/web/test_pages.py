@@ -116,6 +116,7 @@ def test_overdue_is_said_as_overdue(zh, consumer, delivered, traveller):
 @pytest.mark.parametrize(("text", "zh", "en"), [
     ("验证码错误，还可尝试4次 (wrong code; 4 tries left)", "验证码错误，还可尝试4次", "Wrong code; 4 tries left"),
     ("消费者未回应 consumer unresponsive", "消费者未回应", "Consumer unresponsive"),
+    ("14天内未受理投诉 never took up a complaint", "14天内未受理投诉", "Never took up a complaint"),
     ("PDF", "PDF", "PDF"),
     ("密码不符合要求 (password rejected): too short", "密码不符合要求 (password rejected): too short",
      "密码不符合要求 (password rejected): too short"),

@@ -12,7 +12,7 @@ import re
 
 from django.utils.translation import get_language
 
-_LABEL = re.compile(r"^([^\x00-\x7f]\S*)\s+([A-Za-z][ -~]*)$")
+_LABEL = re.compile(r"^(\S*[^\x00-\x7f]\S*)\s+([A-Za-z][ -~]*)$")
 
 
 def _split(text: str) -> tuple[str, str] | None:
