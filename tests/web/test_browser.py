@@ -69,3 +69,36 @@ def test_consumer_signs_in_by_code_and_sees_my_complaints(reference_data, live_s
     assert page.get_by_role("heading", level=1).inner_text() == "工单"
     shoot(page, "09-business-orders")
     context.close()
+
+
+ENLARGED = "html { font-size: 150% !important; }"  # the browser's text size at 150 %
+
+
+def test_pages_fit_a_narrow_phone_with_the_text_enlarged(reference_data, live_server, browser, make_business,
+                                                         make_user):
+    """At 360 px with the text at 150 %, nothing makes the page scroll sideways."""
+    from hejie.accounts.services import consumer_get_or_create
+    from hejie.complaints import services
+
+    shop = make_business("武汉热干面馆")
+    staff = make_user("business", business=shop)
+    staff.set_password("hejie-test-2026")
+    staff.save()
+    order = services.complaint_submit(
+        consumer=consumer_get_or_create(phone=PHONE), business_id=shop.pk, problem_type="quality",
+        description="买的热干面里有异物，要求退款。", claim_type="compensation", claim_amount="3888.00",
+        purchase_amount="38.00", order_ref="WX-20260315-7788")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(live_server.url + "/signin/staff/")
+    page.get_by_label("用户名").fill(staff.username)
+    page.get_by_label("密码").fill("hejie-test-2026")
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.wait_for_url("**/complaints/")
+    for path in ("/", "/complaints/", f"/complaints/{order.pk}/", "/record/", "/notices/", "/businesses/",
+                 f"/businesses/{shop.pk}/", "/blacklist/", "/open-data/", "/join/"):
+        page.goto(live_server.url + path)
+        page.add_style_tag(content=ENLARGED)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width} px wide at 360 px with the text enlarged"
+    context.close()
