@@ -183,20 +183,7 @@ def order_page_get_for(user, complaint_id) -> Complaint:
 
 def citable_clauses(business) -> list:
     """The service-standard clauses either side may cite on an order against
-    ``business``: the same rule as ``standards.selectors.clause_citable`` (the
-    version in force of its industry's standards, or a version it accepted),
-    as a list for a picker, by standard and clause number."""
-    from django.db.models import Q
+    ``business`` (``standards.selectors.clauses_citable``), as a list for a picker."""
+    from hejie.standards.selectors import clauses_citable
 
-    from hejie.standards.models import StandardClause, StandardVersion
-
-    if business is None:
-        return []
-    return list(
-        StandardClause.objects.select_related("version__standard")
-        .filter(Q(version__status=StandardVersion.Status.PUBLISHED,
-                  version__standard__industry_id=business.industry_id)
-                | Q(version__acceptances__business_id=business.pk))
-        .distinct()
-        .order_by("version__standard__title", "version__version", "sort_key")
-    )
+    return list(clauses_citable(business))

@@ -69,6 +69,21 @@ def standard_get(*, user, standard_id, version: int | None = None) -> tuple[Serv
     return standard, chosen, versions
 
 
+def clauses_citable(business: Business | None):
+    """The clauses either side may cite in an order against ``business`` (the rule of
+    ``clause_citable``), by standard and clause number: for a picker."""
+    if business is None:
+        return StandardClause.objects.none()
+    return (
+        StandardClause.objects.select_related("version__standard")
+        .filter(Q(version__status=StandardVersion.Status.PUBLISHED,
+                  version__standard__industry_id=business.industry_id)
+                | Q(version__acceptances__business_id=business.pk))
+        .distinct()
+        .order_by("version__standard__title", "version__version", "sort_key")
+    )
+
+
 def clause_citable(*, business: Business | None, clause_id) -> StandardClause:
     """The clause, if it may be cited in an order against ``business``: it
     belongs to the version in force of a standard of the business's industry,
@@ -82,14 +97,7 @@ def clause_citable(*, business: Business | None, clause_id) -> StandardClause:
         raise invalid("clause_id", message) from None
     if business is None or not 0 < pk <= MAX_ID:
         raise invalid("clause_id", message)
-    clause = (
-        StandardClause.objects.select_related("version__standard")
-        .filter(pk=pk)
-        .filter(Q(version__status=StandardVersion.Status.PUBLISHED,
-                  version__standard__industry_id=business.industry_id)
-                | Q(version__acceptances__business_id=business.pk))
-        .first()
-    )
+    clause = clauses_citable(business).filter(pk=pk).first()
     if clause is None:
         raise invalid("clause_id", message)
     return clause
