@@ -1,4 +1,5 @@
-"""The surge rule on made-up series with known answers, and the selector on real orders."""
+"""The surge rule on made-up series with known answers, and the selector on real orders
+(filed through the services on a travelling clock, so that the daily figures count them)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import datetime as dt
 import math
 
 import pytest
+import time_machine
 
-from hejie.complaints.models import Complaint
 from hejie.oversight import surges
 from hejie.oversight.surges import assess, poisson_sf
 
@@ -58,6 +59,16 @@ def test_a_new_business_is_flagged_from_the_minimum_count():
     assert assess(recent=surges.MIN_COUNT, baseline=0).flagged
 
 
+def test_expected_follows_how_long_the_window_has_lasted():
+    # at midnight the recent window has lasted two days, at the end of today three
+    assert assess(recent=0, baseline=28, days=2).expected == pytest.approx(2.0)
+    assert assess(recent=0, baseline=28, days=2.5).expected == pytest.approx(2.5)
+    # nine complaints by midnight of the third day are a surge (p = 0.00024 against 2 expected);
+    # the same nine at its end are not (p = 0.0038 against 3)
+    assert assess(recent=9, baseline=28, days=2).flagged
+    assert not assess(recent=9, baseline=28, days=3).flagged
+
+
 def test_a_steady_busy_business_needs_a_real_rise():
     # 2 a day (56): 9 in three days (expected 6) is not a surge; 16 is
     assert not assess(recent=9, baseline=56).flagged
@@ -66,7 +77,16 @@ def test_a_steady_busy_business_needs_a_real_rise():
 
 # --- the selector over orders in the database ------------------------------------------------
 
-NOW = dt.datetime(2026, 3, 15, 2, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 3, 15, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
+SINCE = dt.datetime(2026, 3, 13, tzinfo=surges.clock.SHANGHAI)  # the recent window: the 13th, 14th and 15th
+
+
+def test_the_window_is_today_and_the_two_days_before():
+    w = surges.window(NOW)
+    assert (w.recent_from, w.today, w.since) == (dt.date(2026, 3, 13), dt.date(2026, 3, 15), SINCE)
+    assert w.baseline_from == dt.date(2026, 2, 13)  # 28 days: 13 February to 12 March
+    assert w.days == pytest.approx(2 + 10 / 24)
+    assert surges.window(SINCE + dt.timedelta(days=2)).days == 2  # midnight starting the 15th
 
 
 @pytest.fixture
@@ -77,8 +97,8 @@ def orders(make_user, file_complaint):
     def make(biz, n: int, at: dt.datetime) -> None:
         for _ in range(n):
             who = make_user("consumer", phone=f"139{next(counter):08d}")
-            complaint = file_complaint(who=who, biz=biz, order_ref=f"R{next(counter)}")
-            Complaint.objects.filter(pk=complaint.pk).update(created_at=at)
+            with time_machine.travel(at, tick=False):
+                file_complaint(who=who, biz=biz, order_ref=f"R{next(counter)}")
 
     return make
 
@@ -100,7 +120,7 @@ def test_the_selector_flags_the_surging_business_only(orders, make_business):
     found = surges.surges(region=wuhan, now=NOW)
     assert [(s.level, s.key, s.verdict.recent) for s in found] == [("business", surging.pk, 6)]
     assert found[0].name == "突然关门的健身房"
-    assert found[0].since == NOW - dt.timedelta(days=3)
+    assert found[0].since == SINCE
     # Hubei sees Yichang's too; by industry, entertainment and catering both rise in Hubei
     hubei = Region.objects.get(code="420000")
     assert {s.key for s in surges.surges(region=hubei, now=NOW)} == {surging.pk, elsewhere.pk}
@@ -111,14 +131,13 @@ def test_the_selector_flags_the_surging_business_only(orders, make_business):
 
 def test_the_window_edges_are_exact(orders, make_business):
     biz = make_business("边界测试店")
-    edge = NOW - dt.timedelta(days=surges.RECENT_DAYS)
     orders(biz, surges.MIN_COUNT - 1, NOW - dt.timedelta(hours=1))
-    orders(biz, 1, edge - dt.timedelta(seconds=1))  # just before the window: baseline
+    orders(biz, 1, SINCE - dt.timedelta(microseconds=1))  # 23:59:59.999999 on the 12th: baseline
     assert surges.surges(now=NOW) == []
-    Complaint.objects.filter(business=biz, created_at=edge - dt.timedelta(seconds=1)).update(created_at=edge)
-    assert [s.key for s in surges.surges(now=NOW)] == [biz.pk]  # at the edge: recent
-    # orders filed after "now" do not count: an hour earlier, the latest four are in the future
-    assert surges.surges(now=NOW - dt.timedelta(hours=1)) == []
+    other = make_business("边界测试店二")
+    orders(other, surges.MIN_COUNT - 1, NOW - dt.timedelta(hours=1))
+    orders(other, 1, SINCE)  # midnight starting the 13th: recent
+    assert [s.key for s in surges.surges(now=NOW)] == [other.pk]
 
 
 def test_a_bad_level_is_refused():

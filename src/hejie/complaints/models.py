@@ -240,6 +240,46 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    # The daily figures (``hejie.complaints.figures``) follow every save and delete of an
+    # order: what the row counted for when it was read is taken away, what it counts for now
+    # is added, in the same transaction. QuerySet.update() and bulk_create() bypass this;
+    # after such a write, ``hejie figures rebuild`` recounts from the orders.
+
+    def save(self, *args, **kwargs):
+        from django.db import transaction
+
+        from hejie.complaints import figures
+
+        with transaction.atomic(using=kwargs.get("using")):
+            before = figures.facts_before(self)
+            super().save(*args, **kwargs)
+            self._figures_loaded = figures.record(before, figures.facts_of(self), instance=self)
+
+    def delete(self, *args, **kwargs):
+        from django.db import transaction
+
+        from hejie.complaints import figures
+
+        with transaction.atomic(using=kwargs.get("using")):
+            before = figures.facts_before(self)
+            result = super().delete(*args, **kwargs)
+            figures.record(before, None)
+        return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        from hejie.complaints import figures
+
+        instance._figures_loaded = figures.loaded_facts(instance)
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        from hejie.complaints import figures
+
+        self._figures_loaded = figures.loaded_facts(self)
+
     @property
     def business_display_name(self) -> str:
         return self.business.name if self.business_id else self.business_name_given
@@ -438,3 +478,70 @@ class DraftFile(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["draft", "sha256"], name="draftfile_unique_content")]
+
+
+# --------------------------------------------------------------------------- the daily figures
+
+
+class DayFigures(models.Model):
+    """Orders filed on ``day`` (Asia/Shanghai) in ``node``'s subtree, against a business
+    of ``industry`` ("" for a business not on the platform), now in ``state``: how many,
+    and of those how many are settled, failed and settled within 24 hours. Every order
+    counts once at each level of its region (province, prefecture, county), so any
+    region's figures are its own rows. Kept by ``hejie.complaints.figures``."""
+
+    node = models.CharField(max_length=6)
+    level = models.PositiveSmallIntegerField()
+    day = models.DateField()
+    industry = models.CharField(max_length=32, blank=True)
+    state = models.CharField(max_length=20)
+    total = models.IntegerField(default=0)
+    settled = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+    within_24h = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["node", "day", "industry", "state"], name="dayfig_key")]
+        indexes = [models.Index(fields=["level", "day"], name="dayfig_level_day")]
+
+
+class DaySettleTimes(models.Model):
+    """How many orders filed on ``day`` in ``node``'s subtree, of ``industry``, were
+    settled ``bin`` tenths of an hour after delivery (to the nearest tenth):
+    the distribution the medians and percentiles are read from."""
+
+    node = models.CharField(max_length=6)
+    level = models.PositiveSmallIntegerField()
+    day = models.DateField()
+    industry = models.CharField(max_length=32, blank=True)
+    bin = models.IntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["node", "day", "industry", "bin"], name="daytimes_key")]
+        indexes = [models.Index(fields=["level", "day"], name="daytimes_level_day")]
+
+
+class DayBusinessFigures(models.Model):
+    """Orders filed on ``day`` against ``business`` in the region ``region`` (the order's
+    own, with its three level codes): how many, settled, failed. For the council's
+    top businesses and the surge rule."""
+
+    business_id = models.IntegerField()
+    day = models.DateField()
+    region_id = models.CharField(max_length=6)
+    region_l1 = models.CharField(max_length=6)
+    region_l2 = models.CharField(max_length=6, null=True, blank=True)
+    region_l3 = models.CharField(max_length=6, null=True, blank=True)
+    total = models.IntegerField(default=0)
+    settled = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["business_id", "day", "region_id"], name="daybiz_key")]
+        indexes = [
+            models.Index(fields=["region_l1", "day"], name="daybiz_l1_day"),
+            models.Index(fields=["region_l2", "day"], name="daybiz_l2_day"),
+            models.Index(fields=["region_l3", "day"], name="daybiz_l3_day"),
+            models.Index(fields=["day"], name="daybiz_day"),
+        ]

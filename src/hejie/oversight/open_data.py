@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING
 
 from hejie.businesses.models import Industry
 from hejie.businesses.selectors import PUBLIC_STATUSES
+from hejie.complaints.figures import FAST_SETTLEMENT
 from hejie.complaints.models import Complaint
-from hejie.complaints.stats import FAST_SETTLEMENT, stats_period
+from hejie.complaints.stats import stats_period
 from hejie.core import clock
 from hejie.core.errors import invalid
 from hejie.oversight.dashboard import (
@@ -232,10 +233,10 @@ def trend(*, region: RegionT | None = None, industry: Industry | None = None, da
           date_to: dt.date, unit: str | None = None) -> dict:
     """Complaints filed per day, week (from Monday) or month, in Asia/Shanghai,
     with how many of them were settled and failed by now; every period of the
-    range is listed, empty ones with 0. One query (``oversight.dashboard.trends``)."""
+    range is listed, empty ones with 0. One query on the daily figures (``oversight.dashboard.trends``)."""
     period = _dashboard_period(date_from, date_to)
     unit = unit or trend_unit(date_from, date_to)
-    rows = trends(_scope(region=region, industry=industry, date_from=date_from, date_to=date_to), period, unit)
+    rows = trends(period, unit, region=region, industry=industry.code if industry else None)
     return {"unit": unit, "points": [
         {"period": r["start"], "total": r["filed"], "settled": r["settled"], "failed": r["failed"],
          "settlement_rate": round(r["settled"] / r["filed"], 4) if r["filed"] else None} for r in rows]}
@@ -245,12 +246,12 @@ def by_region(*, region: RegionT | None = None, industry: Industry | None = None
               date_to: dt.date) -> list[dict]:
     """The figures by the next level down (provinces for the whole country; a
     province's prefectures and the county-level units directly under it; a
-    prefecture's counties), those with complaints, largest first. Two queries."""
+    prefecture's counties), those with complaints, largest first. Two queries (the daily figures)."""
     children = subregions(region)
     if not children:
         return []
-    rows = subregion_breakdown(_scope(region=region, industry=industry, date_from=date_from, date_to=date_to),
-                               children)
+    rows = subregion_breakdown(children, industry=industry.code if industry else None, date_from=date_from,
+                               date_to=date_to)
     out = [{"code": r["region"].code, "name": r["region"].name,
             **{k: r[k] for k in ("total", "settled", "failed", "settlement_rate")}} for r in rows if r["total"]]
     return sorted(out, key=lambda r: (-r["total"], r["code"]))
@@ -260,7 +261,8 @@ def by_industry(*, region: RegionT | None = None, industry: Industry | None = No
                 date_to: dt.date) -> list[dict]:
     """The figures by the industry of the business, largest first (complaints
     against a business not on the platform have no industry and are left out
-    here; they count in the totals). One query."""
-    rows = industry_breakdown(_scope(region=region, industry=industry, date_from=date_from, date_to=date_to))
+    here; they count in the totals). Two queries (the daily figures)."""
+    rows = industry_breakdown(region=region, industry=industry.code if industry else None, date_from=date_from,
+                              date_to=date_to)
     return [{k: r[k] for k in ("code", "name", "name_en", "total", "settled", "failed", "settlement_rate")}
             for r in rows]

@@ -38,10 +38,11 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from hejie.businesses.models import Business
 from hejie.businesses.selectors import industry_get, oversight_region
+from hejie.complaints.figures import FAST_SETTLEMENT
 from hejie.complaints.models import Complaint, Urge
 from hejie.complaints.policy import overdue_filters
 from hejie.complaints.states import OPEN_STATES, RECONCILING, State
-from hejie.complaints.stats import FAST_SETTLEMENT, stats_period
+from hejie.complaints.stats import stats_period
 from hejie.core import clock
 from hejie.core.errors import InvalidInput, invalid
 from hejie.oversight import surges as surge_rule
@@ -195,8 +196,7 @@ def council_orders(user, filters: OrderFilters, *, now: dt.datetime | None = Non
         qs = qs.filter(urge_open=True)
     if v.get("surge"):
         level, _, key = v["surge"].partition(":")
-        _, recent_from = surge_rule.window(now)
-        qs = qs.filter(created_at__gte=recent_from, created_at__lt=now)
+        qs = qs.filter(created_at__gte=surge_rule.window(now).since, created_at__lt=now)
         qs = qs.filter(business_id=int(key)) if level == "business" else qs.filter(business__industry_id=key)
     return qs.order_by("-created_at", "-id")
 

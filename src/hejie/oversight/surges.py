@@ -4,11 +4,14 @@ the council's dashboard on the first day.
 
 The rule (a one-sided Poisson test against the key's own baseline):
 
-* ``recent``: complaints filed in the last ``RECENT_DAYS`` (72 hours, rolling,
-  up to ``now``); ``baseline``: complaints filed in the ``BASELINE_DAYS`` before
-  that window.
-* ``expected`` = the baseline's daily rate × ``RECENT_DAYS``; the daily rate is
-  at least ``FLOOR_PER_DAY``, so a business with no history is compared with
+* ``recent``: complaints filed today and on the ``RECENT_DAYS − 1`` days before
+  (calendar days in Asia/Shanghai, up to ``now``: between two and three days of
+  filing); ``baseline``: complaints filed on the ``BASELINE_DAYS`` days before
+  those. Whole calendar days, so that both counts come from the daily figures
+  (``hejie.complaints.figures``) however many orders lie behind them.
+* ``expected`` = the baseline's daily rate × the days the recent window has
+  lasted so far (2 at midnight, 3 at the end of today); the daily rate is at
+  least ``FLOOR_PER_DAY``, so a business with no history is compared with
   "about one complaint a month", not with zero.
 * Flagged when all three hold: ``recent >= MIN_COUNT`` (a handful of complaints
   is never a surge); ``recent >= MIN_RATIO × expected`` (a real rise, not
@@ -26,10 +29,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Q, Sum
 
-from hejie.complaints.models import Complaint
-from hejie.complaints.states import State
+from hejie.complaints import figures as daily
 from hejie.core import clock
 
 RECENT_DAYS = 3
@@ -39,7 +41,7 @@ MIN_RATIO = 1.5
 ALPHA = 0.001
 FLOOR_PER_DAY = 1 / 30
 
-LEVELS = {"business": "business_id", "industry": "business__industry_id"}
+LEVELS = {"business": "business_id", "industry": "industry"}
 
 
 def poisson_sf(k: int, lam: float) -> float:
@@ -76,10 +78,10 @@ class Verdict:
         return self.recent / self.expected if self.expected else math.inf
 
 
-def assess(recent: int, baseline: int) -> Verdict:
-    """The rule above for one key's two counts."""
+def assess(recent: int, baseline: int, days: float = RECENT_DAYS) -> Verdict:
+    """The rule above for one key's two counts, the recent window having lasted ``days`` days."""
     rate = max(baseline / BASELINE_DAYS, FLOOR_PER_DAY)
-    expected = rate * RECENT_DAYS
+    expected = rate * days
     p_value = poisson_sf(recent, expected)
     flagged = recent >= MIN_COUNT and recent >= MIN_RATIO * expected and p_value < ALPHA
     return Verdict(recent=recent, baseline=baseline, expected=expected, p_value=p_value, flagged=flagged)
@@ -94,36 +96,48 @@ class Surge:
     since: dt.datetime  # the start of the recent window: the orders behind the flag are those filed since
 
 
-def window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """(start of the baseline, start of the recent window)."""
-    recent_from = now - dt.timedelta(days=RECENT_DAYS)
-    return recent_from - dt.timedelta(days=BASELINE_DAYS), recent_from
+@dataclass(frozen=True)
+class Window:
+    baseline_from: dt.date  # the first day of the baseline
+    recent_from: dt.date  # the first day of the recent window (the baseline ends the day before)
+    today: dt.date
+    since: dt.datetime  # midnight (Asia/Shanghai) starting recent_from
+    days: float  # how long the recent window has lasted at ``now``
+
+
+def window(now: dt.datetime) -> Window:
+    today = clock.local_date(now)
+    recent_from = today - dt.timedelta(days=RECENT_DAYS - 1)
+    since = dt.datetime.combine(recent_from, dt.time(), tzinfo=clock.SHANGHAI)
+    return Window(baseline_from=recent_from - dt.timedelta(days=BASELINE_DAYS), recent_from=recent_from,
+                  today=today, since=since, days=(now - since) / dt.timedelta(days=1))
 
 
 def surges(*, region=None, level: str = "business", now: dt.datetime | None = None) -> list[Surge]:
     """The flagged businesses (or industries) in ``region``'s subtree (everywhere if None),
-    strongest first. One aggregate query over the last BASELINE_DAYS + RECENT_DAYS, plus one for names."""
+    strongest first. One query over the daily figures of the last BASELINE_DAYS + RECENT_DAYS
+    days, plus one for names when something is flagged."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {sorted(LEVELS)}")
     now = now or clock.now()
-    baseline_from, recent_from = window(now)
+    w = window(now)
     key = LEVELS[level]
-    qs = Complaint.objects.filter(created_at__gte=baseline_from, created_at__lt=now, business__isnull=False)
-    if region is not None:
-        # every state listed (the set is unchanged): the index (region_lN, state, created_at) is then walked
-        # with the windows as its range, not the province's (see hejie.oversight.dashboard._in_period)
-        qs = qs.filter(**region.subtree_filter(), state__in=State.values)
-    rows = (qs.values(key)
-            .annotate(recent=Count("id", filter=Q(created_at__gte=recent_from)),
-                      baseline=Count("id", filter=Q(created_at__lt=recent_from)))
+    dates = {"date_from": w.baseline_from, "date_to": w.today}
+    if level == "business":
+        rows = daily.business_rows(region=region, **dates)
+    else:
+        rows = daily.figure_rows(region=region, **dates).exclude(industry="")
+    rows = (rows.values(key)
+            .annotate(recent=Sum("total", filter=Q(day__gte=w.recent_from), default=0),
+                      baseline=Sum("total", filter=Q(day__lt=w.recent_from), default=0))
             .filter(recent__gte=MIN_COUNT)
             .order_by())
     flagged = [(row[key], verdict) for row in rows
-               if (verdict := assess(row["recent"], row["baseline"])).flagged]
+               if (verdict := assess(row["recent"], row["baseline"], w.days)).flagged]
     if not flagged:
         return []
     names = _names(level, [key_id for key_id, _ in flagged])
-    found = [Surge(level=level, key=key_id, name=names.get(key_id, str(key_id)), verdict=verdict, since=recent_from)
+    found = [Surge(level=level, key=key_id, name=names.get(key_id, str(key_id)), verdict=verdict, since=w.since)
              for key_id, verdict in flagged]
     return sorted(found, key=lambda s: (s.verdict.p_value, -s.verdict.recent, s.key))
 
