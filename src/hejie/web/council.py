@@ -37,10 +37,12 @@ from hejie.oversight import dashboard as dash
 from hejie.oversight.exports import export_rows
 from hejie.oversight.orders import OVERDUE, QUEUES, OrderFilters, council_orders, parse_filters, queue_counts
 from hejie.oversight.services import urge_many
+from hejie.oversight.surge_orders import surge_orders
 from hejie.web import charts
 from hejie.web.i18n import pick
 
 PAGE_SIZE = 50
+SURGE_ORDERS = 5  # the orders listed under each surge flag on the dashboard
 
 
 def council_only(view):
@@ -143,11 +145,14 @@ def dashboard_view(request):
     if period is None:
         period = dash.period_of()
     board = dash.dashboard(region=region, period=period, grain=grain)
-    context = _dashboard_context(request, board, jurisdiction, errors, data)
+    behind = surge_orders(board["surges"]["business"] + board["surges"]["industry"], region=board["region"],
+                          user=user, per_surge=SURGE_ORDERS, now=board["now"])
+    context = _dashboard_context(request, board, jurisdiction, errors, data, behind)
     return render(request, "web/council/dashboard.html", context, status=422 if errors else 200)
 
 
-def _dashboard_context(request, board: dict, jurisdiction, errors: dict, data) -> dict:
+def _dashboard_context(request, board: dict, jurisdiction, errors: dict, data, behind: dict) -> dict:
+    """``behind``: the orders behind each surge flag (``oversight.surge_orders``)."""
     region, period, f = board["region"], board["period"], board["figures"]
     orders_url = reverse("web:council-orders")
     base = {"from": period.date_from.isoformat(), "to": period.date_to.isoformat()}
@@ -209,10 +214,11 @@ def _dashboard_context(request, board: dict, jurisdiction, errors: dict, data) -
     surge_rows = []
     for level, found in board["surges"].items():
         for s in found:
+            orders, total = behind.get((level, s.key), ([], 0))
             surge_rows.append({"level": level, "name": pick(s.name), "recent": s.verdict.recent,
                                "expected": f"{s.verdict.expected:.1f}", "p": f"{s.verdict.p_value:.1e}",
                                "href": link("now", surge=f"{level}:{s.key}"),
-                               "since": s.since})
+                               "since": s.since, "orders": orders, "total": total})
     region_name = region.full_name if region is not None else _("全国")
     trend_chart = charts.line_chart(
         [r["label"] for r in trend_rows],

@@ -11,6 +11,8 @@ jurisdiction is a 404 for the page and for every action.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -37,12 +39,25 @@ def _order(user, complaint_id):
         raise Http404("no such complaint") from None
 
 
+def _search_scope(user, everywhere: bool):
+    """Where the forward form looks for the business: the member's own jurisdiction
+    (the order's region is within it) unless widened to every region; operators
+    look everywhere."""
+    if everywhere or user.role != "council":
+        return None
+    return user.region
+
+
 def _context(request, c, **extra) -> dict:
     user = request.user
     actions = actions_for(user, c)
     urges = list(c.urges.all())
-    q = (request.GET.get("business_q") or extra.pop("business_q", "") or "").strip()[:60]
-    found = business_search(q=q, limit=10) if q and "forward" in actions else []
+    given_q, given_all = extra.pop("business_q", ""), extra.pop("business_all", "")
+    q = (request.GET.get("business_q") or given_q or "").strip()[:60]
+    everywhere = bool(request.GET.get("business_all") or given_all)
+    scope = _search_scope(user, everywhere)
+    found = business_search(q=q, region_code=scope.code if scope else None, limit=10) if (
+        q and "forward" in actions) else []
     return {
         "c": c, "actions": actions, "reconciling": RECONCILING, "outcome": c.state in OUTCOMES,
         "consumer": consumer_view(user, c.consumer),
@@ -52,7 +67,8 @@ def _context(request, c, **extra) -> dict:
         "evidence": c.evidence.all(), "urges": urges, "mediations": c.mediations.all(),
         "proposals": list(c.proposals.all()),
         "mediation_routes": pick(MEDIATION_ROUTES),
-        "business_q": q, "found": found,
+        "business_q": q, "found": found, "business_all": everywhere, "search_scope": scope,
+        "search_everywhere_url": "?" + urlencode({"business_q": q, "business_all": "1"}) + "#review",
         "errors": {}, "values": {}, "form": "",
         **extra,
     }
@@ -93,7 +109,8 @@ def _action(form: str, fields: dict[str, str], done: str):
                 values.pop("csrfmiddlewaretoken", None)
                 fresh = _order(request.user, complaint.pk)
                 context = _context(request, fresh, errors=errors, general_errors=general, values=values, form=form,
-                                   business_q=values.get("business_q", ""))
+                                   business_q=values.get("business_q", ""),
+                                   business_all=values.get("business_all", ""))
                 return render(request, "web/council/order.html", context, status=exc.status)
             messages.success(request, _(done))
             return redirect("web:council-order", complaint.pk)
