@@ -2,6 +2,7 @@
 review, stores — and every refusal from the side of the one refused."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -228,22 +229,58 @@ def test_profile_of_nothing(api, db, path, status):
 # --------------------------------------------------------------------------- applying
 
 
+PASSWORD = "han-kou-xin-dian-2026"
+
+
 def apply_body(**extra):
     body = {"name": "汉口新店", "credit_code": make_credit_code(region="420102"), "industry": "catering",
-            "region_code": "420102", "stores": [{"name": "一号店", "region_code": "420102", "address": "中山大道1号"}]}
+            "region_code": "420102", "address": "中山大道1号", "contact_name": "王师傅",
+            "contact_phone": "13912345678", "username": "hk-boss", "password": PASSWORD, "accept_rules": True,
+            "stores": [{"name": "一号店", "region_code": "420102", "address": "中山大道1号"}]}
     body.update(extra)
     return body
 
 
-def test_a_consumer_applies_and_becomes_the_admin(api, consumer, council, django_capture_on_commit_callbacks):
+def test_a_consumer_applies_with_a_new_admin_account_and_stays_a_consumer(api, consumer, council,
+                                                                          django_capture_on_commit_callbacks):
     r = api.post("/businesses", apply_body(contact_email="boss@example.com"), as_=consumer)
     assert r.status_code == 201, r.json()
     body = r.json()
     assert body["status"] == "applied" and body["region"]["code"] == "420102" and body["contact_email"]
+    assert set(body) == {"id", "name", "credit_code", "industry", "region", "status", "status_reason", "address",
+                         "contact_name", "contact_phone", "contact_email", "created_at", "approved_at"}
     me = User.objects.get(pk=consumer.pk)
-    assert me.role == "business" and me.business_id == body["id"] and me.is_business_admin
+    assert me.role == "consumer" and me.business_id is None and not me.is_business_admin
+    admin = User.objects.get(username="hk-boss")
+    assert admin.role == "business" and admin.business_id == body["id"] and admin.is_business_admin
+    assert admin.display_name == "王师傅"
     assert Notification.objects.filter(user=council, event="business_applied").exists()
-    assert [s["name"] for s in api.get(f"/businesses/{body['id']}/stores", as_=me).json()] == ["一号店"]
+    # the new admin signs in with the password and sees the application
+    r = api.post("/auth/token", {"username": "hk-boss", "password": PASSWORD})
+    assert r.status_code == 200, r.json()
+    token = r.json()["token"]
+    assert api.get(f"/businesses/{body['id']}", as_=token).json()["status"] == "applied"
+    assert [s["name"] for s in api.get(f"/businesses/{body['id']}/stores", as_=token).json()] == ["一号店"]
+    # ... and the consumer does not
+    assert api.get(f"/businesses/{body['id']}", as_=consumer).status_code == 404
+
+
+def test_anyone_may_apply_without_signing_in_as_on_the_web(api, db):
+    r = api.post("/businesses", apply_body())
+    assert r.status_code == 201, r.json()
+    assert User.objects.get(username="hk-boss").business_id == r.json()["id"]
+
+
+def test_staff_accounts_cannot_apply(api, staff, council, make_user):
+    from hejie.partners.models import Partner
+
+    partner = Partner.objects.create(name="美食外卖平台", kind="platform", region_id="420000")
+    for who in (staff, council, make_user("operator"), make_user("partner", partner=partner)):
+        r = api.post("/businesses", apply_body(), as_=who)
+        assert r.status_code == 403, r.json()
+        assert r.json()["error"]["code"] == "staff_account"
+    assert not Business.objects.filter(name="汉口新店").exists()
+    assert not User.objects.filter(username="hk-boss").exists()
 
 
 @pytest.mark.parametrize(
@@ -254,29 +291,85 @@ def test_a_consumer_applies_and_becomes_the_admin(api, consumer, council, django
         ({"credit_code": "x" * 41}, "credit_code"),
         ({"industry": "spaceflight"}, "industry"),
         ({"region_code": "abc"}, "region_code"),
+        ({"region_code": "420100"}, "region_code"),  # a city with districts: choose one
         ({"name": ""}, "name"),
         ({"name": "x" * 121}, "name"),
+        ({"address": ""}, "address"),
         ({"contact_email": "not-an-email"}, "contact_email"),
         ({"stores": [{"name": "a", "region_code": "999999"}]}, "stores.0.region_code"),
         ({"surprise": 1}, "surprise"),
+        ({"password": "short"}, "password"),
+        ({"password": "password123"}, "password"),  # a common one
+        ({"password": ""}, "password"),
+        ({"username": ""}, "username"),
+        ({"username": "王 师傅"}, "username"),
+        ({"username": "x" * 151}, "username"),
+        ({"accept_rules": False}, "accept_rules"),
     ],
 )
 def test_bad_applications_are_422_on_the_field(api, consumer, change, field):
     r = api.post("/businesses", apply_body(**change), as_=consumer)
     assert r.status_code == 422, r.json()
     assert field in r.json()["error"]["fields"], r.json()
+    assert not Business.objects.exists() and not User.objects.filter(role="business").exists()
+
+
+def test_a_password_that_is_not_text_is_422_not_500(api, consumer):
+    raw = json.dumps(apply_body()).replace(f'"{PASSWORD}"', '"\\ud800\\u0000xxxxxxxx"')
+    assert "\\ud800" in raw
+    r = api.post("/businesses", raw=raw, as_=consumer)
+    assert r.status_code == 422 and "password" in r.json()["error"]["fields"], r.json()
+
+
+@pytest.mark.parametrize("field", ["username", "password", "address", "contact_name", "contact_phone"])
+def test_a_missing_field_is_422_on_it(api, consumer, field):
+    body = apply_body()
+    del body[field]
+    r = api.post("/businesses", body, as_=consumer)
+    assert r.status_code == 422 and field in r.json()["error"]["fields"], r.json()
+
+
+def test_a_taken_username_is_422_on_the_field_with_the_others(api, consumer, make_user):
+    make_user("council", region="420100", username="HK-Boss")
+    r = api.post("/businesses", apply_body(password="123", name=""), as_=consumer)
+    assert r.status_code == 422
+    fields = r.json()["error"]["fields"]
+    assert set(fields) == {"username", "password", "name"}
+    assert "已被使用" in fields["username"] and "password rejected" in fields["password"]
     assert not Business.objects.exists()
 
 
-def test_a_duplicate_credit_code_is_409(api, consumer, make_user):
+def test_a_duplicate_credit_code_is_422_on_the_field(api, consumer):
     body = apply_body()
     assert api.post("/businesses", body, as_=consumer).status_code == 201
-    r = api.post("/businesses", {**body, "name": "另一家"}, as_=make_user("consumer"))
-    assert r.status_code == 409 and r.json()["error"]["fields"] == {"credit_code": "duplicate"}
+    r = api.post("/businesses", {**body, "name": "另一家", "username": "other-boss"})
+    assert r.status_code == 422 and "已有商户申请或入驻" in r.json()["error"]["fields"]["credit_code"]
+    assert not User.objects.filter(username="other-boss").exists()
 
 
-def test_applying_needs_a_signed_in_user(api, db):
-    assert api.post("/businesses", apply_body()).status_code == 401
+def test_a_refused_business_applies_again_as_the_same_business(api, council):
+    body = apply_body()
+    first = api.post("/businesses", body).json()
+    old_admin = User.objects.get(username="hk-boss")
+    assert api.post(f"/businesses/{first['id']}/refuse", {"reason": "材料不全"}, as_=council).status_code == 200
+    r = api.post("/businesses", {**body, "name": "汉口新店（更名）", "username": "hk-boss-2",
+                                 "stores": [{"name": "二号店", "region_code": "420103"}]})
+    assert r.status_code == 201, r.json()
+    again = r.json()
+    assert again["id"] == first["id"] and again["status"] == "applied" and again["status_reason"] == ""
+    assert again["name"] == "汉口新店（更名）"
+    admins = set(Business.objects.get(pk=first["id"]).staff.filter(is_business_admin=True)
+                 .values_list("username", flat=True))
+    assert admins == {"hk-boss", "hk-boss-2"}
+    assert [s["name"] for s in api.get(f"/businesses/{first['id']}/stores", as_=old_admin).json()] == ["二号店"]
+    # not refused any more: applying a third time is refused
+    r = api.post("/businesses", {**body, "username": "hk-boss-3"})
+    assert r.status_code == 422 and "credit_code" in r.json()["error"]["fields"]
+
+
+def test_applying_with_a_garbage_token_is_401(api, db):
+    assert api.post("/businesses", apply_body(), as_="garbage").status_code == 401
+    assert not Business.objects.exists()
 
 
 def test_malformed_json_is_400(api, consumer):

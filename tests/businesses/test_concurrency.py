@@ -50,3 +50,20 @@ def test_approve_and_suspend_at_once_have_one_winner(reference_data, make_busine
     assert sum(isinstance(r, Business) for r in results) == 1, results
     applied.refresh_from_db()
     assert applied.status == Business.Status.SUSPENDED and applied.status_reason in {"一", "二"}
+
+
+def test_two_applications_again_of_one_refused_business_give_one(reference_data, make_business, make_user):
+    refused = make_business("被拒的店", status="refused", status_reason="材料不全")
+
+    def apply(name):
+        return lambda: business_apply(applicant=None, name=name, credit_code=refused.credit_code,
+                                      industry="catering", region_code="420102",
+                                      stores=[{"name": f"{name}门店", "region_code": "420102"}])
+
+    results = race(apply("甲"), apply("乙"))
+    made = [r for r in results if isinstance(r, Business)]
+    conflicts = [r for r in results if isinstance(r, Conflict)]
+    assert len(made) == 1 and len(conflicts) == 1, results
+    refused.refresh_from_db()
+    assert refused.status == Business.Status.APPLIED and refused.name == made[0].name
+    assert list(refused.stores.values_list("name", flat=True)) == [f"{made[0].name}门店"]

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from hejie.businesses.models import Business, Store
@@ -143,6 +145,75 @@ def test_bad_input_names_the_field(make_user, overrides, field):
 def test_name_initials_keep_latin_letters_and_digits(make_user):
     b = _apply(make_user("consumer"), name="KFC肯德基（7号店）")
     assert b.name_initials == "kfckdj7hd"
+
+
+# ----------------------------------------------------------------- applying again after a refusal
+
+
+def test_a_refused_business_applies_again_as_a_fresh_application(make_user, traveller):
+    from hejie.complaints.services import complaint_submit
+
+    admin = make_user("consumer")
+    wuhan = make_user("council", region="420100")
+    yichang = make_user("council", region="420500")
+    code = make_credit_code()
+    first = _apply(admin, credit_code=code, stores=[{"name": "江岸店", "region_code": "420102"},
+                                                    {"name": "武昌店", "region_code": "420106"},
+                                                    {"name": "汉阳店", "region_code": "420105"}])
+    admin.refresh_from_db()
+    wuchang = Store.objects.get(business=first, name="武昌店")
+    # a complaint names the 武昌 store while the business is not on the platform (queued for the council)
+    complaint_submit(consumer=make_user("consumer"), business_id=first.pk, store_id=wuchang.pk,
+                     problem_type="quality", description="买的热干面里有异物，要求退款。", claim_type="refund",
+                     claim_amount="38.00", purchase_amount="38.00")
+    business_refuse(actor=wuhan, business=first, reason="营业执照照片不清晰")
+    applied_at = Business.objects.get(pk=first.pk).created_at
+
+    traveller.shift(dt.timedelta(days=3))
+    again = _apply(None, credit_code=code.lower(), name="汉口热干面馆", industry="lodging", region_code="420502",
+                   contact_name="李四", stores=[{"name": "江岸店", "region_code": "420103", "address": "新址"},
+                                                 {"name": "宜昌店", "region_code": "420502"}])
+
+    assert again.pk == first.pk and Business.objects.count() == 1
+    again.refresh_from_db()
+    assert again.status == Business.Status.APPLIED and again.status_reason == ""
+    assert (again.name, again.name_initials, again.industry_id, again.contact_name) == (
+        "汉口热干面馆", "hkrgmg", "lodging", "李四")
+    assert (again.region_id, again.region_l1, again.region_l2, again.region_l3) == (
+        "420502", "420000", "420500", "420502")
+    assert again.created_at == applied_at + dt.timedelta(days=3) and again.approved_at is None
+    # its stores are the new ones; the one a complaint names is closed, not deleted
+    stores = {s.name: (s.region_id, s.address, s.is_active) for s in Store.objects.filter(business=again)}
+    assert stores == {"江岸店": ("420103", "新址", True), "宜昌店": ("420502", "", True),
+                      "武昌店": ("420106", "", False)}
+    # the earlier admin stays attached, and is told; the refusal stays in their notices
+    admin.refresh_from_db()
+    assert admin.business_id == again.pk and admin.is_business_admin and admin.role == "business"
+    assert _events(admin, "business_applied") == 1
+    assert "营业执照照片不清晰" in Notification.objects.get(user=admin, event="business_refused").body
+    # the council over the new place is told, like a new application, with the earlier reason
+    told = Notification.objects.filter(user=yichang, event="business_applied").get()
+    assert "重新申请" in told.title and "营业执照照片不清晰" in told.body
+    # it is an application again: the council may review it
+    business_approve(actor=make_user("council", region="420500"), business=again)
+    assert Business.objects.get(pk=again.pk).status == Business.Status.ACTIVE
+
+
+@pytest.mark.parametrize("status", ["applied", "active", "suspended"])
+def test_only_a_refused_business_may_apply_again(make_user, make_business, status):
+    existing = make_business("原来的店", status=status)
+    with pytest.raises(Conflict) as info:
+        _apply(make_user("consumer"), credit_code=existing.credit_code, name="另一个名字")
+    assert info.value.fields == {"credit_code": "duplicate"}
+    existing.refresh_from_db()
+    assert existing.name == "原来的店" and existing.status == status
+
+
+def test_a_refused_business_applying_again_without_stores_keeps_none(make_user, make_business):
+    refused = make_business("被拒的店", status="refused", status_reason="材料不全")
+    Store.objects.create(business=refused, name="旧店", region_id="420102")
+    again = _apply(None, credit_code=refused.credit_code)
+    assert again.pk == refused.pk and not Store.objects.filter(business=refused).exists()
 
 
 # ----------------------------------------------------------------- reviewing

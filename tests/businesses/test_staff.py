@@ -99,6 +99,30 @@ def test_join_duplicate_credit_code_is_refused_beside_the_field(make_business):
     assert "已有商户" in exc.value.fields["credit_code"]
 
 
+def test_a_refused_business_joins_again_with_a_new_admin_beside_the_old(council):
+    code = make_credit_code()
+    business, first_admin = services.business_join(**join_data(credit_code=code))
+    services.business_refuse(actor=council, business=business, reason="营业执照与名称不符")
+    again, second_admin = services.business_join(**join_data(
+        credit_code=code, username="laowang2", name="老王热干面（总店）",
+        stores=[{"name": "总店", "region_code": "420103", "address": "江汉路1号"}]))
+    assert again.pk == business.pk and again.status == Business.Status.APPLIED and again.status_reason == ""
+    assert set(again.staff.filter(is_business_admin=True)) == {first_admin, second_admin}
+    assert authenticate(username="laowang", password="re-gan-mian-2026") == first_admin  # may still sign in
+    assert authenticate(username="laowang2", password="re-gan-mian-2026") == second_admin
+    assert list(again.stores.values_list("name", "region_id")) == [("总店", "420103")]
+    assert council.notifications.filter(event="business_applied").count() == 2
+
+
+def test_join_again_is_refused_while_the_business_is_not_refused(make_business):
+    for status in ("applied", "active", "suspended"):
+        existing = make_business(status=status)
+        with pytest.raises(InvalidInput) as exc:
+            services.business_join(**join_data(credit_code=existing.credit_code))
+        assert "已有商户" in exc.value.fields["credit_code"]
+    assert not User.objects.filter(username="laowang").exists()
+
+
 def test_join_is_refused_to_staff_accounts(staff, council, make_user):
     for who in (staff, council, make_user("operator")):
         with pytest.raises(NotAllowed):

@@ -132,23 +132,89 @@ def test_admin_of_another_partner_cannot_add_staff(applied, make_user):
 # ------------------------------------------------------------------ the API
 
 
+def apply_body(**extra):
+    body = {"name": "汉味协会", "kind": "association", "region_code": "420100", "industries": ["catering"],
+            "username": "hw-admin", "password": PASSWORD, "display_name": "李会长"}
+    body.update(extra)
+    return body
+
+
 def test_api_apply_approve_staff(api, make_user, council):
     applicant = make_user("consumer")
-    r = api.post("/partners/apply", {"name": "汉味协会", "kind": "association", "region_code": "420100",
-                                     "industries": ["catering"]}, as_=applicant)
+    r = api.post("/partners/apply", apply_body(), as_=applicant)
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["status"] == "applied" and [i["code"] for i in body["industries"]] == ["catering"]
     pid = body["id"]
-    assert api.post(f"/partners/{pid}/approve", {}, as_=applicant).status_code == 403
+    # the consumer's own account is not converted; the new admin signs in with the password
+    applicant.refresh_from_db()
+    assert applicant.role == "consumer" and applicant.partner_id is None
+    admin = User.objects.get(username="hw-admin")
+    assert admin.role == "partner" and admin.partner_id == pid and admin.display_name == "李会长"
+    token = api.post("/auth/token", {"username": "hw-admin", "password": PASSWORD}).json()["token"]
+    assert api.get(f"/partners/{pid}", as_=applicant).status_code == 404
+    assert api.post(f"/partners/{pid}/approve", {}, as_=token).status_code == 403
     assert api.post(f"/partners/{pid}/approve", {"onboard_status": "maybe"}, as_=council).status_code == 422
     r = api.post(f"/partners/{pid}/approve", {"onboard_status": "active"}, as_=council)
     assert r.status_code == 200 and r.json()["status"] == "active"
-    r = api.post(f"/partners/{pid}/staff", {"username": "xh-clerk", "password": PASSWORD}, as_=applicant)
+    r = api.post(f"/partners/{pid}/staff", {"username": "xh-clerk", "password": PASSWORD}, as_=token)
     assert r.status_code == 201 and r.json()["admin"] is False
     assert api.post(f"/partners/{pid}/staff", {"username": "xh-clerk", "password": PASSWORD},
-                    as_=applicant).status_code == 409
-    assert api.get(f"/partners/{pid}", as_=applicant).json()["name"] == "汉味协会"
+                    as_=token).status_code == 409
+    assert api.get(f"/partners/{pid}", as_=token).json()["name"] == "汉味协会"
+
+
+def test_api_apply_without_signing_in_as_on_the_web(api, db):
+    r = api.post("/partners/apply", apply_body(kind="platform", industries=[]))
+    assert r.status_code == 201, r.content
+    assert User.objects.get(username="hw-admin").partner_id == r.json()["id"]
+    assert Partner.objects.get(pk=r.json()["id"]).admins.get().username == "hw-admin"
+
+
+def test_api_apply_is_refused_to_staff_accounts(api, make_user, business, applied):
+    partner, partner_admin = applied
+    for who in (make_user("business", business=business), make_user("council", region="420100"),
+                make_user("operator"), partner_admin):
+        r = api.post("/partners/apply", apply_body(), as_=who)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "staff_account", r.content
+    assert not Partner.objects.filter(name="汉味协会").exists()
+    assert api.post("/partners/apply", apply_body(), as_="garbage").status_code == 401
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"password": "short"}, "password"),
+    ({"password": "password123"}, "password"),
+    ({"password": ""}, "password"),
+    ({"username": ""}, "username"),
+    ({"username": "李 会长"}, "username"),
+    ({"username": "x" * 151}, "username"),
+    ({"industries": []}, "industries"),
+    ({"region_code": "999999"}, "region_code"),
+    ({"kind": "bank"}, "kind"),
+    ({"name": ""}, "name"),
+])
+def test_api_apply_bad_input_is_422_on_the_field(api, make_user, change, field):
+    r = api.post("/partners/apply", apply_body(**change), as_=make_user("consumer"))
+    assert r.status_code == 422 and field in r.json()["error"]["fields"], r.content
+    assert not Partner.objects.exists() and not User.objects.filter(role="partner").exists()
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_api_apply_needs_username_and_password(api, db, field):
+    body = apply_body()
+    del body[field]
+    r = api.post("/partners/apply", body)
+    assert r.status_code == 422 and field in r.json()["error"]["fields"]
+
+
+def test_api_apply_taken_username_and_name_are_422_together(api, applied, make_user):
+    partner, _ = applied
+    make_user("council", region="420100", username="HW-Admin")
+    r = api.post("/partners/apply", apply_body(name=partner.name))
+    assert r.status_code == 422
+    fields = r.json()["error"]["fields"]
+    assert "已被使用" in fields["username"] and "同名" in fields["name"]
+    assert Partner.objects.count() == 1
 
 
 def test_api_hides_a_partner_from_those_outside(api, applied, make_user):
@@ -158,8 +224,7 @@ def test_api_hides_a_partner_from_those_outside(api, applied, make_user):
         assert api.post(f"/partners/{partner.pk}/approve", {}, as_=outsider).status_code == 404
         assert api.post(f"/partners/{partner.pk}/refuse", {"reason": "x"}, as_=outsider).status_code == 404
     assert api.post(f"/partners/{partner.pk}/approve", {}).status_code == 401
-    assert api.post("/partners/apply", {"name": "x", "kind": "platform", "region_code": "420100",
-                                        "extra": 1}, as_=make_user("consumer")).status_code == 422
+    assert api.post("/partners/apply", apply_body(extra=1), as_=make_user("consumer")).status_code == 422
 
 
 def test_api_refuse_with_reason(api, applied, council):

@@ -107,6 +107,29 @@ def test_duplicate_credit_code_is_beside_the_field(zh, make_business):
     assert "该统一社会信用代码已有商户申请或入驻" in error_of(response.content.decode(), "credit_code")
 
 
+def test_a_refused_business_joins_again_through_the_form(zh, council):
+    code = make_credit_code()
+    business = join_as(zh, credit_code=code)
+    services.business_refuse(actor=council, business=business, reason="营业执照与名称不符")
+    assert "营业执照与名称不符" in zh.get("/join/status/").content.decode()  # the old admin sees why
+    zh.post("/signout/")
+    response = zh.post("/join/", form(credit_code=code, name="老王热干面总店", username="laowang2",
+                                      **{"store-0-name": "江汉路店", "region_l3": "420103"}))
+    assert response.status_code == 302 and response["Location"] == "/join/status/"
+    business.refresh_from_db()
+    assert business.status == "applied" and business.status_reason == "" and business.name == "老王热干面总店"
+    assert Business.objects.count() == 1
+    assert set(business.staff.values_list("username", flat=True)) == {"laowang", "laowang2"}
+    assert list(business.stores.values_list("name", flat=True)) == ["江汉路店"]
+    html = zh.get("/join/status/").content.decode()  # signed in as the new admin
+    assert "等待审核" in html and "老王热干面总店" in html and "营业执照与名称不符" not in html
+    # once it is an application again, the code is taken
+    zh.post("/signout/")
+    response = zh.post("/join/", form(credit_code=code, username="laowang3"))
+    assert response.status_code == 422
+    assert "该统一社会信用代码已有商户申请或入驻" in error_of(response.content.decode(), "credit_code")
+
+
 def test_many_errors_at_once_in_english(en):
     response = en.post("/join/", form(name="", username="", password="short", accept_rules=None,
                                       **{"store-0-region_l1": "420000"}))

@@ -446,12 +446,55 @@ def account_errors(username: str, password: str) -> dict[str, str]:
                 errors["username"] = "用户名过长，最多150个字符 (username too long, 150 characters at most)"
             elif User.objects.filter(username__iexact=username).exists():
                 errors["username"] = f"用户名 {username} 已被使用 (username already taken)"
-    if not password:
-        errors["password"] = "请设置密码 (a password is required)"  # noqa: S105 - a message
-    else:
-        try:
-            validate_password(password, user=User(username=username))
-        except ValidationError as exc:
-            detail = " ".join(str(m) for m in exc.messages)  # Django's words, in the active language
-            errors["password"] = f"密码不符合要求：{detail} (password rejected: {detail})"
+    problem = _password_problem(password, User(username=username))
+    if problem:
+        errors["password"] = problem
     return errors
+
+
+def _password_problem(password: str, user: User) -> str | None:
+    """What is wrong with ``password`` as ``user``'s new password (the site's validators), or None."""
+    if not password:
+        return "请设置密码 (a password is required)"  # noqa: S105 - a message
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        detail = " ".join(str(m) for m in exc.messages)  # Django's words, in the active language
+        return f"密码不符合要求：{detail} (password rejected: {detail})"
+    return None
+
+
+PASSWORD_FIELDS_MESSAGE = "请修改标出的项目 (please correct the marked fields)"  # noqa: S105 - a message
+
+
+def password_change(*, user: User, current_password: str, new_password: str, new_password_again: str) -> User:
+    """A signed-in staff member changes their own password: the current one must be right, the
+    new one typed twice alike, differ from the current one and pass the same rules as a new
+    account's (``account_errors``). Every error comes at once, beside its field. Accounts
+    without a password (consumers sign in by SMS) have none to change. The caller keeps its
+    own session signed in (``update_session_auth_hash``); the account's other sessions end."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Unauthenticated("请先登录 (sign in first)")
+    if user.role == User.Role.CONSUMER or not user.has_usable_password():
+        raise NotAllowed("该账号没有密码，通过短信验证码登录 (this account has no password; it signs in by SMS code)",
+                         code="no_password")
+    errors: dict[str, str] = {}
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not current_password:
+            errors["current_password"] = "请填写当前密码 (enter your current password)"  # noqa: S105 - a message
+        elif not locked.check_password(current_password):
+            errors["current_password"] = "当前密码不正确 (the current password is wrong)"  # noqa: S105 - a message
+        problem = _password_problem(new_password, locked)
+        if problem:
+            errors["new_password"] = problem
+        elif current_password and new_password == current_password:
+            errors["new_password"] = "新密码不能与当前密码相同 (the new password must differ from the current one)"  # noqa: S105
+        if not errors.get("new_password") and new_password != new_password_again:
+            errors["new_password_again"] = "两次输入的新密码不一致 (the two new passwords differ)"  # noqa: S105
+        if errors:
+            raise InvalidInput(PASSWORD_FIELDS_MESSAGE, fields=errors)
+        locked.set_password(new_password)
+        locked.save(update_fields=["password"])
+    user.password = locked.password
+    return user

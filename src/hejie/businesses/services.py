@@ -122,6 +122,11 @@ def business_apply(
     its admin staff (see ``_attach_applicant``); the council of its region is told.
 
     ``stores`` are mappings with ``name``, ``region_code`` and optional ``address``.
+
+    A credit code already on the platform is a Conflict, unless its business
+    was refused: then the same row becomes a fresh application (see
+    ``_reapply``): its staff stay attached, its stores are replaced by these,
+    and the council is told again, with the earlier reason.
     """
     name = _text(name, field="name", label="商户名称", max_length=NAME_MAX, required=True)
     code = validate_credit_code(credit_code)
@@ -138,41 +143,85 @@ def business_apply(
         code="duplicate",
         fields={"credit_code": "duplicate"},
     )
+    fields = {
+        "name": name, "name_initials": initials_for(name), "industry": industry_row, "region": region,
+        **region.codes(), "address": address, "contact_name": contact_name, "contact_phone": contact_phone,
+        "contact_email": contact_email, "status": Business.Status.APPLIED,
+    }
     with transaction.atomic():
-        if Business.objects.filter(credit_code=code).exists():
-            raise duplicate
-        try:
-            with transaction.atomic():  # a savepoint: a racing twin fails here, cleanly
-                business = Business.objects.create(
-                    name=name,
-                    name_initials=initials_for(name),
-                    credit_code=code,
-                    industry=industry_row,
-                    region=region,
-                    **region.codes(),
-                    address=address,
-                    contact_name=contact_name,
-                    contact_phone=contact_phone,
-                    contact_email=contact_email,
-                    status=Business.Status.APPLIED,
-                )
-        except IntegrityError:
-            raise duplicate from None
-        if store_rows:
-            Store.objects.bulk_create([Store(business=business, name=n, region=r, address=a) for n, r, a in store_rows])
+        existing = Business.objects.select_for_update().filter(credit_code=code).first()
+        reapplied, earlier_reason = existing is not None, ""
+        if existing is not None:
+            if existing.status != Business.Status.REFUSED:
+                raise duplicate
+            earlier_reason = existing.status_reason
+            business = _reapply(existing, fields, store_rows, applicant=applicant)
+        else:
+            try:
+                with transaction.atomic():  # a savepoint: a racing twin fails here, cleanly
+                    business = Business.objects.create(credit_code=code, **fields)
+            except IntegrityError:
+                raise duplicate from None
+            if store_rows:
+                Store.objects.bulk_create(
+                    [Store(business=business, name=n, region=r, address=a) for n, r, a in store_rows])
         if applicant is not None:
             _attach_applicant(applicant, business)
             if applicant.business_id == business.pk and applicant.is_business_admin:
                 from hejie.standards.services import standards_accept_on_joining
 
                 standards_accept_on_joining(actor=applicant, business=business)
-        notify(
-            users=_council_covering(business),
-            event="business_applied",
-            title=f"新的入驻申请：{name} (a business applied to join)",
-            body=f"{name}（{code}，{region.full_name}）申请入驻，请审核。({name} has applied to join; please review.)",
-        )
+        if not reapplied:
+            title = f"新的入驻申请：{name} (a business applied to join)"
+            body = f"{name}（{code}，{region.full_name}）申请入驻，请审核。({name} has applied to join; please review.)"
+        else:
+            title = f"重新申请入驻：{name} (a refused business applied again)"
+            body = (f"{name}（{code}，{region.full_name}）此前未通过，原因：{earlier_reason}；现重新申请入驻，请审核。"
+                    f"({name} was refused before, reason: {earlier_reason}; it has applied again, please review.)")
+        notify(users=_council_covering(business), event="business_applied", title=title, body=body)
     return business
+
+
+def _reapply(business: Business, fields: dict, store_rows: list[tuple[str, Region, str]], *,
+             applicant: User | None) -> Business:
+    """A refused business (locked) applies again: the same row, as a fresh application. What
+    it says now replaces what it said before (the refusal's reason is cleared; the refusal
+    itself stays in the notices its staff were sent, and the council's new notice repeats
+    it). Its staff accounts stay attached and are told; its stores become the ones given."""
+    for field, value in fields.items():
+        setattr(business, field, value)
+    business.status_reason = ""
+    business.created_at = clock.now()  # the application's date, as the status pages show it
+    business.save(update_fields=[*fields, "status_reason", "created_at"])
+    _replace_stores(business, store_rows)
+    notify(
+        users=_staff_of(business).exclude(pk=getattr(applicant, "pk", None)),
+        event="business_applied",
+        title=f"{business.name}已重新提交入驻申请 (the business's application was submitted again)",
+        body="消委会将重新审核 (the council will review it again)",
+    )
+    return business
+
+
+def _replace_stores(business: Business, store_rows: list[tuple[str, Region, str]]) -> None:
+    """The business's stores become ``store_rows``. A store of the same name is kept (its place
+    updated); the others go, except one a complaint names, which is only closed (is_active)."""
+    wanted = {name: (region, address) for name, region, address in store_rows}
+    gone = []
+    for store in Store.objects.select_for_update().filter(business=business):
+        if store.name in wanted:
+            store.region, store.address = wanted.pop(store.name)
+            store.is_active = True
+            store.save(update_fields=["region", "address", "is_active"])
+        else:
+            gone.append(store.pk)
+    if gone:
+        cited = list(Store.objects.filter(pk__in=gone, complaint__isnull=False).values_list("pk", flat=True))
+        Store.objects.filter(pk__in=gone).exclude(pk__in=cited).delete()
+        Store.objects.filter(pk__in=cited).update(is_active=False)
+    if wanted:
+        Store.objects.bulk_create([Store(business=business, name=n, region=r, address=a)
+                                   for n, (r, a) in wanted.items()])
 
 
 def _transition(
@@ -372,6 +421,10 @@ def business_join(
     the industry's service standards when it has some in force (recorded by
     ``business_apply`` → ``standards_accept_on_joining``). Every field is checked
     before anything is written, and all the errors are raised together.
+
+    A business that was refused may join again with its credit code: the same
+    business row becomes a fresh application (``business_apply``), and the new
+    admin is attached beside its earlier staff accounts.
     """
     from hejie.accounts.services import user_create
     from hejie.businesses.selectors import industry_get
@@ -388,7 +441,7 @@ def business_join(
     errors: dict[str, str] = {}
     _collect(errors, lambda: _text(name, field="name", label="商户名称", max_length=NAME_MAX, required=True))
     code = _collect(errors, lambda: validate_credit_code(credit_code))
-    if code and Business.objects.filter(credit_code=code).exists():
+    if code and Business.objects.filter(credit_code=code).exclude(status=Business.Status.REFUSED).exists():
         errors["credit_code"] = ("该统一社会信用代码已有商户申请或入驻 "
                                  "(a business with this unified social credit code is already registered)")
     if (industry or "").strip():

@@ -45,7 +45,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
 from hejie.businesses.credit_code import validate_credit_code
@@ -327,9 +327,18 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
 
 def _new_staff(partner: Partner, username: str, password: str, display_name: str = "") -> User:
     User = get_user_model()
-    user = User(username=username.strip(), role=User.Role.PARTNER, partner=partner, display_name=display_name)
+    username = username.strip()
+    taken = Conflict(f"用户名 {username} 已被使用 (username already taken)", code="duplicate",
+                     fields={"username": "taken"})
+    if User.objects.filter(username__iexact=username).exists():  # taken since account_errors looked
+        raise taken
+    user = User(username=username, role=User.Role.PARTNER, partner=partner, display_name=display_name)
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():  # a savepoint: a racing twin fails here, cleanly
+            user.save()
+    except IntegrityError:
+        raise taken from None
     return user
 
 

@@ -3,7 +3,7 @@ own views and its ``urlpatterns`` in its module; this file only gathers them."""
 
 from django.urls import path
 
-from hejie.web import appeals, auth, complaints, council, filing, notices, partners, public, workbench
+from hejie.web import account, appeals, auth, complaints, council, filing, notices, partners, public, workbench
 
 app_name = "web"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     *council.urlpatterns,
     *appeals.urlpatterns,
     *public.urlpatterns,
+    *account.urlpatterns,
 ]

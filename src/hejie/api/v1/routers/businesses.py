@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
-from hejie.api.v1.schemas import StrictSchema, errors
+from hejie.api.v1.schemas import StrictSchema, Text, errors
 from hejie.businesses import selectors, services
 from hejie.core.errors import invalid
 from hejie.ratings.selectors import business_record
@@ -157,15 +157,30 @@ class StoreIn(StrictSchema):
 
 
 class ApplyIn(StrictSchema):
+    """As the web form /join/: every field is checked and the errors come together (422, one per field)."""
+
     name: str = Field(max_length=120)
-    credit_code: str = Field(max_length=40, description="统一社会信用代码, 18 characters")
+    credit_code: str = Field(max_length=40, description="统一社会信用代码, 18 characters. A code already on the "
+                                                      "platform is refused, unless its business was refused: it "
+                                                      "applies again, as the same business")
     industry: str = Field(max_length=32)
-    region_code: str = Field(max_length=6)
-    address: str = Field("", max_length=200)
-    contact_name: str = Field("", max_length=60)
-    contact_phone: str = Field("", max_length=20)
+    region_code: str = Field(max_length=6, description="6-digit code of the finest division there: a county or "
+                                                       "district (or a city without counties)")
+    address: str = Field(max_length=200)
+    contact_name: str = Field(max_length=60, description="also the new admin's display name")
+    contact_phone: str = Field(max_length=20)
     contact_email: str = Field("", max_length=254)
     stores: list[StoreIn] = Field(default_factory=list, max_length=200)
+    username: Text = Field(max_length=150, description="the business's admin: a new staff account with this "
+                                                       "username (letters, digits and @/./+/-/_; not taken), "
+                                                       "made with the application. The caller's own account, if "
+                                                       "any, is not changed; staff sign in with the password "
+                                                       "(POST /auth/token)")
+    password: Text = Field(max_length=128, description="the new admin's password: at least 8 characters, not a "
+                                                       "common one")
+    accept_rules: bool = Field(False, description="the platform's rules are accepted: must be true")
+    accept_standards: bool = Field(False, description="the service standards in force for the industry are "
+                                                      "accepted (GET /standards): must be true when it has some")
 
 
 class ReasonIn(StrictSchema):
@@ -284,14 +299,18 @@ def stores(request, business_id: int):
 # ------------------------------------------------------------------- joining and review
 
 
-@router.post("", response={201: BusinessOut, **errors(400, 401, 403, 409, 422)},
-             summary="Apply to join (入驻): the applicant becomes the business's admin; the council reviews")
+@router.post("", auth=optional_bearer, response={201: BusinessOut, **errors(400, 401, 403, 409, 422)},
+             summary="Apply to join (入驻), signed in as a consumer or not at all: the application and a new admin "
+                     "staff account (username, password) in one go; the council reviews. Staff tokens: 403")
 def apply(request, payload: ApplyIn):
-    business = services.business_apply(
-        applicant=request.auth, name=payload.name, credit_code=payload.credit_code, industry=payload.industry,
+    user = request.auth
+    business, _ = services.business_join(
+        applicant=user if user.is_authenticated else None, username=payload.username, password=payload.password,
+        name=payload.name, credit_code=payload.credit_code, industry=payload.industry,
         region_code=payload.region_code, address=payload.address, contact_name=payload.contact_name,
         contact_phone=payload.contact_phone, contact_email=payload.contact_email,
-        stores=[s.model_dump() for s in payload.stores],
+        stores=[s.model_dump() for s in payload.stores], accept_rules=payload.accept_rules,
+        accept_standards=payload.accept_standards,
     )
     return Status(201, _out(selectors.business_get(business.pk)))
 

@@ -18,6 +18,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
+from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
 from hejie.api.v1.schemas import StrictSchema, Text, errors
 from hejie.businesses.selectors import complaints_per_10k_orders
@@ -112,11 +113,22 @@ class PartnerPageQuery(Schema):
 
 
 class PartnerApplyIn(StrictSchema):
+    """As the web form /partners/apply/: every field is checked and the errors come together (422, one per field)."""
+
     name: Text = Field(max_length=120)
     kind: str = Field(max_length=16, description="platform, chain or association")
     region_code: str = Field(max_length=6, description="6-digit code of the jurisdiction whose council reviews it")
     industries: list[Text] = Field(default_factory=list, max_length=50,
-                                   description="an association: the industry codes whose standards it writes")
+                                   description="an association: the industry codes whose standards it writes (at "
+                                               "least one); other kinds: ignored")
+    username: Text = Field(max_length=150, description="the partner's first admin: a new staff account with this "
+                                                       "username (letters, digits and @/./+/-/_; not taken), made "
+                                                       "with the application. The caller's own account, if any, is "
+                                                       "not changed; staff sign in with the password "
+                                                       "(POST /auth/token)")
+    password: Text = Field(max_length=128, description="the new admin's password: at least 8 characters, not a "
+                                                       "common one")
+    display_name: Text = Field("", max_length=60, description="the new admin's name, as shown to others")
 
 
 class PartnerApproveIn(StrictSchema):
@@ -182,13 +194,17 @@ def _num(value) -> float | None:
     return float(value) if value is not None else None
 
 
-@router.post("/apply", response={201: PartnerOut, **errors(401, 403, 409, 422)},
-             summary="A partner organisation applies to the council of its region; the applicant (a consumer "
-                     "account) becomes its first admin staff")
+@router.post("/apply", auth=optional_bearer, response={201: PartnerOut, **errors(401, 403, 409, 422)},
+             summary="A partner organisation applies to the council of its region, signed in as a consumer or not "
+                     "at all: the application and its first admin, a new staff account (username, password), in "
+                     "one go. Staff tokens: 403")
 def apply(request, payload: PartnerApplyIn):
-    partner = services.partner_apply(applicant=request.auth, name=payload.name, kind=payload.kind,
-                                     region_code=payload.region_code, industries=payload.industries)
-    return Status(201, _partner(selectors.partner_get_for(request.auth, partner.pk)))
+    user = request.auth
+    partner, admin = services.partner_join(
+        applicant=user if user.is_authenticated else None, username=payload.username, password=payload.password,
+        name=payload.name, kind=payload.kind, region_code=payload.region_code, industries=payload.industries,
+        display_name=payload.display_name)
+    return Status(201, _partner(selectors.partner_get_for(admin, partner.pk)))
 
 
 @router.get("/{int:partner_id}", response={200: PartnerOut, **errors(401, 404, 422)},
