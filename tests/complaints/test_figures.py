@@ -179,3 +179,38 @@ def test_a_bypassing_write_is_found_by_the_check_and_put_right_by_a_rebuild(file
     assert "rebuilt" in capsys.readouterr().out
     assert _state_counts("420102") == {"withdrawn": 1}
     call_command("figures", "check")
+
+
+def test_a_sweep_batch_writes_its_figures_once_and_forgets_an_order_that_failed(file_complaint, make_user,
+                                                                                 monkeypatch):
+    """The sweep ends a batch of orders in one transaction and writes their figures at its end (one global
+    order of rows: no deadlock with a person's action); an order whose step fails takes its figures with it."""
+    from hejie.complaints import sweep as sweeping
+
+    with time_machine.travel(T0, tick=False):
+        orders = [file_complaint(who=make_user("consumer", phone=f"1350000{i:04d}")) for i in range(3)]
+    real = sweeping._process_due
+    broken = orders[1].pk
+
+    def process(complaint, policy, now):
+        done = real(complaint, policy, now)  # fails the order (its figures recorded) ...
+        if complaint.pk == broken:
+            raise RuntimeError("a step that breaks after its writes")  # ... then its savepoint rolls back
+        return done
+
+    monkeypatch.setattr(sweeping, "_process_due", process)
+    statements = []
+
+    def spy(execute, sql, params, many, context):
+        if "INSERT INTO" in sql and "dayfigures" in sql:
+            statements.append(many)
+        return execute(sql, params, many, context)
+
+    from django.db import connection
+
+    with connection.execute_wrapper(spy):
+        report = sweeping.sweep(now=T0 + dt.timedelta(days=14, seconds=1))
+    assert report.errors == 1
+    assert _state_counts("420102") == {"failed": 2, "delivered": 1}
+    assert len(statements) == 1  # the batch's figures in one statement
+    assert figures.differences() == []

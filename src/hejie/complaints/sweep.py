@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from hejie.businesses.models import Business
+from hejie.complaints import figures
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.complaints.services import _process_due
@@ -73,16 +74,18 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
     policy = get_policy()
     after = None  # keyset position: an order is handled at most once per pass
     while True:
-        with transaction.atomic(), ratings_deferred(now, policy):
+        with transaction.atomic(), ratings_deferred(now, policy), figures.deferred() as counted:
             batch = _due_batch(now, batch_size, after)
             for complaint in batch:
                 after = (complaint.next_deadline_at, complaint.pk)
                 report.examined += 1
+                mark = len(counted)
                 try:
                     with transaction.atomic():
                         for action in _process_due(complaint, policy, now):
                             report.actions[action] += 1
                 except Exception:
+                    counted.forget_since(mark)  # its savepoint rolled back: so do its figures
                     report.errors += 1
                     logger.exception("sweep: order %s failed", complaint.number)
         if len(batch) < batch_size:
