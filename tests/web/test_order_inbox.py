@@ -110,14 +110,14 @@ def test_countdowns_to_both_deadlines_then_overdue_in_red(zh, staff, delivered, 
     zh.force_login(staff)
     traveller.shift(dt.timedelta(hours=20, minutes=48))
     html = listed(zh)
-    assert '<strong class="countdown">还剩 3 小时 12 分钟</strong>' in html
-    assert '<strong class="countdown">还剩 13 天 3 小时</strong>' in html
+    assert '">还剩 3 小时 12 分钟</time></strong>' in html
+    assert '">还剩 13 天 3 小时</time></strong>' in html
     traveller.shift(dt.timedelta(hours=3, minutes=12))  # exactly at the limit: not yet over
     assert 'class="due late"' not in listed(zh)
     traveller.shift(dt.timedelta(minutes=1))
     html = listed(zh)
     late = ('<p class="due late"><span class="due-what">首次答复（24 小时内）</span> '
-            '<strong class="countdown">已超过 1 分钟')
+            '<strong><time class="countdown" datetime="2026-03-16T10:00:00+08:00">已超过 1 分钟')
     assert late in html
 
 

@@ -1,7 +1,9 @@
 """Typed domain errors. Services raise them; the faces (API, web) turn them
-into 400/403/404/409/413/415/422/429 with the message unchanged."""
+into 400/403/404/409/410/413/415/422/429 with the message unchanged."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 
 class DomainError(Exception):
@@ -15,8 +17,12 @@ class DomainError(Exception):
             self.code = code
         self.fields = fields or {}
 
+    def details(self) -> dict:
+        """What the error says beyond its code, message and fields (none by default)."""
+        return {}
+
     def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "fields": self.fields}
+        return {"code": self.code, "message": self.message, "fields": self.fields, **self.details()}
 
 
 class InvalidInput(DomainError):
@@ -50,6 +56,27 @@ class Conflict(DomainError):
 
     code = "conflict"
     status = 409
+
+
+class Gone(DomainError):
+    """It was public and was removed (HTTP 410). ``when`` is the removal time,
+    ``kind`` says how (e.g. ``rule``, ``appeal``, ``decision``, ``blacklisted``);
+    ``subject`` is what was removed and ``related`` what replaced it, if anything
+    (for the pages; the API says ``removed_at`` and ``removal``)."""
+
+    code = "gone"
+    status = 410
+
+    def __init__(self, message: str, *, subject=None, when: dt.datetime | None = None, kind: str = "",
+                 related=None):
+        super().__init__(message)
+        self.subject = subject
+        self.when = when
+        self.kind = kind
+        self.related = related
+
+    def details(self) -> dict:
+        return {"removed_at": self.when, "removal": self.kind}
 
 
 class TooLarge(DomainError):

@@ -1,8 +1,13 @@
 """What the public pages show beyond the API's selectors (``businesses.selectors``,
 ``ratings.selectors``, ``ratings.lists``), and what they answer for something
-that is not (or no longer) public.
+that is not (or no longer) public. The rules are one function each
+(``public_business``, ``public_black_entry``, ``public_red_entry``), called by
+the pages (``web.public``) and by the API's public endpoints alike, so the two
+faces answer the same: ``NotFound`` → 404, ``Gone`` (``core.errors``) → 410,
+on a page with the date and kind of the removal, in the API as a JSON error
+with ``removed_at`` and ``removal``.
 
-What is public, and what a page answers:
+What is public, and what a page (or the API) answers:
 
 * A business: its record while its status is in ``PUBLIC_STATUSES`` (active,
   and suspended: a suspension is reversible and the record does not vanish
@@ -31,14 +36,12 @@ consumer, the description, the messages, the order reference or amounts.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import Count, Q
 
 from hejie.businesses.models import Business
-from hejie.businesses.selectors import PUBLIC_STATUSES, business_get
+from hejie.businesses.selectors import PUBLIC_STATUSES, business_get, businesses_visible_to
 from hejie.complaints.models import Complaint
-from hejie.core.errors import DomainError, NotFound
+from hejie.core.errors import Gone, NotFound
 from hejie.ratings.lists import CASE_FIELDS
 from hejie.ratings.models import BlacklistEntry, ListDecision, RedListEntry
 
@@ -48,21 +51,6 @@ RECENT_COMPLAINTS = 20
 PUBLIC_CASE_FIELDS = (*CASE_FIELDS, "problem_type", "settled_at", "stars")
 
 
-class Gone(DomainError):
-    """It was public and was removed (HTTP 410). ``when`` is the removal time,
-    ``kind`` says how (e.g. ``rule``, ``appeal``, ``decision``, ``blacklisted``)."""
-
-    status = 410
-
-    def __init__(self, message: str, *, subject, when: dt.datetime | None = None, kind: str = "",
-                 related=None):
-        super().__init__(message, code="gone")
-        self.subject = subject
-        self.when = when
-        self.kind = kind
-        self.related = related
-
-
 def hours_between(start, end) -> float | None:
     return round((end - start).total_seconds() / 3600, 1) if start and end else None
 
@@ -70,11 +58,17 @@ def hours_between(start, end) -> float | None:
 # ------------------------------------------------------------------ businesses
 
 
-def public_business(business_id) -> Business:
+def public_business(business_id, *, viewer=None) -> Business:
     """The business on the public record, ``Gone`` for a removed listing,
-    ``NotFound`` for anything else (module docstring)."""
+    ``NotFound`` for anything else (module docstring). A ``viewer`` who may see
+    the business whatever its status (its own staff, the council over it,
+    operators: ``businesses_visible_to``) gets it: the API's profile is also
+    how they read an application. The public pages pass no viewer."""
     business = business_get(business_id)
     if business.status in PUBLIC_STATUSES:
+        return business
+    if (viewer is not None and getattr(viewer, "is_authenticated", False)
+            and businesses_visible_to(viewer).filter(pk=business.pk).exists()):
         return business
     if business.approved_at is not None:
         raise Gone("该商户已不在平台公示 (this business's listing was removed)", subject=business, kind="status")

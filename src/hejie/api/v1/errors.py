@@ -14,11 +14,13 @@ from hejie.core.errors import DomainError, RateLimited
 logger = logging.getLogger("hejie.api")
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-              409: "conflict", 413: "too_large", 415: "unsupported_media", 422: "invalid", 429: "rate_limited"}
+              409: "conflict", 410: "gone", 413: "too_large", 415: "unsupported_media", 422: "invalid",
+              429: "rate_limited"}
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(code: str, message: str, fields: dict | None = None, details: dict | None = None) -> dict:
+    """``details``: what an error says beyond the three keys (a 410's ``removed_at`` and ``removal``)."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **(details or {})}}
 
 
 def _field_name(loc) -> str:
@@ -41,8 +43,8 @@ def _message(err: dict) -> str:
 
 
 def install(api: NinjaAPI) -> None:
-    def respond(request, status, code, message, fields=None, headers=None):
-        response = api.create_response(request, error_body(code, message, fields), status=status)
+    def respond(request, status, code, message, fields=None, headers=None, details=None):
+        response = api.create_response(request, error_body(code, message, fields, details), status=status)
         for key, value in (headers or {}).items():
             response[key] = value
         return response
@@ -50,7 +52,7 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-        return respond(request, exc.status, exc.code, exc.message, exc.fields, headers)
+        return respond(request, exc.status, exc.code, exc.message, exc.fields, headers, exc.details())
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):

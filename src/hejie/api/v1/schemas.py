@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from ninja import Schema
+from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 
 
@@ -40,8 +41,20 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
+class GoneDetail(ErrorDetail):
+    removed_at: dt.datetime | None = Field(description="when it was removed (null if not recorded)")
+    removal: str = Field(description="how: rule, appeal or decision (black list); decision or blacklisted "
+                                     "(red list); status (a business's listing)")
+
+
+class GoneOut(Schema):
+    """410: it was public and was removed."""
+
+    error: GoneDetail
+
+
 def errors(*statuses: int) -> dict:
     """The error responses of an operation, for its schema: ``response={200: X, **errors(404, 409)}``.
 
-    400 (a body that is not JSON) can answer any operation, so it is always listed."""
-    return {status: ErrorOut for status in (400, *statuses)}
+    400 (a body that is not JSON) can answer any operation, so it is always listed. 410 says when and how."""
+    return {status: GoneOut if status == 410 else ErrorOut for status in (400, *statuses)}

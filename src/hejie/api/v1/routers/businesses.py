@@ -21,6 +21,7 @@ from hejie.api.v1.pagination import _decode, _encode, page_size
 from hejie.api.v1.schemas import StrictSchema, Text, errors
 from hejie.businesses import selectors, services
 from hejie.core.errors import invalid
+from hejie.ratings.public import public_business
 from hejie.ratings.selectors import business_record
 
 router = Router(tags=["businesses"])
@@ -252,6 +253,13 @@ def _visible(request, business_id: int):
     return selectors.business_get_for(request.auth, business_id)
 
 
+def _public(request, business_id: int):
+    """The public record as the public pages answer it (``ratings.public.public_business``):
+    404 for what never was public, 410 for a removed listing; an application's own
+    staff, the council over it and operators see it still."""
+    return public_business(business_id, viewer=request.auth)
+
+
 # ------------------------------------------------------------------- the public face
 
 
@@ -265,10 +273,13 @@ def directory(request, filters: Query[DirectoryQuery]):
     return {"items": [_item(b, counts.get(b.pk, 0)) for b in rows], "next_cursor": next_cursor}
 
 
-@router.get("/{business_id}", auth=optional_bearer, response={200: BusinessProfile, **errors(401, 404, 422)},
-            summary="A business's public profile: rating with its breakdown, record, list status")
+@router.get("/{business_id}", auth=optional_bearer, response={200: BusinessProfile, **errors(401, 404, 410, 422)},
+            summary="A business's public profile: rating with its breakdown, record, list status",
+            description="404 for no such business or an application (except to its own staff, its council and "
+                        "operators); 410 for a listing that was removed, as the public page /businesses/{id}/ "
+                        "answers.")
 def profile(request, business_id: int):
-    business = _visible(request, business_id)
+    business = _public(request, business_id)
     record = business_record(business=business)
     b = record["breakdown"]
     return {
@@ -289,10 +300,11 @@ def profile(request, business_id: int):
     }
 
 
-@router.get("/{business_id}/stores", auth=optional_bearer, response={200: list[StoreOut], **errors(401, 404, 422)},
-            summary="A business's stores (门店)")
+@router.get("/{business_id}/stores", auth=optional_bearer,
+            response={200: list[StoreOut], **errors(401, 404, 410, 422)},
+            summary="A business's stores (门店); 404 and 410 as for the profile")
 def stores(request, business_id: int):
-    business = _visible(request, business_id)
+    business = _public(request, business_id)
     return [_store(s) for s in selectors.stores_of(business)]
 
 

@@ -19,6 +19,7 @@ from hejie.businesses.selectors import oversight_region
 from hejie.complaints.evidence import max_bytes
 from hejie.core import clock
 from hejie.ratings import lists
+from hejie.ratings.public import public_black_entry, public_red_entry
 from hejie.regions.selectors import region_get
 from hejie.web.files import evidence_response
 
@@ -211,6 +212,14 @@ def black_candidates(request, filters: Query[CandidateQuery]):
     return {"items": [_black(e) for e in rows], "next_cursor": next_cursor}
 
 
+@router.get("/black/{entry_id}", auth=optional_bearer, response={200: BlackEntryOut, **errors(401, 404, 410, 422)},
+            summary="A published black-list entry (public); 410 once removed, with when and how; 404 for a "
+                    "candidate never published",
+            description="The same rule as the public page /blacklist/{id}/ (``ratings.public.public_black_entry``).")
+def black_entry(request, entry_id: int):
+    return _black(public_black_entry(entry_id))
+
+
 DECISION_ERRORS = errors(400, 401, 403, 404, 409, 422)
 
 
@@ -256,6 +265,14 @@ def red_candidates(request, region: str | None = Query(None, max_length=6)):
         "stars": float(r["star_rating"]) if r["star_rating"] is not None else None,
         "cases": r["cases"], "settled": r["settled"], "settlement_rate": r["settlement_rate"],
     } for r in rows]}
+
+
+@router.get("/red/{entry_id}", auth=optional_bearer, response={200: RedEntryOut, **errors(401, 404, 410, 422)},
+            summary="A confirmed red-list entry (public); 410 once removed, with when and how; 404 for one never "
+                    "confirmed",
+            description="The same rule as the public page /redlist/{id}/ (``ratings.public.public_red_entry``).")
+def red_entry(request, entry_id: int):
+    return _red(public_red_entry(entry_id))
 
 
 @router.post("/red", response={201: RedEntryOut, **DECISION_ERRORS},
