@@ -250,7 +250,7 @@ class Complaint(models.Model):
 
         from hejie.complaints import figures
 
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             before = figures.facts_before(self)
             super().save(*args, **kwargs)
             self._figures_loaded = figures.record(before, figures.facts_of(self), instance=self)
@@ -260,7 +260,7 @@ class Complaint(models.Model):
 
         from hejie.complaints import figures
 
-        with transaction.atomic(using=kwargs.get("using")):
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
             before = figures.facts_before(self)
             result = super().delete(*args, **kwargs)
             figures.record(before, None)
