@@ -75,6 +75,7 @@ def test_public_figures_for_wuhan(api, world, django_assert_max_num_queries):
     assert s["settlement_rate"] == pytest.approx(4 / 7, abs=1e-4)
     assert s["settled_within_24h_share"] == 0.5
     assert s["median_hours_to_settle"] == pytest.approx(20.0)
+    assert s["p90_hours_to_settle"] == pytest.approx(30 + 0.7 * 90)  # percentile_cont(0.9) of 2, 10, 30, 120
     assert s["overdue"] is None  # the public does not get the council's work list
 
 

@@ -48,7 +48,10 @@ class StatsOut(Schema):
     settlement_rate: float | None = Field(description="settled ÷ total")
     settled_within_24h: int
     settled_within_24h_share: float | None = Field(description="settled within 24 h of delivery ÷ settled")
-    median_hours_to_settle: float | None
+    median_hours_to_settle: float | None = Field(
+        description="delivery to settlement over the settled orders, in hours, as percentile_cont(0.5); read from "
+                    "the daily distribution in tenths of an hour, so within 0.05 h of the exact value")
+    p90_hours_to_settle: float | None = Field(description="the same for the 90th percentile (percentile_cont(0.9))")
     overdue: Overdue | None = Field(description="council staff and operators only")
 
 
