@@ -1,6 +1,11 @@
+import datetime as dt
+
 import pytest
 
+from hejie.accounts.services import password_change
+from hejie.businesses.services import staff_reset_password
 from hejie.notifications.backends import MemoryBackend
+from tests.conftest import T0
 
 
 @pytest.fixture
@@ -83,3 +88,69 @@ def test_schema_and_docs_are_served(client, db):
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200 and "/api/v1/auth/token" in r.json()["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+# --- the guess limit on passwords, and keys revoked with a changed password ---------------------
+
+PASSWORD = "a-long-password-1"
+
+
+@pytest.fixture
+def councillor(make_user):
+    u = make_user("council", region="420100")
+    u.set_password(PASSWORD)
+    u.save()
+    return u
+
+
+def test_wrong_passwords_are_limited_with_retry_after(api, councillor, traveller):
+    for _ in range(5):
+        r = api.post("/auth/token", {"username": councillor.username, "password": "wrong-password"})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "bad_credentials"
+    traveller.shift(dt.timedelta(minutes=5))
+    r = api.post("/auth/token", {"username": councillor.username, "password": PASSWORD})  # right, but refused
+    assert r.status_code == 429 and r["Retry-After"] == "600"
+    assert r.json() == {"error": {
+        "code": "rate_limited", "fields": {},
+        "message": "该账号密码错误次数过多：15分钟内最多5次，请10分钟后再试 (too many wrong passwords for this "
+                   "account: at most 5 per 15 minutes; try again in 10 minutes)"}}
+    r = api.post("/auth/token", {"username": "nobody-at-all", "password": "wrong-password"})
+    assert r.status_code == 401  # another username from this address still has tries left
+    traveller.move_to(T0 + dt.timedelta(minutes=15))
+    r = api.post("/auth/token", {"username": councillor.username, "password": PASSWORD})
+    assert r.status_code == 200
+
+
+def test_one_address_trying_many_usernames_is_limited(api, councillor, traveller):
+    def token(username, password, ip):
+        return api.client.post("/api/v1/auth/token", {"username": username, "password": password},
+                               content_type="application/json", REMOTE_ADDR=ip)
+
+    for n in range(30):
+        assert token(f"guess{n}", "wrong-password", "203.0.113.9").status_code == 401
+    r = token(councillor.username, PASSWORD, "203.0.113.9")
+    assert r.status_code == 429 and r["Retry-After"] == "900" and "from this network" in r.json()["error"]["message"]
+    assert token(councillor.username, PASSWORD, "203.0.113.10").status_code == 200
+
+
+def test_keys_stop_working_when_the_password_is_changed(api, councillor):
+    token = api.post("/auth/token", {"username": councillor.username, "password": PASSWORD}).json()["token"]
+    assert api.get("/auth/me", as_=token).status_code == 200
+    password_change(user=councillor, current_password=PASSWORD, new_password="another-password-2",
+                    new_password_again="another-password-2")
+    r = api.get("/auth/me", as_=token)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    r = api.post("/auth/token", {"username": councillor.username, "password": "another-password-2"})
+    assert api.get("/auth/me", as_=r.json()["token"]).status_code == 200
+
+
+def test_keys_stop_working_when_an_admin_resets_the_password(api, make_user, business):
+    admin = make_user("business", business=business, is_business_admin=True)
+    clerk = make_user("business", business=business)
+    clerk.set_password(PASSWORD)
+    clerk.save()
+    token = api.post("/auth/token", {"username": clerk.username, "password": PASSWORD}).json()["token"]
+    _, initial = staff_reset_password(actor=admin, business=business, user_id=clerk.pk)
+    assert api.get("/auth/me", as_=token).status_code == 401
+    r = api.post("/auth/token", {"username": clerk.username, "password": initial})
+    assert r.status_code == 200 and api.get("/auth/me", as_=r.json()["token"]).status_code == 200

@@ -1,13 +1,16 @@
 """/account/password/: staff who sign in with a password change it. Consumers (SMS
 sign-in, no password) get 404; anyone not signed in is sent to the staff sign-in."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.contrib.auth import authenticate
 from django.test import Client
 
+from hejie.accounts.services import token_authenticate, token_create
 from hejie.businesses import services as businesses
+from tests.conftest import T0
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +135,38 @@ def test_anonymous_is_sent_to_the_staff_sign_in(zh, db):
 def test_other_methods_are_refused(zh, clerk):
     sign_in(zh, clerk)
     assert zh.put(URL).status_code == 405
+
+
+def test_five_wrong_current_passwords_lock_the_page_for_a_while(zh, clerk, traveller):
+    sign_in(zh, clerk)
+    for _ in range(5):
+        assert post(zh, current="not-my-password").status_code == 422
+    response = post(zh)  # the right current password, refused unchecked
+    assert response.status_code == 429 and response["Retry-After"] == "900"
+    html = response.content.decode()
+    assert field_error(html, "current_password") == "该账号密码错误次数过多：15分钟内最多5次，请15分钟后再试"
+    assert NEW not in html and OLD not in html
+    assert authenticate(username="clerk", password=OLD) == clerk
+    zh.post("/signout/")  # the sign-in shares the count
+    assert zh.post("/signin/staff/", {"username": "clerk", "password": OLD}).status_code == 429
+    traveller.move_to(T0 + dt.timedelta(minutes=15))
+    sign_in(zh, clerk)
+    assert post(zh).status_code == 302
+    assert authenticate(username="clerk", password=NEW) == clerk
+
+
+def test_the_change_revokes_the_api_keys_and_says_so(zh, clerk):
+    sign_in(zh, clerk)
+    post(zh, new="first-new-pass-2026")
+    assert "API密钥" not in zh.get(URL).content.decode()  # none to revoke: not a word about them
+    raw = token_create(user=clerk)
+    post(zh, current="first-new-pass-2026")
+    html = zh.get(URL).content.decode()
+    assert "密码已修改" in html and "此账号的API密钥已全部吊销，使用API需重新获取。" in html
+    assert token_authenticate(raw) is None
+
+    raw = token_create(user=clerk)
+    zh.cookies["django_language"] = "en"
+    post(zh, current=NEW, new="second-new-pass-2026")
+    assert "Every API key of this account has been revoked" in zh.get(URL).content.decode()
+    assert token_authenticate(raw) is None

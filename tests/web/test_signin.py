@@ -1,10 +1,12 @@
 """Sign-in pages over the account services: two steps by SMS code, staff by password."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
 
+from tests.conftest import T0
 from tests.web.conftest import PHONE, last_code
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +113,42 @@ def test_sign_out_is_a_post(zh, consumer):
 def test_forms_carry_csrf_protection(consumer):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/signin/", {"phone": PHONE}).status_code == 403
+
+
+def test_staff_sign_in_is_refused_after_five_wrong_passwords_and_says_when_to_return(zh, staff, traveller):
+    staff.set_password("correct-horse-9")
+    staff.save()
+    for _ in range(5):
+        response = zh.post("/signin/staff/", {"username": staff.username, "password": "nope-nope-1"})
+        assert response.status_code == 401
+    traveller.shift(dt.timedelta(minutes=3))
+    response = zh.post("/signin/staff/", {"username": staff.username, "password": "correct-horse-9", "next": "/x/"})
+    assert response.status_code == 429 and response["Retry-After"] == str(12 * 60)
+    html = response.content.decode()
+    assert field_error(html, "password") == "该账号密码错误次数过多：15分钟内最多5次，请12分钟后再试"
+    assert f'value="{staff.username}"' in html and 'name="next" value="/x/"' in html  # kept …
+    assert "correct-horse-9" not in html  # … but never the password
+    assert "_auth_user_id" not in zh.session
+
+    zh.cookies["django_language"] = "en"
+    html = zh.post("/signin/staff/", {"username": staff.username, "password": "correct-horse-9"}).content.decode()
+    assert field_error(html, "password") == ("Too many wrong passwords for this account: at most 5 per 15 minutes; "
+                                             "try again in 12 minutes")
+
+    traveller.move_to(T0 + dt.timedelta(minutes=15))
+    response = zh.post("/signin/staff/", {"username": staff.username, "password": "correct-horse-9"})
+    assert response.status_code == 302 and "_auth_user_id" in zh.session
+
+
+def test_staff_sign_in_counts_wrong_passwords_per_address(zh, staff, traveller):
+    staff.set_password("correct-horse-9")
+    staff.save()
+    for n in range(30):
+        zh.post("/signin/staff/", {"username": f"guess{n}", "password": "nope-nope-1"}, REMOTE_ADDR="10.0.0.7")
+    response = zh.post("/signin/staff/", {"username": staff.username, "password": "correct-horse-9"},
+                       REMOTE_ADDR="10.0.0.7")
+    assert response.status_code == 429
+    assert field_error(response.content.decode(), "password").startswith("此网络密码错误次数过多")
+    response = zh.post("/signin/staff/", {"username": staff.username, "password": "correct-horse-9"},
+                       REMOTE_ADDR="10.0.0.8")
+    assert response.status_code == 302

@@ -122,3 +122,31 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class PasswordFailure(models.Model):
+    """A wrong password: a staff sign-in, or the current password given to change it. The guess
+    limit counts these rows (``hejie.accounts.services``, ``PASSWORD_*``), per username and per
+    client address, so it holds across processes on SQLite and PostgreSQL alike.
+
+    The row is written (in a transaction of its own) before the password is checked and deleted
+    if the check succeeds, so concurrent guesses cannot slip past the limit. ``username`` is as
+    typed, trimmed and lowercased, known or not. ``ip`` is the client's address (an IPv6 client's
+    /64 network). ``cleared_at``: a later success of the same username cleared it; it then counts
+    for its address only. Rows older than a day are pruned as new ones are written.
+    """
+
+    username = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=clock.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "at"]),
+            models.Index(fields=["ip", "at"]),
+            models.Index(fields=["at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip or '-'} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,6 +1,7 @@
 """Account writes: SMS one-time-code sign-in, password sign-in, API tokens, user creation.
 
-Every service takes keyword-only arguments and runs in one transaction.
+Every service takes keyword-only arguments and runs in one transaction; the sign-ins also
+commit their attempt counts on their own (SMS codes' tries, wrong passwords: see PASSWORD_WINDOW).
 Secrets are never stored: one-time codes are kept as an HMAC, API keys as a SHA-256.
 """
 
@@ -22,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils.crypto import salted_hmac
 
-from hejie.accounts.models import ApiToken, OneTimeCode, User
+from hejie.accounts.models import ApiToken, OneTimeCode, PasswordFailure, User
 from hejie.accounts.phones import mask_phone, normalize_phone
 from hejie.core import clock
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, Unauthenticated, invalid
@@ -253,12 +254,123 @@ def consumer_get_or_create(*, phone: str) -> User:
 
 # --- password sign-in ---------------------------------------------------------
 
+PASSWORD_WINDOW = dt.timedelta(minutes=15)
+PASSWORD_USERNAME_LIMIT = 5
+PASSWORD_IP_LIMIT = 30
+PASSWORD_FAILURE_KEEP = dt.timedelta(days=1)
+"""The guess limit on passwords (staff sign-in, web and API, and the current password
+when changing it), counted on ``PasswordFailure`` rows so it holds across processes:
 
-def password_authenticate(*, username: str, password: str, request=None) -> User:
-    """Staff sign-in. One message for an unknown user, a wrong password and a disabled account."""
-    user = authenticate(request, username=(username or "").strip(), password=password or "")
+- at most PASSWORD_USERNAME_LIMIT (5) wrong passwords per username in a rolling
+  PASSWORD_WINDOW (15 minutes), and at most PASSWORD_IP_LIMIT (30) per client address
+  (an IPv6 client's /64 network) in the same window, whatever the usernames;
+- a wrong password counts while it is less than 15 minutes old: one made at 10:00:00
+  counts until 10:14:59.999999 and no longer at 10:15:00 (the window's start is exclusive);
+- once a limit is reached every further attempt is refused with RateLimited (429, with
+  ``retry_after``: the seconds until enough failures leave the window), before the
+  password is looked at, so even the right password is refused until then; refused
+  attempts are not counted;
+- unknown usernames count like known ones (same message, same limit: no enumeration);
+- a success clears that username's failures; they still count for their address;
+- an empty username or password is refused at once and counts for nothing (no guess);
+- rows older than PASSWORD_FAILURE_KEEP (a day) are deleted, a batch at a time, as new ones are written.
+"""
+_PASSWORD_PRUNE_BATCH = 100
+
+
+def _username_key(username: str) -> str:
+    return (username or "").strip().lower()[:150]
+
+
+def _ip_key(ip: str | None) -> str | None:
+    """The address the limit counts on: as given for IPv4, the /64 network for IPv6 (one client
+    easily holds a whole /64). An address that does not parse counts as none: a sign-in is never
+    refused for the server's view of the client."""
+    try:
+        ip = _clean_ip(ip)
+    except InvalidInput:
+        return None
+    if ip is None:
+        return None
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False).network_address)
+    return ip
+
+
+def _in_words(seconds: int) -> tuple[str, str]:
+    if seconds < 60:
+        return f"{seconds}秒", f"{seconds} s"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes}分钟", "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _password_locked(*, key: str, ip: str | None, now: dt.datetime, fields: tuple[str, ...]) -> None:
+    """Raise RateLimited if the username or the address has used up its wrong passwords."""
+    since = now - PASSWORD_WINDOW
+    checks = [(PasswordFailure.objects.filter(username=key, cleared_at__isnull=True), PASSWORD_USERNAME_LIMIT,
+               "该账号", "for this account")]
+    if ip is not None:
+        checks.append((PasswordFailure.objects.filter(ip=ip), PASSWORD_IP_LIMIT, "此网络", "from this network"))
+    for qs, limit, zh_who, en_who in checks:
+        times = sorted(qs.filter(at__gt=since).values_list("at", flat=True))
+        wait = _retry_after(times, limit, PASSWORD_WINDOW, now)
+        if wait is not None:
+            zh_window, en_window = _describe(PASSWORD_WINDOW)
+            zh_wait, en_wait = _in_words(wait)
+            message = (f"{zh_who}密码错误次数过多：{zh_window}内最多{limit}次，请{zh_wait}后再试 "
+                       f"(too many wrong passwords {en_who}: at most {limit} per {en_window}; "
+                       f"try again in {en_wait})")
+            raise RateLimited(message, retry_after=wait, fields=dict.fromkeys(fields, message))
+
+
+def _password_attempt(*, username: str, ip: str | None, fields: tuple[str, ...] = ()) -> int:
+    """Take one guess from the limit before a password is checked: refuse (RateLimited) if none is
+    left, else write a failure row, committed at once, and return its id for ``_password_passed``.
+    Call it outside any wider transaction: an outer rollback would give the guess back."""
+    key = _username_key(username)
+    with transaction.atomic():
+        _serialise_on(f"password:user:{key}", *([f"password:ip:{ip}"] if ip else []))
+        now = clock.now()
+        _password_locked(key=key, ip=ip, now=now, fields=fields)
+        old = list(PasswordFailure.objects.select_for_update(skip_locked=True)
+                   .filter(at__lt=now - PASSWORD_FAILURE_KEEP).values_list("pk", flat=True)[:_PASSWORD_PRUNE_BATCH])
+        if old:  # at most a batch per new row: the table keeps about a day of failures
+            PasswordFailure.objects.filter(pk__in=old).delete()
+        return PasswordFailure.objects.create(username=key, ip=ip, at=now).pk
+
+
+def _password_passed(attempt_id: int) -> None:
+    """The password checked by ``attempt_id`` was right: that was no failure, and the username's
+    earlier failures are cleared (they still count for their addresses)."""
+    with transaction.atomic():
+        attempt = PasswordFailure.objects.filter(pk=attempt_id).first()
+        if attempt is None:
+            return
+        attempt.delete()
+        now = clock.now()
+        PasswordFailure.objects.filter(username=attempt.username, cleared_at__isnull=True,
+                                       at__gt=now - PASSWORD_WINDOW).update(cleared_at=now)
+
+
+def password_authenticate(*, username: str, password: str, ip: str | None = None, request=None) -> User:
+    """Staff sign-in. One message for an unknown user, a wrong password and a disabled account.
+
+    Guesses are limited per username and per client address ``ip`` (the rule under PASSWORD_WINDOW): over
+    the limit, RateLimited before the password is checked. A wrong password is counted in a
+    transaction of its own, so call this outside any wider transaction.
+    """
+    username = (username or "").strip()
+    bad = Unauthenticated("用户名或密码错误 (wrong username or password)", code="bad_credentials")
+    if not username or not password:
+        raise bad
+    attempt = _password_attempt(username=username, ip=_ip_key(ip))
+    user = authenticate(request, username=username, password=password)
     if user is None:  # ModelBackend also returns None for inactive users
-        raise Unauthenticated("用户名或密码错误 (wrong username or password)", code="bad_credentials")
+        raise bad  # the failure row stays
+    _password_passed(attempt)
     return user
 
 
@@ -314,6 +426,12 @@ def token_revoke(*, user: User, raw: str | None = None, token_id: int | None = N
             token.revoked_at = clock.now()
             token.save(update_fields=["revoked_at"])
         return token
+
+
+def token_revoke_all(*, user: User) -> int:
+    """Revoke every live API key of ``user``, in the caller's transaction: a changed or reset
+    password must not leave old keys working. Returns how many were revoked."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
 
 
 # --- users --------------------------------------------------------------------
@@ -467,34 +585,52 @@ def _password_problem(password: str, user: User) -> str | None:
 PASSWORD_FIELDS_MESSAGE = "请修改标出的项目 (please correct the marked fields)"  # noqa: S105 - a message
 
 
-def password_change(*, user: User, current_password: str, new_password: str, new_password_again: str) -> User:
+def password_change(*, user: User, current_password: str, new_password: str, new_password_again: str,
+                    ip: str | None = None) -> tuple[User, int]:
     """A signed-in staff member changes their own password: the current one must be right, the
     new one typed twice alike, differ from the current one and pass the same rules as a new
     account's (``account_errors``). Every error comes at once, beside its field. Accounts
     without a password (consumers sign in by SMS) have none to change. The caller keeps its
-    own session signed in (``update_session_auth_hash``); the account's other sessions end."""
+    own session signed in (``update_session_auth_hash``); the account's other sessions end,
+    and every API key of the account is revoked in the same transaction. Returns the user and
+    how many keys were revoked.
+
+    A wrong current password is a wrong password of the username, under the sign-in's guess
+    limit (``password_authenticate``; client address ``ip``): over it, RateLimited beside
+    ``current_password`` before anything is checked. Call this outside any wider transaction."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         raise Unauthenticated("请先登录 (sign in first)")
     if user.role == User.Role.CONSUMER or not user.has_usable_password():
         raise NotAllowed("该账号没有密码，通过短信验证码登录 (this account has no password; it signs in by SMS code)",
                          code="no_password")
+    attempt = None
+    if current_password:
+        attempt = _password_attempt(username=user.username, ip=_ip_key(ip), fields=("current_password",))
+    current_right = False
     errors: dict[str, str] = {}
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        if not current_password:
-            errors["current_password"] = "请填写当前密码 (enter your current password)"  # noqa: S105 - a message
-        elif not locked.check_password(current_password):
-            errors["current_password"] = "当前密码不正确 (the current password is wrong)"  # noqa: S105 - a message
-        problem = _password_problem(new_password, locked)
-        if problem:
-            errors["new_password"] = problem
-        elif current_password and new_password == current_password:
-            errors["new_password"] = "新密码不能与当前密码相同 (the new password must differ from the current one)"  # noqa: S105
-        if not errors.get("new_password") and new_password != new_password_again:
-            errors["new_password_again"] = "两次输入的新密码不一致 (the two new passwords differ)"  # noqa: S105
-        if errors:
-            raise InvalidInput(PASSWORD_FIELDS_MESSAGE, fields=errors)
-        locked.set_password(new_password)
-        locked.save(update_fields=["password"])
+    try:
+        with transaction.atomic():
+            locked = User.objects.select_for_update().get(pk=user.pk)
+            if not current_password:
+                errors["current_password"] = "请填写当前密码 (enter your current password)"  # noqa: S105 - a message
+            elif not locked.check_password(current_password):
+                errors["current_password"] = "当前密码不正确 (the current password is wrong)"  # noqa: S105 - a message
+            else:
+                current_right = True
+            problem = _password_problem(new_password, locked)
+            if problem:
+                errors["new_password"] = problem
+            elif current_password and new_password == current_password:
+                errors["new_password"] = "新密码不能与当前密码相同 (the new password must differ from the current one)"  # noqa: S105
+            if not errors.get("new_password") and new_password != new_password_again:
+                errors["new_password_again"] = "两次输入的新密码不一致 (the two new passwords differ)"  # noqa: S105
+            if errors:
+                raise InvalidInput(PASSWORD_FIELDS_MESSAGE, fields=errors)
+            locked.set_password(new_password)
+            locked.save(update_fields=["password"])
+            revoked = token_revoke_all(user=locked)
+    finally:
+        if attempt is not None and current_right:  # a right current password is no failure, whatever else
+            _password_passed(attempt)
     user.password = locked.password
-    return user
+    return user, revoked

@@ -584,7 +584,10 @@ def staff_set_admin(*, actor: User, business: Business | int, user_id, is_admin:
 
 
 def staff_reset_password(*, actor: User, business: Business | int, user_id) -> tuple[User, str]:
-    """A new initial password for a staff member who lost theirs (not oneself); shown once."""
+    """A new initial password for a staff member who lost theirs (not oneself); shown once.
+    The member's API keys are revoked with it: the old password's keys must not keep working."""
+    from hejie.accounts.services import token_revoke_all
+
     with transaction.atomic():
         locked = _admin_of(actor, business)
         member = _staff_member(locked, user_id)
@@ -595,4 +598,5 @@ def staff_reset_password(*, actor: User, business: Business | int, user_id) -> t
         password = _initial_password()
         member.set_password(password)
         member.save(update_fields=["password"])
+        token_revoke_all(user=member)
     return member, password

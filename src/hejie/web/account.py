@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from hejie.accounts import services
 from hejie.core.errors import DomainError
+from hejie.web.auth import client_ip, with_retry_after
 from hejie.web.i18n import pick
 
 FIELDS = ("current_password", "new_password", "new_password_again")
@@ -35,18 +36,23 @@ def password(request):
         raise Http404("accounts that sign in with a password only")
     errors: dict[str, str] = {}
     status = 200
+    failure: DomainError | None = None
     if request.method == "POST":
         try:
-            services.password_change(user=user, **{f: request.POST.get(f, "") for f in FIELDS})
+            _user, revoked = services.password_change(user=user, ip=client_ip(request),
+                                                      **{f: request.POST.get(f, "") for f in FIELDS})
         except DomainError as exc:
             errors = {field: pick(message) for field, message in (exc.fields or {}).items()} or {
                 "form": pick(exc.message)}
-            status = exc.status
+            status, failure = exc.status, exc
         else:
             update_session_auth_hash(request, user)  # this session stays signed in; the others end
             messages.success(request, _("密码已修改。下次登录请使用新密码。"))
+            if revoked:
+                messages.success(request, _("此账号的API密钥已全部吊销，使用API需重新获取。"))
             return redirect("web:account-password")
-    return render(request, "web/account/password.html", {"errors": errors}, status=status)
+    response = render(request, "web/account/password.html", {"errors": errors}, status=status)
+    return with_retry_after(response, failure)
 
 
 urlpatterns = [

@@ -33,6 +33,19 @@ def _next_url(request) -> str:
     return _safe_next(request) or reverse("web:complaints")
 
 
+def client_ip(request) -> str | None:
+    """The client's address, for the services' per-address limits (SMS codes, wrong passwords)."""
+    return request.META.get("REMOTE_ADDR")
+
+
+def with_retry_after(response, exc: DomainError | None):
+    """A page refused for a limit (429) says when to come back in the header too."""
+    retry_after = getattr(exc, "retry_after", None)
+    if response.status_code == 429 and retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
 def _errors(exc: DomainError, default_field: str) -> dict[str, str]:
     """Each message beside its field; a message about no field goes beside ``default_field``."""
     if exc.fields:
@@ -54,7 +67,7 @@ def signin_phone(request):
     status = 200
     if request.method == "POST":
         try:
-            services.otp_send(phone=phone, ip=request.META.get("REMOTE_ADDR"))
+            services.otp_send(phone=phone, ip=client_ip(request))
         except DomainError as exc:
             errors, status = _errors(exc, "phone"), exc.status
         else:
@@ -88,19 +101,23 @@ def signin_code(request):
 
 @require_http_methods(["GET", "POST"])
 def signin_staff(request):
+    """Staff by username and password; wrong passwords are limited per username and per address
+    (the service's rule): over the limit the form answers 429 and says when to try again."""
     username = request.POST.get("username", "").strip() if request.method == "POST" else ""
     errors: dict[str, str] = {}
     status = 200
+    failure: DomainError | None = None
     if request.method == "POST":
         try:
             user = services.password_authenticate(
-                username=username, password=request.POST.get("password", ""), request=request)
+                username=username, password=request.POST.get("password", ""), ip=client_ip(request), request=request)
         except DomainError as exc:
-            errors, status = _errors(exc, "password"), exc.status
+            errors, status, failure = _errors(exc, "password"), exc.status, exc
         else:
             return _signed_in(request, user)
-    return render(request, "web/signin_staff.html",
-                  {"username": username, "errors": errors, "next": _safe_next(request)}, status=status)
+    response = render(request, "web/signin_staff.html",
+                      {"username": username, "errors": errors, "next": _safe_next(request)}, status=status)
+    return with_retry_after(response, failure)
 
 
 @require_POST

@@ -70,7 +70,10 @@ def send_code(request, payload: CodeIn):
 
 
 @router.post("/token", auth=None, response={200: TokenOut, **errors(401, 403, 422, 429)},
-             summary="Sign in: phone + code (consumers, created on first sign-in) or username + password (staff)")
+             summary="Sign in: phone + code (consumers, created on first sign-in) or username + password (staff)",
+             description="Wrong passwords are limited: 5 per username and 30 per client address in a rolling "
+                         "15 minutes. Over a limit every attempt, even with the right password, answers 429 "
+                         "with `Retry-After` (seconds) until the oldest counted failure leaves the window.")
 def create_token(request, payload: TokenIn):
     if payload.phone is not None or payload.code is not None:
         if not payload.phone:
@@ -83,7 +86,8 @@ def create_token(request, payload: TokenIn):
             raise invalid("username", "必填 (required)")
         if not payload.password:
             raise invalid("password", "必填 (required)")
-        user = services.password_authenticate(username=payload.username, password=payload.password)
+        user = services.password_authenticate(username=payload.username, password=payload.password,
+                                              ip=client_ip(request))
     return {"token": services.token_create(user=user, label="api"), "user": user_out(user)}
 
 
