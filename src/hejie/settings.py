@@ -39,6 +39,9 @@ SECRET_KEY = _secret_key()
 DEBUG = _env_bool("HEJIE_DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("HEJIE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HEJIE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# reverse proxies in front of Hejie (addresses or networks): their X-Forwarded-For names the client
+# (hejie.core.http.client_ip); the per-address limits would otherwise count every client as the proxy
+HEJIE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("HEJIE_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

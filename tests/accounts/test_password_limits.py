@@ -264,6 +264,15 @@ def test_a_staff_password_reset_revokes_the_member_s_keys(make_user, business, c
     assert sign_in(password=password) == member
 
 
+def test_a_reset_lifts_the_lock_on_the_member_but_not_on_the_address(traveller, make_user, business, clerk):
+    admin = make_user("business", business=business, is_business_admin=True)
+    fail(5, ip=OTHER_IP)  # the clerk, locked out after five wrong guesses
+    refused(ip=IP)
+    member, password = businesses.staff_reset_password(actor=admin, business=business, user_id=clerk.pk)
+    assert sign_in(password=password, ip=IP) == member  # no 15-minute wait after the admin's reset
+    assert PasswordFailure.objects.filter(ip=OTHER_IP).count() == 5  # the guesses still count for where they came from
+
+
 # --- concurrent guesses cannot slip past the limit (PostgreSQL: real locks) -----------------------
 
 

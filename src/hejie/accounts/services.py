@@ -355,6 +355,14 @@ def _password_passed(attempt_id: int) -> None:
                                        at__gt=now - PASSWORD_WINDOW).update(cleared_at=now)
 
 
+def password_unlock(*, username: str) -> int:
+    """Clear the username's counted failures (they still count for their addresses): its password was
+    just reset by someone entitled to, so the guesses at the old one no longer matter. Returns how many."""
+    now = clock.now()
+    return PasswordFailure.objects.filter(username=_username_key(username), cleared_at__isnull=True,
+                                          at__gt=now - PASSWORD_WINDOW).update(cleared_at=now)
+
+
 def password_authenticate(*, username: str, password: str, ip: str | None = None, request=None) -> User:
     """Staff sign-in. One message for an unknown user, a wrong password and a disabled account.
 

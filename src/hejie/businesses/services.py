@@ -585,8 +585,9 @@ def staff_set_admin(*, actor: User, business: Business | int, user_id, is_admin:
 
 def staff_reset_password(*, actor: User, business: Business | int, user_id) -> tuple[User, str]:
     """A new initial password for a staff member who lost theirs (not oneself); shown once.
-    The member's API keys are revoked with it: the old password's keys must not keep working."""
-    from hejie.accounts.services import token_revoke_all
+    The member's API keys are revoked with it: the old password's keys must not keep working;
+    and a lock from wrong guesses at the old password is lifted, so the member can sign in now."""
+    from hejie.accounts.services import password_unlock, token_revoke_all
 
     with transaction.atomic():
         locked = _admin_of(actor, business)
@@ -599,4 +600,5 @@ def staff_reset_password(*, actor: User, business: Business | int, user_id) -> t
         member.set_password(password)
         member.save(update_fields=["password"])
         token_revoke_all(user=member)
+        password_unlock(username=member.username)
     return member, password

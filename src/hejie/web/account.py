@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from hejie.accounts import services
 from hejie.core.errors import DomainError
-from hejie.web.auth import client_ip, with_retry_after
+from hejie.core.http import client_ip
+from hejie.web.auth import with_retry_after
 from hejie.web.i18n import pick
 
 FIELDS = ("current_password", "new_password", "new_password_again")

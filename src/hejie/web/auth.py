@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hejie.accounts import services
 from hejie.accounts.phones import mask_phone
 from hejie.core.errors import DomainError
+from hejie.core.http import client_ip
 from hejie.web.i18n import pick
 
 SESSION_PHONE = "hejie_signin_phone"
@@ -31,11 +32,6 @@ def _safe_next(request) -> str:
 
 def _next_url(request) -> str:
     return _safe_next(request) or reverse("web:complaints")
-
-
-def client_ip(request) -> str | None:
-    """The client's address, for the services' per-address limits (SMS codes, wrong passwords)."""
-    return request.META.get("REMOTE_ADDR")
 
 
 def with_retry_after(response, exc: DomainError | None):

@@ -9,6 +9,7 @@ from hejie.accounts import services
 from hejie.accounts.phones import mask_phone
 from hejie.api.v1.schemas import StrictSchema, errors
 from hejie.core.errors import invalid
+from hejie.core.http import client_ip
 
 router = Router(tags=["auth"])
 
@@ -56,10 +57,6 @@ def user_out(user) -> dict:
         "id": user.pk, "role": user.role, "username": user.username, "display_name": user.display_name,
         "phone_masked": mask_phone(user.phone), "business_id": user.business_id, "region_code": user.region_id,
     }
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 @router.post("/code", auth=None, response={202: Accepted, **errors(422, 429)},
