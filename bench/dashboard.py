@@ -242,7 +242,46 @@ def worker(db: str, n: int, repeat: int, seed: int, n_businesses: int) -> dict:
                      "statements_ms": [(sql, round(sec * 1000, 1)) for sql, sec in statements.rows]})
         log(f"{db}: {region.full_name} {days} d: {runs[-1]['median_ms']} ms, {queries} queries, {total:,} orders")
     result["runs"] = runs
+    result["console"] = _console(now, repeat)
     return result
+
+
+CONSOLE_SCOPES = ["420000", "420100", "420102"]
+CONSOLE_VIEWS = [("queue counts", None), ("orders, all", {}), ("orders, to urge", {"queue": "urge"}),
+                 ("orders, failed", {"queue": "failed"}), ("orders, review", {"queue": "review"})]
+
+
+def _console(now: dt.datetime, repeat: int) -> list[dict]:
+    """The console's other reads for a council member of each scope: the queue counts every console page
+    shows, and the first page of the order list (its capped count and its 50 rows, as the page reads them)
+    for a few filters."""
+    from django.db import connection
+
+    from hejie.accounts.models import User
+    from hejie.oversight.orders import council_orders, parse_filters, queue_counts
+    from hejie.web.council import LIST_CAP, PAGE_SIZE, CappedPaginator
+
+    out = []
+    for code in CONSOLE_SCOPES:
+        member = User.objects.create(username=f"bench-council-{code}", role=User.Role.COUNCIL, region_id=code)
+        for name, params in CONSOLE_VIEWS:
+            times, queries = [], 0
+            for _ in range(repeat):
+                counter = QueryCounter()
+                started = time.perf_counter()
+                with connection.execute_wrapper(counter):
+                    if params is None:
+                        queue_counts(member, now=now)
+                    else:
+                        page = CappedPaginator(council_orders(member, parse_filters(member, params), now=now),
+                                               PAGE_SIZE, cap=LIST_CAP).get_page(1)
+                        list(page.object_list), page.paginator.count
+                times.append(time.perf_counter() - started)
+                queries = counter.total
+            out.append({"region": code, "view": name, "median_ms": round(statistics.median(times) * 1000, 1),
+                        "queries": queries})
+            log(f"console {code} {name}: {out[-1]['median_ms']} ms")
+    return out
 
 
 def run_database(db: str, args) -> dict:
@@ -283,7 +322,11 @@ def table(results: list[dict]) -> str:
         notes.append(f"{r['vendor']}: `hejie figures rebuild` over {r['orders']:,} orders took "
                      f"{r.get('rebuild_seconds', '?')} s and wrote " + ", ".join(f"{n:,} {t}" for t, n in rows.items())
                      + " rows")
-    return "\n".join(lines + [""] + notes)
+    console = ["", "| database | jurisdiction | console read | ms (median) | queries |", "|---|---|---|---:|---:|"]
+    for r in results:
+        for c in r.get("console", []):
+            console.append(f"| {r['vendor']} | {c['region']} | {c['view']} | {c['median_ms']:,} | {c['queries']} |")
+    return "\n".join(lines + [""] + notes + console)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -200,6 +200,10 @@ class Complaint(models.Model):
             models.Index(fields=["region_l1", "state", "created_at"], name="cmp_l1_state"),
             models.Index(fields=["region_l2", "state", "created_at"], name="cmp_l2_state"),
             models.Index(fields=["region_l3", "state", "created_at"], name="cmp_l3_state"),
+            # a jurisdiction's orders newest first (the council's order list), whatever their state
+            models.Index(fields=["region_l1", "created_at", "id"], name="cmp_l1_created"),
+            models.Index(fields=["region_l2", "created_at", "id"], name="cmp_l2_created"),
+            models.Index(fields=["region_l3", "created_at", "id"], name="cmp_l3_created"),
             models.Index(fields=["business", "state", "created_at"], name="cmp_business_state"),
             models.Index(fields=["business", "scored_at"], name="cmp_business_scored",
                          condition=Q(scored_at__isnull=False)),

@@ -38,6 +38,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from hejie.businesses.models import Business
 from hejie.businesses.selectors import industry_get, oversight_region
+from hejie.complaints import figures as daily
 from hejie.complaints.figures import FAST_SETTLEMENT
 from hejie.complaints.models import Complaint, Urge
 from hejie.complaints.policy import overdue_filters
@@ -143,14 +144,18 @@ def _unacknowledged():
     return Urge.objects.filter(complaint=OuterRef("pk"), acknowledged_at__isnull=True)
 
 
+# the queues that are a state: counted from the daily figures (by current state); "urge" is a moment's
+QUEUE_STATES = {"review": State.PENDING_REVIEW, "mediation": State.MEDIATING, "failed": State.FAILED}
+
+
 def queue_filter(queue: str, now: dt.datetime) -> Q:
+    if queue in QUEUE_STATES:
+        return Q(state=QUEUE_STATES[queue])
+    if queue != "urge":
+        raise KeyError(queue)
     due = overdue_filters(now)
-    return {
-        "review": Q(state=State.PENDING_REVIEW),
-        "urge": due["awaiting_first_response"] | due["near_settle_by"] | due["past_settle_by"],
-        "mediation": Q(state=State.MEDIATING),
-        "failed": Q(state=State.FAILED),
-    }[queue]
+    return Q(state__in=sorted(RECONCILING)) & (
+        due["awaiting_first_response"] | due["near_settle_by"] | due["past_settle_by"])
 
 
 def figure_filter(figure: str) -> Q:
@@ -202,12 +207,21 @@ def council_orders(user, filters: OrderFilters, *, now: dt.datetime | None = Non
 
 
 def queue_counts(user, *, now: dt.datetime | None = None) -> dict[str, int]:
-    """How many orders wait in each queue of ``user``'s jurisdiction. One query."""
-    from django.db.models import Count
+    """How many orders wait in each queue of ``user``'s jurisdiction: the queues that are a state from
+    the daily figures (every filing day), the orders to urge as of ``now`` from the orders themselves
+    (the open orders of the jurisdiction only). Two queries."""
+    from django.db.models import Sum
 
     now = now or clock.now()
-    return Complaint.objects.visible_to(user).aggregate(
-        **{name: Count("id", filter=queue_filter(name, now)) for name in QUEUES})
+    orders = Complaint.objects.visible_to(user)
+    states = {}
+    if user.role in ("council", "operator"):  # a jurisdiction (a council account always has one) or everywhere
+        states = dict(daily.figure_rows(region=oversight_region(user, None))
+                      .filter(state__in=QUEUE_STATES.values())
+                      .values("state").annotate(n=Sum("total")).order_by().values_list("state", "n"))
+    counts = {name: states.get(state) or 0 for name, state in QUEUE_STATES.items()}
+    counts["urge"] = orders.filter(queue_filter("urge", now)).count()
+    return {name: counts[name] for name in QUEUES}
 
 
 def urgeable(complaint: Complaint) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import tempfile
-from functools import wraps
+from functools import cached_property, wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -42,6 +42,29 @@ from hejie.web import charts
 from hejie.web.i18n import pick
 
 PAGE_SIZE = 50
+LIST_CAP = 10_000  # the order list counts and pages through at most this many (the newest); filters narrow it
+
+
+class CappedPaginator(Paginator):
+    """Pages through the first ``cap`` rows, counting no further than ``cap + 1``: a province's list
+    then costs the same as a district's (its count used to read every order of the jurisdiction).
+    ``capped`` says there are more than ``cap``."""
+
+    def __init__(self, object_list, per_page, *, cap: int):
+        self.cap = cap
+        super().__init__(object_list, per_page)
+
+    @cached_property
+    def _seen(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._seen, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._seen > self.cap
 SURGE_ORDERS = 5  # the orders listed under each surge flag on the dashboard
 
 
@@ -296,7 +319,8 @@ def order_list(request):
         filters_shown = OrderFilters(values={k: v for k, v in request.GET.items()},
                                      jurisdiction=oversight_region(user, None))
     else:
-        page = Paginator(council_orders(user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CappedPaginator(council_orders(user, filters), PAGE_SIZE, cap=LIST_CAP).get_page(
+            request.GET.get("page"))
         keep = filters.query()
         filters_shown = filters
     v = filters_shown.values
@@ -313,7 +337,7 @@ def order_list(request):
         "chips": chips, "reconciling": RECONCILING, "now": clock.now(),
         "export_csv": reverse("web:council-export-csv") + ("?" + keep if keep else ""),
         "export_xlsx": reverse("web:council-export-xlsx") + ("?" + keep if keep else ""),
-        "next": request.get_full_path(),
+        "next": request.get_full_path(), "list_cap": f"{LIST_CAP:,}",
     }
     return render(request, "web/council/orders.html", context, status=status)
 
