@@ -4,7 +4,8 @@ import pytest
 @pytest.mark.parametrize(
     "url",
     ["/admin/", "/admin/complaints/complaint/", "/admin/complaints/policy/", "/admin/complaints/policy/1/change/",
-     "/admin/ratings/blacklistentry/", "/admin/notifications/notification/", "/admin/complaints/mediation/"],
+     "/admin/ratings/blacklistentry/", "/admin/notifications/notification/", "/admin/complaints/mediation/",
+     "/admin/accounts/passwordfailure/"],
 )
 def test_operator_admin_pages_render(client, make_user, url, delivered):
     client.force_login(make_user("operator", is_staff=True, is_superuser=True))
@@ -53,3 +54,16 @@ def test_the_admin_refuses_a_broken_policy(client, make_user, field, value):
     r = client.post("/admin/complaints/policy/1/change/", data)
     assert r.status_code == 200 and field in r.context["adminform"].form.errors
     assert Policy.objects.get(pk=1).settle_days == 14
+
+
+def test_an_operator_lifts_a_password_lock_from_the_admin(client, make_user, db):
+    from hejie.accounts.models import PasswordFailure
+    from hejie.accounts.services import password_unlock
+
+    rows = [PasswordFailure.objects.create(username="clerk", ip="10.0.0.1") for _ in range(5)]
+    client.force_login(make_user("operator", is_staff=True, is_superuser=True))
+    r = client.post("/admin/accounts/passwordfailure/", {"action": "clear", "_selected_action": [p.pk for p in rows]})
+    assert r.status_code == 302
+    assert PasswordFailure.objects.filter(cleared_at__isnull=True).count() == 0
+    assert PasswordFailure.objects.count() == 5  # they still count for the address
+    assert password_unlock(username="clerk") == 0

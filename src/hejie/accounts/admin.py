@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from hejie.accounts.models import ApiToken, OneTimeCode, User
+from hejie.accounts.models import ApiToken, OneTimeCode, PasswordFailure, User
 from hejie.core import clock
 
 
@@ -61,3 +61,23 @@ class OneTimeCodeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PasswordFailure)
+class PasswordFailureAdmin(admin.ModelAdmin):
+    """Wrong passwords of the last day, to see who is being guessed at and from where. An operator lifts a
+    lock by clearing the account's rows (they keep counting for their address)."""
+
+    list_display = ("username", "ip", "at", "cleared_at")
+    list_filter = ("cleared_at",)
+    search_fields = ("username", "ip")
+    readonly_fields = ("username", "ip", "at", "cleared_at")
+    actions = ("clear",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="解除所选账号的锁定 (lift the lock on the selected accounts)")
+    def clear(self, request, queryset):
+        count = queryset.filter(cleared_at__isnull=True).update(cleared_at=clock.now())
+        self.message_user(request, f"cleared {count} failure(s)")
