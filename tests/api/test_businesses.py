@@ -3,6 +3,7 @@ review, stores — and every refusal from the side of the one refused."""
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -15,6 +16,7 @@ from hejie.businesses.services import business_apply
 from hejie.complaints import services as svc
 from hejie.notifications.models import Notification
 from hejie.ratings.models import BlacklistEntry, RedListEntry
+from tests.accounts.phone_codes import issue_join_code
 from tests.conftest import make_credit_code
 
 H = dt.timedelta(hours=1)
@@ -238,6 +240,8 @@ def apply_body(**extra):
             "contact_phone": "13912345678", "username": "hk-boss", "password": PASSWORD, "accept_rules": True,
             "stores": [{"name": "一号店", "region_code": "420102", "address": "中山大道1号"}]}
     body.update(extra)
+    if "phone_code" not in body:
+        body["phone_code"] = issue_join_code(body["contact_phone"])
     return body
 
 
@@ -321,7 +325,7 @@ def test_a_password_that_is_not_text_is_422_not_500(api, consumer):
     assert r.status_code == 422 and "password" in r.json()["error"]["fields"], r.json()
 
 
-@pytest.mark.parametrize("field", ["username", "password", "address", "contact_name", "contact_phone"])
+@pytest.mark.parametrize("field", ["username", "password", "address", "contact_name", "contact_phone", "phone_code"])
 def test_a_missing_field_is_422_on_it(api, consumer, field):
     body = apply_body()
     del body[field]
@@ -352,6 +356,7 @@ def test_a_refused_business_applies_again_as_the_same_business(api, council):
     first = api.post("/businesses", body).json()
     old_admin = User.objects.get(username="hk-boss")
     assert api.post(f"/businesses/{first['id']}/refuse", {"reason": "材料不全"}, as_=council).status_code == 200
+    issue_join_code()  # the first code was spent
     r = api.post("/businesses", {**body, "name": "汉口新店（更名）", "username": "hk-boss-2",
                                  "stores": [{"name": "二号店", "region_code": "420103"}]})
     assert r.status_code == 201, r.json()
@@ -374,6 +379,40 @@ def test_applying_with_a_garbage_token_is_401(api, db):
 
 def test_malformed_json_is_400(api, consumer):
     assert api.post("/businesses", raw="{nope", as_=consumer).status_code == 400
+
+
+@pytest.fixture
+def sms(settings):
+    from hejie.notifications.backends import MemoryBackend
+
+    settings.HEJIE_NOTIFICATION_BACKENDS = {"sms": "hejie.notifications.backends.MemoryBackend"}
+    MemoryBackend.outbox.clear()
+    yield MemoryBackend.outbox
+    MemoryBackend.outbox.clear()
+
+
+def test_the_contact_phone_is_proved_by_a_code_sent_to_it(api, db, sms, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api.post("/businesses/phone-code", {"phone": "139 1234 5678"})
+    assert r.status_code == 202 and r.json()["phone_masked"] == "139****5678", r.json()
+    code = re.search(r"\b(\d{6})\b", sms[-1].body).group(1)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    r = api.post("/businesses", apply_body(phone_code=wrong))
+    assert r.status_code == 422 and set(r.json()["error"]["fields"]) == {"phone_code"}, r.json()
+    assert "wrong code; 4 tries left" in r.json()["error"]["fields"]["phone_code"]
+    r = api.post("/auth/token", {"phone": "13912345678", "code": code})  # not a sign-in code
+    assert r.status_code == 422 and not User.objects.filter(phone="13912345678").exists()
+    r = api.post("/businesses", apply_body(phone_code=code))
+    assert r.status_code == 201 and r.json()["contact_phone"] == "13912345678", r.json()
+
+
+def test_phone_code_limits_and_bad_numbers(api, db, sms):
+    assert api.post("/businesses/phone-code", {"phone": "13912345678"}).status_code == 202
+    r = api.post("/businesses/phone-code", {"phone": "13912345678"})
+    assert r.status_code == 429 and int(r["Retry-After"]) > 0 and r.json()["error"]["code"] == "rate_limited"
+    r = api.post("/businesses/phone-code", {"phone": "12345"})
+    assert r.status_code == 422 and "phone" in r.json()["error"]["fields"], r.json()
+    assert api.post("/businesses/phone-code", {}).status_code == 422
 
 
 # --------------------------------------------------------------------------- review

@@ -12,6 +12,7 @@ from hejie.accounts.services import token_authenticate, token_create
 from hejie.businesses import services
 from hejie.businesses.models import Business
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from tests.accounts.phone_codes import issue_join_code
 from tests.conftest import make_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,8 @@ def join_data(**extra):
         accept_rules=True, accept_standards=False,
     )
     data.update(extra)
+    if "phone_code" not in data:
+        data["phone_code"] = issue_join_code(data["contact_phone"])
     return data
 
 

@@ -8,12 +8,13 @@ member, who then signs in with the password shown once.
 from __future__ import annotations
 
 from tests.conftest import make_credit_code
-from tests.web.conftest import browser_marks
+from tests.web.conftest import browser_marks, last_code
 
 pytestmark = browser_marks
 
 
-def test_shop_owner_joins_is_approved_and_adds_staff(reference_data, live_server, phone_page, shoot, make_user):
+def test_shop_owner_joins_is_approved_and_adds_staff(reference_data, live_server, phone_page, shoot, make_user,
+                                                     sms):
     from hejie.businesses.models import Business
     from hejie.businesses.services import business_approve
 
@@ -50,6 +51,12 @@ def test_shop_owner_joins_is_approved_and_adds_staff(reference_data, live_server
     page.get_by_label("门店名称").fill("中山大道店")
     page.get_by_label("联系人姓名").fill("王师傅")
     page.get_by_label("联系电话").fill("13912345678")
+    page.get_by_role("button", name="发送验证码").click()  # the form comes back with everything kept
+    page.get_by_text("验证码已发送至 139****5678").wait_for()
+    assert page.get_by_label("商户名称").input_value() == "老王热干面"
+    assert page.locator("#region_l3").input_value() == "420102"
+    shoot(page, "join-code-sent")
+    page.get_by_label("短信验证码").fill(last_code(sms))
     page.get_by_label("用户名").fill("laowang")
     page.get_by_label("密码", exact=True).fill("re-gan-mian-2026")
     page.get_by_label("我已阅读并接受平台规则").check()

@@ -14,6 +14,7 @@ from hejie.businesses import services
 from hejie.businesses.models import Business
 from hejie.complaints import services as complaints
 from hejie.ratings.selectors import business_record_own, rating_breakdown, rating_outlook
+from tests.accounts.phone_codes import issue_join_code
 from tests.conftest import make_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,8 @@ def form(**extra):
         "username": "laowang", "password": "re-gan-mian-2026", "accept_rules": "1", "apply": "1",
     }
     data.update(extra)
+    if "phone_code" not in data:
+        data["phone_code"] = issue_join_code(data["contact_phone"])
     return {k: v for k, v in data.items() if v is not None}
 
 
@@ -140,6 +143,48 @@ def test_many_errors_at_once_in_english(en):
     assert error_of(html, "password").startswith("Password rejected")
     assert error_of(html, "accept_rules") == "Accept the platform&#x27;s rules to join"
     assert "Choose the county or district within 420000" in error_of(html, "store-0-region_code")
+
+
+def test_send_code_texts_the_contact_phone_and_keeps_everything_typed(zh, sms, django_capture_on_commit_callbacks):
+    data = {k: v for k, v in form(phone_code="", contact_email="wang@example.com").items() if k != "apply"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = zh.post("/join/", {**data, "send_code": "1"})
+    html = response.content.decode()
+    assert response.status_code == 200 and not Business.objects.exists()
+    assert "验证码已发送至 139****5678" in html
+    assert len(sms) == 1 and sms[0].to == "13912345678"
+    for field in ("name", "credit_code", "address", "contact_name", "contact_phone", "contact_email", "username",
+                  "store-0-name", "store-0-address"):
+        assert value_of(html, field) == data[field], field
+    assert selected(html, "region_l3") == "420102" and '<option value="catering" selected>' in html
+    assert 'name="accept_rules" value="1" checked' in html
+    assert 'value="re-gan-mian-2026"' not in html  # the password is not sent back
+    code = re.search(r"\b(\d{6})\b", sms[0].body).group(1)
+    response = zh.post("/join/", {**data, "phone_code": code, "apply": "1"})
+    assert response.status_code == 302 and Business.objects.get().contact_phone == "13912345678"
+
+
+def test_send_code_errors_are_beside_the_phone(zh, sms, django_capture_on_commit_callbacks):
+    data = {k: v for k, v in form(phone_code="").items() if k != "apply"}
+    response = zh.post("/join/", {**data, "contact_phone": "12345", "send_code": "1"})
+    assert response.status_code == 422 and "中国大陆11位手机号" in error_of(response.content.decode(), "contact_phone")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert zh.post("/join/", {**data, "send_code": "1"}).status_code == 200
+    response = zh.post("/join/", {**data, "send_code": "1"})
+    html = response.content.decode()
+    assert response.status_code == 429 and "验证码发送过于频繁" in error_of(html, "contact_phone")
+    assert value_of(html, "name") == "老王热干面" and len(sms) == 1
+
+
+def test_a_wrong_or_missing_code_is_beside_its_field(zh):
+    response = zh.post("/join/", form(phone_code="000000" if issue_join_code() != "000000" else "111111"))
+    html = response.content.decode()
+    assert response.status_code == 422 and "验证码错误，还可尝试4次" in error_of(html, "phone_code")
+    assert value_of(html, "phone_code") is not None and not Business.objects.exists()
+    response = zh.post("/join/", form(phone_code="", name=""))
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert error_of(html, "phone_code") == "请输入发送到联系电话的短信验证码" and error_of(html, "name")
 
 
 def test_the_industry_s_standards_are_shown_and_must_be_accepted(zh, make_user):

@@ -92,9 +92,15 @@ class User(AbstractUser):
 
 
 class OneTimeCode(models.Model):
-    """A sign-in code sent by SMS. Only its hash is stored."""
+    """A code sent by SMS: to sign in, or to prove a phone number is the sender's (joining).
+    Only its hash is stored; a code serves only its own purpose."""
+
+    class Purpose(models.TextChoices):
+        SIGNIN = "signin", "sign in"
+        JOIN = "join", "join (contact phone)"
 
     phone = models.CharField(max_length=11)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.SIGNIN)
     code_hash = models.CharField(max_length=128)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now)

@@ -1,4 +1,5 @@
-"""Account writes: SMS one-time-code sign-in, password sign-in, API tokens, user creation.
+"""Account writes: SMS one-time-code sign-in, SMS codes proving a phone for another purpose
+(joining: ``phone_code_*``), password sign-in, API tokens, user creation.
 
 Every service takes keyword-only arguments and runs in one transaction; the sign-ins also
 commit their attempt counts on their own (SMS codes' tries, wrong passwords: see PASSWORD_WINDOW).
@@ -13,6 +14,7 @@ import hmac
 import ipaddress
 import math
 import secrets
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -108,6 +110,49 @@ def _clean_ip(ip: str | None) -> str | None:
         raise invalid("ip", f"无效的IP地址 (invalid IP address) {ip!r}") from None
 
 
+def _issue_code(*, phone: str, ip: str | None, purpose: str, title: str, event: str) -> None:
+    """Store a new code for ``phone`` and ``purpose`` and send it by SMS (after commit), within the
+    limits. The limits count every stored code of the number (or address), whatever its purpose:
+    they are about how many messages a number gets. Call inside ``transaction.atomic()``."""
+    _serialise_on(f"otp:phone:{phone}", *([f"otp:ip:{ip}"] if ip else []))
+    now = clock.now()
+    hit = _check_rate(OneTimeCode.objects.filter(phone=phone), OTP_PHONE_LIMITS, now)
+    if hit is not None:
+        wait, limit, window = hit
+        zh, en = _describe(window)
+        raise RateLimited(
+            f"验证码发送过于频繁：每个手机号{zh}内最多{limit}条，请{wait}秒后再试 "
+            f"(too many codes for this number: at most {limit} per {en}; try again in {wait} s)",
+            retry_after=wait,
+        )
+    if ip is not None:
+        hit = _check_rate(OneTimeCode.objects.filter(ip=ip), OTP_IP_LIMITS, now)
+        if hit is not None:
+            wait, limit, window = hit
+            zh, en = _describe(window)
+            raise RateLimited(
+                f"此网络请求验证码过于频繁：{zh}内最多{limit}条，请{wait}秒后再试 "
+                f"(too many codes from this network: at most {limit} per {en}; try again in {wait} s)",
+                retry_after=wait,
+            )
+    code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
+    OneTimeCode.objects.create(
+        phone=phone, code_hash=_otp_hash(phone, code), ip=ip, purpose=purpose, created_at=now,
+        expires_at=now + OTP_TTL,
+    )
+    minutes = int(OTP_TTL.total_seconds() // 60)
+    send_now(
+        OutboundMessage(
+            "sms",
+            phone,
+            title,
+            f"验证码 {code}，{minutes}分钟内有效，请勿告诉他人。"
+            f"(Your code is {code}, valid for {minutes} minutes. Do not share it.)",
+            {"event": event},
+        )
+    )
+
+
 def otp_send(*, phone: str, ip: str | None = None) -> None:
     """Send a 6-digit sign-in code to ``phone`` by SMS (after commit).
 
@@ -119,7 +164,6 @@ def otp_send(*, phone: str, ip: str | None = None) -> None:
     phone = normalize_phone(phone)
     ip = _clean_ip(ip)
     with transaction.atomic():
-        _serialise_on(f"otp:phone:{phone}", *([f"otp:ip:{ip}"] if ip else []))
         owner = User.objects.filter(phone=phone).only("role").first()
         if owner is not None and owner.role != User.Role.CONSUMER:
             raise NotAllowed(
@@ -127,96 +171,141 @@ def otp_send(*, phone: str, ip: str | None = None) -> None:
                 "(this number belongs to a staff account; sign in with username and password)",
                 code="staff_phone",
             )
-        now = clock.now()
-        hit = _check_rate(OneTimeCode.objects.filter(phone=phone), OTP_PHONE_LIMITS, now)
-        if hit is not None:
-            wait, limit, window = hit
-            zh, en = _describe(window)
-            raise RateLimited(
-                f"验证码发送过于频繁：每个手机号{zh}内最多{limit}条，请{wait}秒后再试 "
-                f"(too many codes for this number: at most {limit} per {en}; try again in {wait} s)",
-                retry_after=wait,
-            )
-        if ip is not None:
-            hit = _check_rate(OneTimeCode.objects.filter(ip=ip), OTP_IP_LIMITS, now)
-            if hit is not None:
-                wait, limit, window = hit
-                zh, en = _describe(window)
-                raise RateLimited(
-                    f"此网络请求验证码过于频繁：{zh}内最多{limit}条，请{wait}秒后再试 "
-                    f"(too many codes from this network: at most {limit} per {en}; try again in {wait} s)",
-                    retry_after=wait,
-                )
-        code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
-        OneTimeCode.objects.create(
-            phone=phone, code_hash=_otp_hash(phone, code), ip=ip, created_at=now, expires_at=now + OTP_TTL
-        )
-        minutes = int(OTP_TTL.total_seconds() // 60)
-        send_now(
-            OutboundMessage(
-                "sms",
-                phone,
-                "和解平台登录验证码 (Hejie sign-in code)",
-                f"验证码 {code}，{minutes}分钟内有效，请勿告诉他人。"
-                f"(Your code is {code}, valid for {minutes} minutes. Do not share it.)",
-                {"event": "otp"},
-            )
-        )
+        _issue_code(phone=phone, ip=ip, purpose=OneTimeCode.Purpose.SIGNIN,
+                    title="和解平台登录验证码 (Hejie sign-in code)", event="otp")
 
 
-def _clean_code(code) -> str:
+def _clean_code(code, field: str = "code") -> str:
     value = str(code or "").strip()
     if not (len(value) == OTP_DIGITS and value.isdigit()):
-        raise invalid("code", f"验证码应为{OTP_DIGITS}位数字 (the code is {OTP_DIGITS} digits)")
+        raise invalid(field, f"验证码应为{OTP_DIGITS}位数字 (the code is {OTP_DIGITS} digits)")
     return value
+
+
+def _take_code(*, phone: str, code: str, purpose: str, field: str) -> tuple[OneTimeCode | None, InvalidInput | None]:
+    """Lock the latest unused code of ``phone`` for ``purpose`` and check ``code`` against it.
+
+    Returns the code row when it matches (not yet spent), or the error to raise. A wrong code
+    has its try counted here, in the caller's transaction: the caller commits before raising.
+    Missing, expired and dead codes raise at once (nothing to count). Call inside ``transaction.atomic()``.
+    """
+    otp = (
+        OneTimeCode.objects.select_for_update()
+        .filter(phone=phone, purpose=purpose, used_at__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if otp is None:
+        raise invalid(
+            field, "请先获取验证码 (no code is waiting for this number; request one first)", code="code_missing"
+        )
+    if clock.now() > otp.expires_at:
+        raise invalid(field, _MSG_EXPIRED, code="code_expired")
+    if otp.attempts >= OTP_MAX_ATTEMPTS:
+        raise invalid(field, _MSG_LOCKED, code="code_locked")
+    if _otp_matches(otp, code):
+        return otp, None
+    OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
+    left = OTP_MAX_ATTEMPTS - otp.attempts - 1
+    if left > 0:
+        return None, invalid(field, f"验证码错误，还可尝试{left}次 (wrong code; {left} tries left)",
+                             code="code_wrong")
+    return None, invalid(field, _MSG_LOCKED, code="code_locked")
+
+
+def _spend_codes(*, phone: str, purpose: str) -> None:
+    OneTimeCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True).update(used_at=clock.now())
 
 
 def otp_verify(*, phone: str, code: str) -> User:
     """Sign a consumer in with the code sent to ``phone``; creates the consumer on first sign-in.
 
-    Checks the latest unused code for the number. A wrong code counts an attempt;
+    Checks the latest unused sign-in code for the number (a code sent for another purpose,
+    such as joining, does not sign in). A wrong code counts an attempt;
     after five the code is dead, even for the right digits. Expired codes fail with
-    their own message. On success every outstanding code for the number is spent.
+    their own message. On success every outstanding sign-in code for the number is spent.
 
     Wrong tries are committed before the error is raised, so call this outside any
     wider transaction (an outer rollback would undo the attempt count).
     """
     phone = normalize_phone(phone)
     code = _clean_code(code)
-    failure: InvalidInput | None = None
-    user: User | None = None
     with transaction.atomic():
-        otp = (
-            OneTimeCode.objects.select_for_update()
-            .filter(phone=phone, used_at__isnull=True)
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        now = clock.now()
-        if otp is None:
-            raise invalid(
-                "code", "请先获取验证码 (no code is waiting for this number; request one first)", code="code_missing"
-            )
-        if now > otp.expires_at:
-            raise invalid("code", _MSG_EXPIRED, code="code_expired")
-        if otp.attempts >= OTP_MAX_ATTEMPTS:
-            raise invalid("code", _MSG_LOCKED, code="code_locked")
-        if not _otp_matches(otp, code):
-            OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
-            left = OTP_MAX_ATTEMPTS - otp.attempts - 1
-            if left > 0:
-                message = f"验证码错误，还可尝试{left}次 (wrong code; {left} tries left)"
-                failure = invalid("code", message, code="code_wrong")
-            else:
-                failure = invalid("code", _MSG_LOCKED, code="code_locked")
-        else:
+        otp, failure = _take_code(phone=phone, code=code, purpose=OneTimeCode.Purpose.SIGNIN, field="code")
+        if otp is not None:
             user = consumer_get_or_create(phone=phone)
             if not user.is_active:
                 raise NotAllowed("账号已停用 (this account is disabled)", code="inactive")
-            OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+            _spend_codes(phone=phone, purpose=OneTimeCode.Purpose.SIGNIN)
     if failure is not None:
         raise failure  # after commit: the attempt is counted
     return user
+
+
+# --- codes for other purposes (joining: the contact phone is checked) --------------
+
+PHONE_CODE_FIELD = "phone_code"
+_PURPOSE_TITLES = {
+    "join": "和解平台商家入驻验证码 (Hejie joining code)",
+}
+
+
+def _purpose(purpose: str) -> str:
+    if purpose not in _PURPOSE_TITLES:
+        raise ValueError(f"unknown phone code purpose {purpose!r}")
+    return purpose
+
+
+def phone_code_send(*, phone: str, ip: str | None = None, purpose: str = "join") -> str:
+    """Send a 6-digit code to ``phone`` to prove it is the sender's (for ``purpose``; not for signing in).
+
+    Any valid mainland mobile number gets one, staff numbers included; the limits are those of
+    sign-in codes (``otp_send``), counted together with them. Returns the number, normalised.
+    """
+    purpose = _purpose(purpose)
+    phone = normalize_phone(phone)
+    ip = _clean_ip(ip)
+    with transaction.atomic():
+        _issue_code(phone=phone, ip=ip, purpose=purpose, title=_PURPOSE_TITLES[purpose], event=f"phone_code_{purpose}")
+    return phone
+
+
+def _phone_code_take(*, phone: str, code, purpose: str, spend: bool) -> None:
+    purpose = _purpose(purpose)
+    code = _clean_code(code, PHONE_CODE_FIELD)
+    with transaction.atomic():
+        otp, failure = _take_code(phone=phone, code=code, purpose=purpose, field=PHONE_CODE_FIELD)
+        if otp is not None and spend:
+            _spend_codes(phone=phone, purpose=purpose)
+    if failure is not None:
+        raise failure  # after this transaction's commit: the attempt is counted
+
+
+def phone_code_check(*, phone: str, code, purpose: str = "join") -> None:
+    """Check the code sent to ``phone`` for ``purpose``; on success it is spent (with every other
+    outstanding code of the number for that purpose).
+
+    Raises InvalidInput on the field ``phone_code``: not 6 digits, none sent, expired, wrong
+    (the try is counted; five wrong tries kill the code) or dead. A wrong try is committed before
+    the error is raised, so call this outside any wider transaction; to spend the code inside
+    your own transaction, use ``phone_code_spent``. ``phone`` is expected valid (``normalize_phone``).
+    """
+    _phone_code_take(phone=normalize_phone(phone), code=code, purpose=purpose, spend=True)
+
+
+@contextmanager
+def phone_code_spent(*, phone: str, code, purpose: str = "join"):
+    """``with phone_code_spent(phone=…, code=…):`` — the code is checked first in a transaction of
+    its own (a wrong try is counted and committed, then the error raised; the block does not run),
+    then the block runs in a transaction that also spends the code: should the block fail and roll
+    back, the code stays usable. Use outside any wider transaction, as ``phone_code_check``.
+    """
+    phone = normalize_phone(phone)
+    _phone_code_take(phone=phone, code=code, purpose=purpose, spend=False)
+    with transaction.atomic():
+        # again, under lock: a concurrent use of the same code finds it spent
+        _phone_code_take(phone=phone, code=code, purpose=purpose, spend=True)
+        yield
 
 
 def consumer_get_or_create(*, phone: str) -> User:

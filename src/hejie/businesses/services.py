@@ -405,6 +405,7 @@ def business_join(
     address: str = "",
     contact_name: str = "",
     contact_phone: str = "",
+    phone_code: str,
     contact_email: str = "",
     stores: Iterable[Mapping] = (),
     accept_rules: bool = False,
@@ -422,11 +423,19 @@ def business_join(
     ``business_apply`` → ``standards_accept_on_joining``). Every field is checked
     before anything is written, and all the errors are raised together.
 
+    The contact phone is a mainland mobile number, proved by the code sent to it
+    (``accounts.services.phone_code_send(purpose="join")``), given as ``phone_code``.
+    A missing code is reported with the other fields; the code itself is checked
+    only once every other field is right (a wrong one then fails alone, on
+    ``phone_code``, and its try is counted). It is spent with the join, in the same
+    transaction: a join that fails leaves it usable.
+
     A business that was refused may join again with its credit code: the same
     business row becomes a fresh application (``business_apply``), and the new
     admin is attached beside its earlier staff accounts.
     """
-    from hejie.accounts.services import user_create
+    from hejie.accounts.phones import normalize_phone
+    from hejie.accounts.services import phone_code_spent, user_create
     from hejie.businesses.selectors import industry_get
     from hejie.core.errors import InvalidInput
     from hejie.standards.models import StandardVersion
@@ -451,8 +460,9 @@ def business_join(
     _collect(errors, lambda: _finest_region(region_code, field="region_code"))
     _collect(errors, lambda: _text(address, field="address", label="地址", max_length=ADDRESS_MAX, required=True))
     _collect(errors, lambda: _text(contact_name, field="contact_name", label="联系人", max_length=60, required=True))
-    _collect(errors, lambda: _text(contact_phone, field="contact_phone", label="联系电话", max_length=20,
-                                   required=True))
+    phone = _collect(errors, lambda: normalize_phone(contact_phone, field="contact_phone"))
+    if not str(phone_code or "").strip():
+        errors["phone_code"] = "请输入发送到联系电话的短信验证码 (enter the code sent by SMS to the contact phone)"
     _collect(errors, lambda: _email(contact_email))
     # a store whose place is not chosen is where the business is (the business's own error says so)
     stores = list(stores or ())
@@ -478,10 +488,12 @@ def business_join(
     if errors:
         raise InvalidInput(JOIN_FIELDS_MESSAGE, fields=errors)
 
-    with transaction.atomic():
+    # the other fields are right: now the code (a wrong one is counted even though nothing is written);
+    # it is spent in the join's transaction, so a join that fails still leaves it usable
+    with phone_code_spent(phone=phone, code=phone_code, purpose="join"):
         business = business_apply(
             applicant=None, name=name, credit_code=credit_code, industry=industry, region_code=region_code,
-            address=address, contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
+            address=address, contact_name=contact_name, contact_phone=phone, contact_email=contact_email,
             stores=stores,
         )
         admin = user_create(

@@ -18,11 +18,14 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hejie.accounts.phones import mask_phone
+from hejie.accounts.services import phone_code_send
 from hejie.businesses import selectors, services
 from hejie.businesses.credit_code import validate_credit_code
 from hejie.businesses.models import Business, Industry
 from hejie.complaints.policy import get_policy
 from hejie.core.errors import DomainError, InvalidInput
+from hejie.core.http import client_ip
 from hejie.ratings.selectors import business_record_own
 from hejie.regions.models import Region
 from hejie.standards.selectors import standards_published
@@ -33,8 +36,8 @@ staff_signin_required = login_required(login_url=reverse_lazy("web:signin-staff"
 STORES_MAX = 20
 SESSION_SHOWN_PASSWORD = "hejie_staff_password_once"  # noqa: S105 - a session key
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
-_FIELDS = ("name", "credit_code", "industry", "address", "contact_name", "contact_phone", "contact_email",
-           "username")
+_FIELDS = ("name", "credit_code", "industry", "address", "contact_name", "contact_phone", "phone_code",
+           "contact_email", "username")
 
 
 def _messages(exc: DomainError) -> dict[str, str]:
@@ -120,8 +123,9 @@ def _store_rows(state: dict) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 def join(request):
-    """Apply to join. Buttons other than "apply" (choose a place, add or remove a store)
-    re-render the form with everything typed kept, so it works without JavaScript."""
+    """Apply to join. Buttons other than "apply" (choose a place, add or remove a store, send the
+    code to the contact phone) re-render the form with everything typed kept (but the password),
+    so it works without JavaScript."""
     user = request.user
     if user.is_authenticated and user.role == "business":
         return redirect("web:join-status")
@@ -129,6 +133,7 @@ def join(request):
     state = _join_state(request.POST if request.method == "POST" else {})
     errors: dict[str, str] = {}
     status = 200
+    code_sent = ""
     if request.method == "POST" and not staff_account:
         if "add_store" in request.POST and len(state["stores"]) < STORES_MAX:
             state["stores"].append({"name": "", "address": "", "codes": ["", "", ""]})
@@ -139,6 +144,13 @@ def join(request):
                 pass
             if not state["stores"]:
                 state["stores"].append({"name": "", "address": "", "codes": ["", "", ""]})
+        elif "send_code" in request.POST:  # only the phone is checked; everything typed stays
+            try:
+                sent_to = phone_code_send(phone=state["values"]["contact_phone"], ip=client_ip(request), purpose="join")
+            except DomainError as exc:
+                errors, status = {"contact_phone": _messages(exc).popitem()[1]}, exc.status
+            else:
+                code_sent = mask_phone(sent_to)
         elif "apply" in request.POST:
             region = selectors.region_picker(state["region_codes"])
             try:
@@ -149,9 +161,9 @@ def join(request):
                     industry=state["values"]["industry"],
                     region_code=region["code"] if region["region"] else "",
                     address=state["values"]["address"], contact_name=state["values"]["contact_name"],
-                    contact_phone=state["values"]["contact_phone"], contact_email=state["values"]["contact_email"],
-                    stores=_store_rows(state), accept_rules=state["accept_rules"],
-                    accept_standards=state["accept_standards"],
+                    contact_phone=state["values"]["contact_phone"], phone_code=state["values"]["phone_code"],
+                    contact_email=state["values"]["contact_email"], stores=_store_rows(state),
+                    accept_rules=state["accept_rules"], accept_standards=state["accept_standards"],
                 )
             except DomainError as exc:
                 errors, status = _messages(exc), exc.status
@@ -160,6 +172,7 @@ def join(request):
                 return redirect("web:join-status")
     context = _join_context(request, state, errors)
     context["staff_account"] = staff_account
+    context["code_sent"] = code_sent
     # after a step without JavaScript, the page opens where the person was
     context["focus"] = request.POST.get("pick", "") if request.method == "POST" else ""
     if request.method == "POST" and "add_store" in request.POST:
