@@ -56,6 +56,45 @@ browser_marks = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_shared_sqlite():
+    """On SQLite the test database lives in memory, and Django's live server hands every request
+    thread the one connection of the test thread: two requests at once (the evidence page uploads
+    three files in parallel) then begin a transaction inside another's, and one fails with
+    "cannot start a transaction within a transaction". There the live server still reads requests
+    in threads (Chromium keeps idle connections open) but runs the application for one request at
+    a time. PostgreSQL keeps it as it is: each request thread has its own connection, as in
+    production."""
+    import threading
+
+    from django.conf import settings
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        yield
+        return
+    lock = threading.Lock()
+
+    class OneAtATime(ThreadedWSGIServer):
+        def set_app(self, application):
+            def serial(environ, start_response):
+                with lock:  # the response is produced and consumed while the connection is ours
+                    result = application(environ, start_response)
+                    try:
+                        return list(result)
+                    finally:
+                        if hasattr(result, "close"):
+                            result.close()
+
+            super().set_app(serial)
+
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = OneAtATime
+    yield
+    LiveServerThread.server_class = threaded
+
+
 @pytest.fixture
 def browser(monkeypatch):
     # Playwright's sync API keeps an event loop in this thread; the ORM calls the
