@@ -20,7 +20,7 @@ from hejie.accounts import services
 from hejie.core.errors import DomainError
 from hejie.core.http import client_ip
 from hejie.web.auth import with_retry_after
-from hejie.web.i18n import pick
+from hejie.web.i18n import field_messages
 
 FIELDS = ("current_password", "new_password", "new_password_again")
 
@@ -43,8 +43,7 @@ def password(request):
             _user, revoked = services.password_change(user=user, ip=client_ip(request),
                                                       **{f: request.POST.get(f, "") for f in FIELDS})
         except DomainError as exc:
-            errors = {field: pick(message) for field, message in (exc.fields or {}).items()} or {
-                "form": pick(exc.message)}
+            errors = field_messages(exc)
             status, failure = exc.status, exc
         else:
             update_session_auth_hash(request, user)  # this session stays signed in; the others end

@@ -17,7 +17,7 @@ from hejie.complaints import evidence as evidence_files
 from hejie.core.errors import DomainError, NotFound
 from hejie.oversight.lists import entries_of_business, may_appeal
 from hejie.ratings import lists
-from hejie.web.council import field_errors
+from hejie.web.i18n import field_messages
 
 staff_signin_required = login_required(login_url=reverse_lazy("web:signin-staff"))
 
@@ -42,7 +42,7 @@ def business_appeals(request):
         except NotFound:
             raise Http404("no such entry") from None
         except DomainError as exc:
-            errors = field_errors(exc)
+            errors = field_messages(exc)
             if "text" not in errors and "files" not in errors:
                 errors = {"text": next(iter(errors.values()))}
             values = {"text": request.POST.get("text", ""), "entry_id": entry_id}

@@ -16,7 +16,7 @@ from hejie.accounts import services
 from hejie.accounts.phones import mask_phone
 from hejie.core.errors import DomainError
 from hejie.core.http import client_ip
-from hejie.web.i18n import pick
+from hejie.web.i18n import field_messages
 
 SESSION_PHONE = "hejie_signin_phone"
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -42,13 +42,6 @@ def with_retry_after(response, exc: DomainError | None):
     return response
 
 
-def _errors(exc: DomainError, default_field: str) -> dict[str, str]:
-    """Each message beside its field; a message about no field goes beside ``default_field``."""
-    if exc.fields:
-        return {field: pick(message) for field, message in exc.fields.items()}
-    return {default_field: pick(exc.message)}
-
-
 def _signed_in(request, user):
     request.session.pop(SESSION_PHONE, None)
     login(request, user, backend=_BACKEND)
@@ -65,7 +58,7 @@ def signin_phone(request):
         try:
             services.otp_send(phone=phone, ip=client_ip(request))
         except DomainError as exc:
-            errors, status = _errors(exc, "phone"), exc.status
+            errors, status = field_messages(exc, "phone"), exc.status
         else:
             request.session[SESSION_PHONE] = phone
             url = reverse("web:signin-code")
@@ -87,7 +80,7 @@ def signin_code(request):
         try:
             user = services.otp_verify(phone=phone, code=request.POST.get("code", ""))
         except DomainError as exc:
-            errors, status = _errors(exc, "code"), exc.status
+            errors, status = field_messages(exc, "code"), exc.status
         else:
             return _signed_in(request, user)
     return render(request, "web/signin_code.html",
@@ -108,7 +101,7 @@ def signin_staff(request):
             user = services.password_authenticate(
                 username=username, password=request.POST.get("password", ""), ip=client_ip(request), request=request)
         except DomainError as exc:
-            errors, status, failure = _errors(exc, "password"), exc.status, exc
+            errors, status, failure = field_messages(exc, "password"), exc.status, exc
         else:
             return _signed_in(request, user)
     response = render(request, "web/signin_staff.html",

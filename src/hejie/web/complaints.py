@@ -39,7 +39,7 @@ from hejie.complaints.states import OUTCOMES, RECONCILING, Side
 from hejie.core.errors import DomainError, NotFound
 from hejie.notifications.models import Notification
 from hejie.notifications.services import notification_mark_read
-from hejie.web.i18n import pick
+from hejie.web.i18n import form_errors, pick
 from hejie.web.labels import event_label, inbox_view_label
 
 PAGE_SIZE = 20
@@ -122,30 +122,6 @@ def complaint_detail(request, complaint_id: int):
 
 # --------------------------------------------------------------------------- actions
 
-_CJK = range(0x3000, 0xA000)
-
-
-def _is_bilingual(text: str) -> bool:
-    return any(ord(ch) in _CJK for ch in text)
-
-
-def _errors(exc: DomainError, fields: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """The service's messages, each beside the form's field (``fields`` maps the
-    service's field names to the form's inputs); what fits no field is said at
-    the top of the page."""
-    errors: dict[str, str] = {}
-    general: list[str] = []
-    for field, message in exc.fields.items():
-        text = pick(message if _is_bilingual(str(message)) else exc.message)
-        if field in fields:
-            errors.setdefault(fields[field], text)
-        elif text not in general:
-            general.append(text)
-    if not exc.fields:
-        general.append(pick(exc.message))
-    return errors, general
-
-
 def _plain(exc: DomainError, complaint, user) -> list[str]:
     """The transition table's refusals said in the reader's words (its own
     messages carry the bilingual state and side labels inside them)."""
@@ -177,7 +153,7 @@ def _action(form: str, fields: dict[str, str], done: str | Callable[[], str],
             try:
                 run(request, complaint, extra)
             except DomainError as exc:
-                errors, general = _errors(exc, fields)
+                errors, general = form_errors(exc, fields)
                 fresh = _order_or_404(request.user, complaint.pk)
                 general = _plain(exc, fresh, request.user) or general
                 values = {**request.POST.dict(), **extra}

@@ -32,14 +32,14 @@ from hejie.businesses.models import Industry
 from hejie.businesses.selectors import oversight_region
 from hejie.complaints.states import RECONCILING, State
 from hejie.core import clock
-from hejie.core.errors import DomainError, InvalidInput, NotAllowed
+from hejie.core.errors import InvalidInput, NotAllowed
 from hejie.oversight import dashboard as dash
 from hejie.oversight.exports import export_rows
 from hejie.oversight.orders import OVERDUE, QUEUES, OrderFilters, council_orders, parse_filters, queue_counts
 from hejie.oversight.services import urge_many
 from hejie.oversight.surge_orders import surge_orders
 from hejie.web import charts
-from hejie.web.i18n import pick
+from hejie.web.i18n import field_messages, pick
 
 PAGE_SIZE = 50
 LIST_CAP = 10_000  # the order list counts and pages through at most this many (the newest); filters narrow it
@@ -83,14 +83,6 @@ def council_only(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def field_errors(exc: DomainError) -> dict[str, str]:
-    """A DomainError's messages by field, in the reader's language."""
-    if exc.fields:
-        return {k: pick(v) if any("\u4e00" <= ch <= "\u9fff" for ch in str(v)) else pick(exc.message)
-                for k, v in exc.fields.items()}
-    return {"form": pick(exc.message)}
 
 
 def _date_or_error(raw: str, name: str, errors: dict) -> dt.date | None:
@@ -150,7 +142,7 @@ def dashboard_view(request):
     except NotAllowed:
         raise Http404("not in your jurisdiction") from None
     except InvalidInput as exc:
-        errors.update(field_errors(exc))
+        errors.update(field_messages(exc))
         region = jurisdiction
     date_from = _date_or_error(data.get("from", "").strip(), "from", errors)
     date_to = _date_or_error(data.get("to", "").strip(), "to", errors)
@@ -164,7 +156,7 @@ def dashboard_view(request):
             period = dash.period_of(days=data.get("days") if not (date_from or date_to) else None,
                                     date_from=date_from, date_to=date_to)
         except InvalidInput as exc:
-            errors.update(field_errors(exc))
+            errors.update(field_messages(exc))
     if period is None:
         period = dash.period_of()
     board = dash.dashboard(region=region, period=period, grain=grain)
@@ -303,7 +295,7 @@ def _filters_or_error(request) -> tuple[OrderFilters | None, dict]:
     except NotAllowed:
         raise Http404("not in your jurisdiction") from None
     except InvalidInput as exc:
-        return None, field_errors(exc)
+        return None, field_messages(exc)
 
 
 @require_GET
@@ -381,7 +373,7 @@ def urge_bulk(request):
         result = urge_many(actor=request.user, complaint_ids=request.POST.getlist("ids"),
                            note=request.POST.get("note", ""))
     except InvalidInput as exc:
-        for message in field_errors(exc).values():
+        for message in field_messages(exc).values():
             messages.error(request, message)
         return redirect(back)
     if result.urged:

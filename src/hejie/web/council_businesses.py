@@ -18,8 +18,9 @@ from hejie.businesses.selectors import business_search, oversight_region
 from hejie.core.errors import DomainError, NotAllowed, NotFound
 from hejie.oversight.lists import applications_waiting, business_overseen
 from hejie.ratings.selectors import business_record
-from hejie.web.council import council_only, field_errors
+from hejie.web.council import council_only
 from hejie.web.council_lists import _forms
+from hejie.web.i18n import field_messages
 
 
 def _list_context(request, **extra) -> dict:
@@ -63,7 +64,7 @@ def _decide(done: str, back: str):
             except (NotFound, NotAllowed):
                 raise Http404("no such business") from None
             except DomainError as exc:
-                errs = field_errors(exc)
+                errs = field_messages(exc)
                 form = f"{run.__name__}-{business_id}"
                 message = errs.get("reason") or errs.get("form") or next(iter(errs.values()))
                 context = {"errors": {form: message}, "values": {form: request.POST.get("reason", "")}}

@@ -18,7 +18,8 @@ from hejie.businesses.selectors import oversight_region
 from hejie.core.errors import DomainError, NotAllowed, NotFound
 from hejie.oversight import lists as oversight_lists
 from hejie.ratings import lists
-from hejie.web.council import council_only, field_errors
+from hejie.web.council import council_only
+from hejie.web.i18n import field_messages
 
 
 def _forms(objects, actions: tuple[str, ...], errors: dict, values: dict, pk=lambda o: o.pk):
@@ -70,7 +71,7 @@ def _decision(done: str):
             except (NotFound, NotAllowed):
                 raise Http404("not yours to decide") from None
             except DomainError as exc:
-                errs = field_errors(exc)
+                errs = field_messages(exc)
                 message = errs.get("reason") or errs.get("form") or next(iter(errs.values()))
                 values = {form: request.POST.get("reason", "")}
                 return render(request, "web/council/lists.html",

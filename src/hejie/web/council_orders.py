@@ -27,8 +27,8 @@ from hejie.complaints.services import MEDIATION_ROUTES
 from hejie.complaints.states import OUTCOMES, RECONCILING, Side
 from hejie.core.errors import DomainError, NotFound
 from hejie.oversight.privacy import consumer_view, text_for
-from hejie.web.council import council_only, field_errors
-from hejie.web.i18n import pick
+from hejie.web.council import council_only
+from hejie.web.i18n import form_errors, pick
 from hejie.web.labels import event_label
 
 
@@ -96,13 +96,7 @@ def _action(form: str, fields: dict[str, str], done: str):
             try:
                 run(request, complaint)
             except DomainError as exc:
-                errors = {}
-                general = []
-                for field, message in field_errors(exc).items():
-                    if field in fields:
-                        errors[fields[field]] = message
-                    else:
-                        general.append(message)
+                errors, general = form_errors(exc, fields)
                 if exc.code == "wrong_state" or exc.code == "forbidden_side":
                     general = [_("这件工单当前的状态不能执行此操作。")]
                 values = request.POST.dict()

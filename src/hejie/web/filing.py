@@ -26,7 +26,7 @@ from hejie.complaints.models import Complaint
 from hejie.complaints.selectors import complaint_get_for
 from hejie.core.errors import DomainError, InvalidInput, NotFound
 from hejie.web.files import evidence_response
-from hejie.web.i18n import pick
+from hejie.web.i18n import field_messages, pick
 
 STEP_URLS = {
     "business": "web:file-business", "store": "web:file-store", "problem": "web:file-problem",
@@ -51,12 +51,6 @@ def consumer_only(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _field_errors(exc: DomainError, default: str = "form") -> dict[str, str]:
-    if exc.fields:
-        return {field: pick(message) for field, message in exc.fields.items()}
-    return {default: pick(exc.message)}
 
 
 def _step_url(step: str) -> str:
@@ -104,7 +98,7 @@ def _search(request) -> dict:
     try:
         results = drafts.business_choices(q=q, industry=industry, region_code=region_code)
     except InvalidInput as exc:
-        errors = _field_errors(exc, "q")
+        errors = field_messages(exc, "q")
     return {"q": q, "industry": industry, "search_levels": drafts.place_levels(region_code), "results": results,
             "searched": bool(q or industry or region_code), "search_errors": errors,
             "search_limit": drafts.SEARCH_LIMIT, "industries": drafts.industries()}
@@ -139,7 +133,7 @@ def file_business(request):
             except DomainError as exc:
                 if action == "place":  # only the place picker moved: keep what was typed, show the next level
                     return redirect(reverse("web:file-business") + "?manual=1#manual")
-                manual_errors, status = _field_errors(exc, "business_name"), exc.status
+                manual_errors, status = field_messages(exc, "business_name"), exc.status
                 draft = drafts.draft_get(request.user)
             else:
                 if action == "place":
@@ -178,7 +172,7 @@ def file_store(request):
         try:
             draft = drafts.draft_update(consumer=request.user, step="store", values={"store_id": value})
         except DomainError as exc:
-            errors, status = _field_errors(exc, "store_id"), exc.status
+            errors, status = field_messages(exc, "store_id"), exc.status
         else:
             return redirect(_after(draft, "store"))
     return _page(request, "web/file/store.html", draft, "store",
@@ -196,7 +190,7 @@ def _fields_step(request, step: str, template: str, extra: dict):
         try:
             draft = drafts.draft_update(consumer=request.user, step=step, values=values)
         except DomainError as exc:
-            errors, status = _field_errors(exc, drafts.FIELDS[step][0]), exc.status
+            errors, status = field_messages(exc, drafts.FIELDS[step][0]), exc.status
             draft = drafts.draft_get(request.user)
         else:
             return redirect(_after(draft, step))

@@ -49,3 +49,28 @@ def pick(text) -> str:
         return text
     zh, en = parts
     return en[:1].upper() + en[1:] if is_english() else zh
+
+
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def field_messages(exc, default: str = "form") -> dict[str, str]:
+    """A refused service's messages by field, in the reader's language: each field's own
+    message; a field that carries only a code (``{"credit_code": "duplicate"}``) gets the
+    error's message; an error about no field goes under ``default``."""
+    out = {field: pick(message if _CJK.search(str(message)) else exc.message)
+           for field, message in (exc.fields or {}).items()}
+    return out or {default: pick(exc.message)}
+
+
+def form_errors(exc, inputs: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """``field_messages`` placed on a form: beside its input where ``inputs`` maps the
+    service's field to one, otherwise once each at the top of the page (the list)."""
+    errors: dict[str, str] = {}
+    general: list[str] = []
+    for field, message in field_messages(exc, default="").items():
+        if field in inputs:
+            errors.setdefault(inputs[field], message)
+        elif message not in general:
+            general.append(message)
+    return errors, general

@@ -28,7 +28,7 @@ from hejie.businesses.selectors import complaints_per_10k_orders
 from hejie.core.errors import DomainError, NotAllowed, NotFound, TooLarge
 from hejie.partners import importer, selectors, services
 from hejie.partners.models import ImportBatch, Partner
-from hejie.web.i18n import pick
+from hejie.web.i18n import field_messages, pick
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 APPLY_FIELDS = ("name", "kind", "region_code", "display_name", "username")
@@ -91,8 +91,7 @@ def imports(request):
         batch = services.import_preview(actor=request.user, partner=partner, filename=upload.name or "",
                                         data=upload.read(importer.max_bytes() + 1))
     except DomainError as exc:
-        message = next(iter((exc.fields or {}).values()), None) or exc.message
-        return _upload_page(request, partner, error=pick(message), status=exc.status)
+        return _upload_page(request, partner, error=next(iter(field_messages(exc).values())), status=exc.status)
     return redirect("web:partner-import", batch_id=batch.pk)
 
 
@@ -162,8 +161,9 @@ def businesses(request):
 
 
 def _field_messages(exc: DomainError) -> dict[str, str]:
-    out = {field: pick(message) for field, message in (exc.fields or {}).items()}
-    if not exc.fields or len(out) > 1:
+    """``field_messages``, with the error's own summary on top when several fields are wrong."""
+    out = field_messages(exc)
+    if len(out) > 1:
         out.setdefault("form", pick(exc.message))
     return out
 

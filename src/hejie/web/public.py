@@ -33,13 +33,13 @@ from hejie.businesses.selectors import (
 )
 from hejie.complaints.models import Complaint
 from hejie.complaints.stats import complaint_stats_for
-from hejie.core.errors import DomainError, InvalidInput, NotFound
+from hejie.core.errors import InvalidInput, NotFound
 from hejie.oversight import open_data
 from hejie.ratings import lists
 from hejie.ratings import public as record
 from hejie.ratings.selectors import business_record
 from hejie.web import charts
-from hejie.web.i18n import is_english, pick
+from hejie.web.i18n import field_messages, is_english, pick
 
 PAGE_SIZE = 20
 LIST_PAGE_SIZE = 20
@@ -107,11 +107,6 @@ def _region_query(picker) -> dict:
     return {"region": picker["code"]} if picker["code"] else {}
 
 
-def _field_errors(exc: DomainError) -> dict[str, str]:
-    fields = exc.fields or {}
-    return {f: pick(m) for f, m in fields.items()} or {"form": pick(exc.message)}
-
-
 # --------------------------------------------------------------------------- the directory
 
 
@@ -126,7 +121,7 @@ def directory(request):
         qs = business_directory(q=q, industry=industry or None, region_code=picker["code"] or None)
         page = Paginator(qs.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     except InvalidInput as exc:
-        errors = _field_errors(exc)
+        errors = field_messages(exc)
     cards = []
     if page is not None:
         ids = [b.pk for b in page.object_list]
@@ -284,7 +279,7 @@ def open_figures(request):
                                       industry=industry.code if industry else None,
                                       date_from=date_from, date_to=date_to)
     except InvalidInput as exc:
-        errors = _field_errors(exc)
+        errors = field_messages(exc)
         return render(request, "web/public/open_data.html", {**context, "errors": errors}, status=422)
     scope = {"region": picker["region"], "industry": industry, "date_from": date_from, "date_to": date_to}
     trend = open_data.trend(**scope)
@@ -341,7 +336,7 @@ def open_data_csv(request):
     except InvalidInput as exc:
         back = {k: v for k, v in request.GET.items() if k in ("from", "to", "region", "industry", *PICKER)}
         return render(request, "web/public/open_data_error.html", {
-            "errors": _field_errors(exc), "back": urlencode(back), "max_days": open_data.MAX_DAYS,
+            "errors": field_messages(exc), "back": urlencode(back), "max_days": open_data.MAX_DAYS,
         }, status=422)
     scope = {"region": picker["region"], "industry": industry, "date_from": date_from, "date_to": date_to}
     response = StreamingHttpResponse(open_data.open_data_csv(**scope), content_type="text/csv; charset=utf-8")

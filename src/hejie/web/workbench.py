@@ -9,8 +9,6 @@ actions are the ``staff_*`` services, the record is
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -29,26 +27,15 @@ from hejie.core.http import client_ip
 from hejie.ratings.selectors import business_record_own
 from hejie.regions.models import Region
 from hejie.standards.selectors import standards_published
-from hejie.web.i18n import pick
+from hejie.web.i18n import field_messages, pick
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 staff_signin_required = login_required(login_url=reverse_lazy("web:signin-staff"))
 STORES_MAX = 20
 SESSION_SHOWN_PASSWORD = "hejie_staff_password_once"  # noqa: S105 - a session key
-_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 _FIELDS = ("name", "credit_code", "industry", "address", "contact_name", "contact_phone", "phone_code",
            "contact_email", "username")
 
-
-def _messages(exc: DomainError) -> dict[str, str]:
-    """Each field's message in the reader's language. A field that carries only a code
-    (``{"credit_code": "duplicate"}``) gets the error's own message."""
-    out = {}
-    for field, message in (exc.fields or {}).items():
-        out[field] = pick(message if _CJK.search(str(message)) else exc.message)
-    if not out:
-        out["form"] = pick(exc.message)
-    return out
 
 
 def _business_of(user) -> Business | None:
@@ -148,7 +135,7 @@ def join(request):
             try:
                 sent_to = phone_code_send(phone=state["values"]["contact_phone"], ip=client_ip(request), purpose="join")
             except DomainError as exc:
-                errors, status = {"contact_phone": _messages(exc).popitem()[1]}, exc.status
+                errors, status = {"contact_phone": field_messages(exc).popitem()[1]}, exc.status
             else:
                 code_sent = mask_phone(sent_to)
         elif "apply" in request.POST:
@@ -166,7 +153,7 @@ def join(request):
                     accept_rules=state["accept_rules"], accept_standards=state["accept_standards"],
                 )
             except DomainError as exc:
-                errors, status = _messages(exc), exc.status
+                errors, status = field_messages(exc), exc.status
             else:
                 login(request, admin, backend=_BACKEND)
                 return redirect("web:join-status")
@@ -269,7 +256,7 @@ def staff(request):
         try:
             member, password = services.staff_invite(actor=request.user, business=business, **values)
         except DomainError as exc:
-            return _staff_page(request, business, errors=_messages(exc), values=values, status=exc.status)
+            return _staff_page(request, business, errors=field_messages(exc), values=values, status=exc.status)
         request.session[SESSION_SHOWN_PASSWORD] = {"username": member.username, "name": member.display_name,
                                                    "password": password, "new": True}
         return redirect("web:staff")
