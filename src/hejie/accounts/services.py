@@ -116,23 +116,17 @@ def _issue_code(*, phone: str, ip: str | None, purpose: str, title: str, event: 
     they are about how many messages a number gets. Call inside ``transaction.atomic()``."""
     _serialise_on(f"otp:phone:{phone}", *([f"otp:ip:{ip}"] if ip else []))
     now = clock.now()
-    hit = _check_rate(OneTimeCode.objects.filter(phone=phone), OTP_PHONE_LIMITS, now)
-    if hit is not None:
-        wait, limit, window = hit
-        zh, en = _describe(window)
-        raise RateLimited(
-            f"验证码发送过于频繁：每个手机号{zh}内最多{limit}条，请{wait}秒后再试 "
-            f"(too many codes for this number: at most {limit} per {en}; try again in {wait} s)",
-            retry_after=wait,
-        )
+    checks = [(OneTimeCode.objects.filter(phone=phone), OTP_PHONE_LIMITS, "每个手机号", "for this number")]
     if ip is not None:
-        hit = _check_rate(OneTimeCode.objects.filter(ip=ip), OTP_IP_LIMITS, now)
+        checks.append((OneTimeCode.objects.filter(ip=ip), OTP_IP_LIMITS, "此网络", "from this network"))
+    for codes, limits, zh_who, en_who in checks:
+        hit = _check_rate(codes, limits, now)
         if hit is not None:
             wait, limit, window = hit
             zh, en = _describe(window)
             raise RateLimited(
-                f"此网络请求验证码过于频繁：{zh}内最多{limit}条，请{wait}秒后再试 "
-                f"(too many codes from this network: at most {limit} per {en}; try again in {wait} s)",
+                f"验证码发送过于频繁：{zh_who}{zh}内最多{limit}条，请{wait}秒后再试 "
+                f"(too many codes {en_who}: at most {limit} per {en}; try again in {wait} s)",
                 retry_after=wait,
             )
     code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
