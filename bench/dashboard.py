@@ -24,29 +24,23 @@ import datetime as dt
 import json
 import os
 import random
-import secrets
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sweep import (  # noqa: E402 - bench/ is not a package
-    BENCH_DB_NAME,
+from common import (  # noqa: E402 - bench/ is not a package
     DEFAULT_PG_URL,
-    LOAD_BATCH,
+    ROOT,
     QueryCounter,
-    _pg_admin,
-    _pg_url,
+    bulk_load,
     check,
     log,
+    run_worker,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 OUT_FILE = ROOT / "bench" / "out" / "dashboard.json"
 CONSUMERS = 1000
 DAYS = 120
@@ -83,7 +77,7 @@ def _setup(now: dt.datetime, count: int):
 
 def _load(n: int, now: dt.datetime, businesses, consumer_ids: list[int], seed: int) -> float:
     """Insert N orders filed over the last DAYS days. Returns the seconds it took."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from hejie.complaints.models import Complaint
 
@@ -158,23 +152,7 @@ def _load(n: int, now: dt.datetime, businesses, consumer_ids: list[int], seed: i
                 row[c["outcome_at"]] = ts(created + dt.timedelta(hours=2))
             yield row
 
-    table = connection.ops.quote_name(Complaint._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    started = time.perf_counter()
-    for start in range(0, n, LOAD_BATCH):
-        stop = min(n, start + LOAD_BATCH)
-        with transaction.atomic(), connection.cursor() as cursor:
-            if vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows(start, stop):
-                        copy.write_row(row)
-            else:
-                placeholders = ", ".join(["%s"] * len(fields))
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
-                                   list(rows(start, stop)))
-        if stop % 100_000 == 0 or stop == n:
-            log(f"loaded {stop:,} / {n:,} ({stop / (time.perf_counter() - started):,.0f} rows/s)")
-    return time.perf_counter() - started
+    return bulk_load(Complaint, fields, rows, n)
 
 
 class _Statements:
@@ -285,29 +263,8 @@ def _console(now: dt.datetime, repeat: int) -> list[dict]:
 
 
 def run_database(db: str, args) -> dict:
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
-    env["HEJIE_SECRET_KEY"] = secrets.token_urlsafe(32)
-    env["HEJIE_LOG_LEVEL"] = "WARNING"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
-    data_dir = Path(tempfile.mkdtemp(prefix=f"hejie-bench-dash-{db}-"))
-    env["HEJIE_DATA_DIR"] = str(data_dir)
-    drop = f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)'
-    if db == "postgres":
-        _pg_admin(args.pg_url, drop)
-        _pg_admin(args.pg_url, f'CREATE DATABASE "{BENCH_DB_NAME}"')
-        env["DATABASE_URL"] = _pg_url(args.pg_url, BENCH_DB_NAME)
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", db, "--orders", str(args.orders),
-               "--repeat", str(args.repeat), "--seed", str(args.seed), "--businesses", str(args.businesses)]
-    try:
-        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
-    finally:
-        if db == "postgres":
-            _pg_admin(args.pg_url, drop)
-        shutil.rmtree(data_dir, ignore_errors=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{db}: the worker failed (exit {done.returncode})")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_worker(__file__, db, ["--orders", str(args.orders), "--repeat", str(args.repeat), "--seed",
+                                     str(args.seed), "--businesses", str(args.businesses)], base_pg_url=args.pg_url)
 
 
 def table(results: list[dict]) -> str:

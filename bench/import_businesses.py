@@ -38,36 +38,22 @@ import csv
 import json
 import os
 import resource
-import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, check, log, run_worker  # noqa: E402 - bench/ is not a package
+
 OUT_FILE = ROOT / "bench" / "out" / "import_businesses.json"
 BENCH_DB_NAME = "hejie_bench_import"
 HEADER = ["名称", "统一社会信用代码", "行业", "地区代码", "地址", "联系人", "联系电话", "门店", "订单量"]
 PHASES = ("preview", "commit", "re-send")
-
-
-def log(message: str) -> None:
-    print(f"[import-bench] {message}", file=sys.stderr, flush=True)
-
-
-class BenchError(AssertionError):
-    pass
-
-
-def check(condition, message: str) -> None:
-    """An assertion that ``python -O`` does not remove."""
-    if not condition:
-        raise BenchError(message)
 
 
 def _rss_mib() -> float:
@@ -189,42 +175,11 @@ def worker(db: str, n: int, repeat: int, traced: bool) -> dict:
 # --------------------------------------------------------------------------- parent
 
 
-def _pg_url(base: str, name: str) -> str:
-    return urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-
-
-def _pg_admin(base_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(base_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run_database(db: str, args) -> dict:
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
-    env["HEJIE_SECRET_KEY"] = secrets.token_urlsafe(32)
-    env.setdefault("HEJIE_LOG_LEVEL", "WARNING")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
-    data_dir = Path(tempfile.mkdtemp(prefix=f"hejie-import-bench-{db}-"))
-    env["HEJIE_DATA_DIR"] = str(data_dir)  # never the real ./var
-    drop = f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)'
-    if db == "postgres":
-        _pg_admin(args.pg_url, drop)
-        _pg_admin(args.pg_url, f'CREATE DATABASE "{BENCH_DB_NAME}"')
-        env["DATABASE_URL"] = _pg_url(args.pg_url, BENCH_DB_NAME)
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", db, "--rows", str(args.rows),
-               "--repeat", str(args.repeat)] + (["--tracemalloc"] if args.tracemalloc else [])
     log(f"{db}: worker starting ({args.rows:,} rows, {args.repeat} repeat(s))")
-    try:
-        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
-    finally:
-        if db == "postgres":
-            _pg_admin(args.pg_url, drop)
-        shutil.rmtree(data_dir, ignore_errors=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{db}: the worker failed (exit {done.returncode})")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_worker(__file__, db, ["--rows", str(args.rows), "--repeat", str(args.repeat)]
+                      + (["--tracemalloc"] if args.tracemalloc else []), base_pg_url=args.pg_url,
+                      log_level=os.environ.get("HEJIE_LOG_LEVEL", "WARNING"), db_name=BENCH_DB_NAME)
 
 
 def table(results: list[dict]) -> str:

@@ -24,71 +24,34 @@ import datetime as dt
 import json
 import os
 import random
-import re
-import secrets
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402 - bench/ is not a package
+    BENCH_DB_NAME,
+    DEFAULT_PG_URL,
+    ROOT,
+    QueryCounter,
+    bulk_load,
+    check,
+    log,
+    run_worker,
+)
+
 OUT_FILE = ROOT / "bench" / "out" / "sweep.json"
-DEFAULT_PG_URL = "postgres://postgres@localhost:5432/test"
-BENCH_DB_NAME = "hejie_bench"
 CONSUMERS = 1000
 DEFAULT_BUSINESSES = 1  # every due order belongs to the same business: its rating/black-list work adds up
 SQLITE_LOAD_CACHE_KIB = 256 * 1024  # page cache while loading (the 12 indexes outgrow SQLite's default 2 MiB)
-LOAD_BATCH = 10_000
 NEGOTIATING_SHARE = 1 / 3  # the rest are "delivered" (no response yet)
 SAMPLE_CHECKS = 200  # loaded rows re-checked against the services' own timer logic
 
 
-class BenchError(AssertionError):
-    pass
-
-
-def check(condition, message: str) -> None:
-    """An assertion that ``python -O`` does not remove."""
-    if not condition:
-        raise BenchError(message)
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S', time.gmtime())}Z] {message}", file=sys.stderr, flush=True)
-
-
 # --------------------------------------------------------------------------- worker (one database)
-
-
-class QueryCounter:
-    """``connection.execute_wrapper`` hook: counts every statement, by verb and table.
-
-    (CaptureQueriesContext keeps at most 9000 queries — the connection's
-    ``queries_log`` is a bounded deque — so it undercounts a large pass.)"""
-
-    TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
-
-    def __init__(self):
-        self.total = 0
-        self.kinds: Counter = Counter()
-        self.seconds: Counter = Counter()
-
-    def __call__(self, execute, sql, params, many, context):
-        self.total += 1
-        verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
-        match = self.TABLE.search(sql) if verb in ("SELECT", "INSERT", "UPDATE", "DELETE") else None
-        kind = f"{verb} {match.group(1)}" if match else verb
-        self.kinds[kind] += 1
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds[kind] += time.perf_counter() - started
 
 
 class Plan:
@@ -156,7 +119,7 @@ def _setup_parties(now: dt.datetime, count: int):
 
 def _load(n: int, m: int, stride: int, plan: Plan, region, businesses, consumer_ids: list[int], seed: int) -> float:
     """Insert N orders, M of them due. Returns the seconds it took (rows generated and written)."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from hejie.complaints.models import Complaint
 
@@ -211,27 +174,11 @@ def _load(n: int, m: int, stride: int, plan: Plan, region, businesses, consumer_
             row[i_deadline] = ts(deadline)
             yield row
 
-    table = connection.ops.quote_name(Complaint._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     if vendor == "sqlite":
         with connection.cursor() as cursor:
             cache_size = cursor.execute("PRAGMA cache_size").fetchone()[0]
             cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
-    started = time.perf_counter()
-    for start in range(0, n, LOAD_BATCH):
-        stop = min(n, start + LOAD_BATCH)
-        with transaction.atomic(), connection.cursor() as cursor:
-            if vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows(start, stop):
-                        copy.write_row(row)
-            else:
-                placeholders = ", ".join(["%s"] * len(fields))
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
-                                   list(rows(start, stop)))
-        if stop % 100_000 == 0 or stop == n:
-            log(f"loaded {stop:,} / {n:,} ({stop / (time.perf_counter() - started):,.0f} rows/s)")
-    seconds = time.perf_counter() - started
+    seconds = bulk_load(Complaint, fields, rows, n)
     if vendor == "sqlite":  # the sweep runs with the connection's usual cache
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
@@ -420,50 +367,13 @@ def worker(db: str, n: int, m: int, repeat: int, seed: int, n_businesses: int = 
 # --------------------------------------------------------------------------- parent
 
 
-def _pg_url(base: str, name: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _pg_admin(base_url: str, sql: str) -> None:
-    import psycopg
-
-    url = base_url.replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run_database(db: str, args) -> dict:
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
-    env["HEJIE_SECRET_KEY"] = secrets.token_urlsafe(32)
-    env["HEJIE_LOG_LEVEL"] = args.log_level
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
-    data_dir = Path(tempfile.mkdtemp(prefix=f"hejie-bench-{db}-"))
-    env["HEJIE_DATA_DIR"] = str(data_dir)
-    if db == "postgres":
-        drop = f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)'
-        _pg_admin(args.pg_url, drop)
-        _pg_admin(args.pg_url, f'CREATE DATABASE "{BENCH_DB_NAME}"')
-        env["DATABASE_URL"] = _pg_url(args.pg_url, BENCH_DB_NAME)
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", db, "--orders", str(args.orders),
-               "--due", str(args.due), "--repeat", str(args.repeat), "--seed", str(args.seed),
-               "--businesses", str(args.businesses)]
+    worker_args = ["--orders", str(args.orders), "--due", str(args.due), "--repeat", str(args.repeat),
+                   "--seed", str(args.seed), "--businesses", str(args.businesses)]
     if args.profile:
-        command += ["--profile", str(Path(args.profile).resolve())]
+        worker_args += ["--profile", str(Path(args.profile).resolve())]
     log(f"{db}: worker starting ({args.orders:,} orders, {args.due:,} due, {args.repeat} repeat(s))")
-    try:
-        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
-    finally:
-        if db == "postgres" and not args.keep:
-            _pg_admin(args.pg_url, drop)
-        if not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
-        else:
-            log(f"{db}: kept {data_dir}" + (f" and database {BENCH_DB_NAME}" if db == "postgres" else ""))
-    if done.returncode != 0:
-        raise SystemExit(f"{db}: the worker failed (exit {done.returncode})")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_worker(__file__, db, worker_args, base_pg_url=args.pg_url, log_level=args.log_level, keep=args.keep)
 
 
 def _code_version() -> dict:
