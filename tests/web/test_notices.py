@@ -72,3 +72,17 @@ def test_notices_in_english_show_what_happened_in_english(en, consumer, staff, d
     html = en.get("/notices/").content.decode()
     assert "New settlement offer" in html and f"View order {delivered.number}" in html
     assert "提出和解方案" not in html
+
+
+def test_the_shared_pager_keeps_the_filters_and_the_anchor(db):
+    """web/_pager.html, used by every paged list: the filters ride along, and a list lower on the page
+    (an import's rows) brings the reader back to it."""
+    from django.core.paginator import Paginator
+    from django.template import Context, Template
+
+    page = Paginator(list(range(120)), 50).get_page(2)
+    html = Template('{% with keep="outcome="|add:outcome %}{% include "web/_pager.html" with page=rows '
+                    'anchor="#rows" %}{% endwith %}').render(Context({"rows": page, "outcome": "refused"}))
+    assert 'href="?outcome=refused&amp;page=1#rows"' in html and 'href="?outcome=refused&amp;page=3#rows"' in html
+    single = Paginator(list(range(10)), 50).get_page(1)
+    assert "pager" not in Template('{% include "web/_pager.html" %}').render(Context({"page": single}))
