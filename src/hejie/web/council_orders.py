@@ -20,7 +20,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from hejie.businesses.selectors import business_search
+from hejie.businesses.selectors import business_search, oversight_region
 from hejie.complaints import services
 from hejie.complaints.selectors import actions_for, complaint_get_for, order_page_get_for
 from hejie.complaints.services import MEDIATION_ROUTES
@@ -40,12 +40,9 @@ def _order(user, complaint_id):
 
 
 def _search_scope(user, everywhere: bool):
-    """Where the forward form looks for the business: the member's own jurisdiction
-    (the order's region is within it) unless widened to every region; operators
-    look everywhere."""
-    if everywhere or user.role != "council":
-        return None
-    return user.region
+    """Where the forward form looks for the business: the member's jurisdiction (the order's
+    region is within it; operators: everywhere) unless widened to every region."""
+    return None if everywhere else oversight_region(user, None)
 
 
 def _context(request, c, **extra) -> dict:
