@@ -214,3 +214,13 @@ def test_a_sweep_batch_writes_its_figures_once_and_forgets_an_order_that_failed(
     assert _state_counts("420102") == {"failed": 2, "delivered": 1}
     assert len(statements) == 1  # the batch's figures in one statement
     assert figures.differences() == []
+
+
+def test_the_check_finds_a_row_on_a_day_without_orders(file_complaint):
+    with time_machine.travel(T0, tick=False):
+        file_complaint()
+    assert figures.differences() == []
+    DayFigures.objects.create(node="420000", level=1, day=dt.date(2026, 1, 1), industry="", state="failed",
+                              total=1, failed=1)
+    (line,) = figures.differences()
+    assert "2026, 1, 1" in line and "recounted None" in line
