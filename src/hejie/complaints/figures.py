@@ -250,7 +250,7 @@ def _sort_key(key: tuple) -> tuple:
 # --------------------------------------------------------------------------- rebuilding
 
 
-def _recount(complaints: QuerySet) -> Iterator[dict]:
+def _recount(complaints: QuerySet) -> Iterator[tuple[dt.date, dict]]:
     """Every order's contribution, a day of filing at a time (orders read in filing order)."""
     current, day = {}, None
     rows = complaints.order_by("created_at", "pk").values_list(*FIELDS, "business__industry_id")
@@ -258,12 +258,12 @@ def _recount(complaints: QuerySet) -> Iterator[dict]:
         facts, industry = row[:-1], row[-1] or ""
         row_day = clock.local_date(facts[0])
         if row_day != day and current:
-            yield current
+            yield day, current
             current = {}
         day = row_day
         _contributions(facts, industry, current)
     if current:
-        yield current
+        yield day, current
 
 
 def _stored(day_rows: dict[str, QuerySet]) -> dict:
@@ -294,7 +294,7 @@ def rebuild(*, complaints: QuerySet | None = None, tables: dict | None = None) -
                                "IN SHARE MODE")
         for model in models.values():
             model.objects.all().delete()
-        for counts in _recount(complaints):
+        for _day, counts in _recount(complaints):
             for table, model in models.items():
                 rows = [_params(table, key, values) for (t, key), values in counts.items()
                         if t == table and any(values)]
@@ -335,8 +335,7 @@ def differences(limit: int = 20) -> list[str]:
             if expected.get(key) != stored.get(key) and len(out) < limit:
                 out.append(f"{key[0]} {key[1]}: kept {stored.get(key)}, recounted {expected.get(key)}")
 
-    for counts in _recount(Complaint.objects.all()):
-        day = next(iter(counts))[1][_COLUMNS[next(iter(counts))[0]][0].index("day")]
+    for day, counts in _recount(Complaint.objects.all()):
         seen.append(day)
         compare({k: v for k, v in counts.items() if any(v)},
                 _stored({table: model.objects.filter(day=day) for table, model in models.items()}))
