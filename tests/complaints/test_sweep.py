@@ -208,4 +208,5 @@ def test_subtree_queries_use_the_region_indexes(db, level, code):
         with connection.cursor() as cur:
             cur.execute("SET LOCAL enable_seqscan = off")
     plan = Complaint.objects.filter(**{level: code, "state": "delivered"}).order_by("-created_at")[:50].explain()
-    assert f"cmp_{level[-2:]}_state" in plan, plan
+    # either index of the level serves (on a near-empty table the planner may take the newest-first one)
+    assert f"cmp_{level[-2:]}_state" in plan or f"cmp_{level[-2:]}_created" in plan, plan

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from hejie.complaints.events import EventType
 from hejie.complaints.models import Evidence
 from hejie.complaints.services import _acting, _event, side_of
 from hejie.core.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedMedia
@@ -155,7 +156,7 @@ def evidence_store(*, actor, complaint, name: str, kind: str, stored: bytes) -> 
             evidence.file.save(f"{complaint.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
             stored_path = evidence.file.name
             evidence.save()
-            _event(complaint, "evidence_added", actor=actor, side=side, now=now,
+            _event(complaint, EventType.EVIDENCE_ADDED, actor=actor, side=side, now=now,
                    payload={"evidence_id": evidence.pk, "name": name, "kind": evidence.kind, "size": len(stored)})
     except BaseException:
         if stored_path:  # nothing half-written: no file without its row

@@ -18,40 +18,41 @@ Three tables (``hejie.complaints.models``), all by the day an order was *filed*
 * ``DayBusinessFigures`` — per business and the order's own region: how many,
   settled, failed. The council's top businesses and the surge rule read it.
 
-How they are kept: ``Complaint.from_db`` remembers the few columns that matter
-(``FIELDS``); ``Complaint.save`` and ``delete`` call ``record`` in the same
-transaction with what the order counted for before and what it counts for
-now, and ``record`` adds the difference with one upsert per changed row
-(``INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n``, the same SQL on
-SQLite and PostgreSQL). Rows are touched in one global order (table, then
-key), so two transactions changing orders at once never wait for each other in
-a cycle: a service changes one order per transaction, and the sweep, which
-ends a batch of orders in one transaction, gathers their changes and writes
-them together at the end of the batch (``deferred``). An order whose counted columns did not change (a message, a
-timer) writes nothing here. The busiest row is a province's, for today, an
-industry and a state: every filing there takes its lock until its transaction
-commits, a few milliseconds, which allows hundreds of filings a second in one
-province and industry, far above the country's peak.
+How they are kept: ``consume`` is the event consumer of stage FIGURES
+(``hejie.complaints.events``). At the end of each unit of work it takes every
+order with an event in the batch, compares the counted columns (``FIELDS``) as
+they were when the unit locked the order with what they are now, and adds the
+difference with one upsert per changed row (``INSERT … ON CONFLICT … DO
+UPDATE SET n = n + excluded.n``, the same SQL on SQLite and PostgreSQL),
+merged over the batch. Rows are touched in one global order (table, then key),
+so two transactions changing orders at once never wait for each other in a
+cycle: a person's action is one unit, and the sweep, which ends a batch of
+orders in one transaction, is one unit whose figures are written together at
+its end. A unit whose orders' counted columns did not change (a message, a
+timer) writes nothing here.
 
-``QuerySet.update``, ``bulk_create`` and raw SQL bypass ``save``: after such a
-write (a bulk import, a repair by hand), ``hejie figures rebuild`` recounts
-everything from the orders with the same rule (``_contributions``), and
-``hejie figures check`` reports any difference without writing. A business
-that changes industry keeps its earlier orders under the old industry until
-the next rebuild.
+A write that is not a service's (``QuerySet.update``, ``bulk_create``, a
+``save()`` by hand, raw SQL) tells no event and so changes no figure: after such
+a write (a bulk import, a repair by hand), ``hejie figures rebuild`` recounts
+everything from the orders with the same rule (``_contributions``), and ``hejie
+figures check`` reports any difference without writing; ``add_orders`` counts
+orders that were written in bulk and are not counted yet. A business that
+changes industry keeps its earlier orders under the old industry until the
+next rebuild.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator
-from contextvars import ContextVar
 
 from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
 
+from hejie.businesses.models import Business
+from hejie.complaints import events
+from hejie.complaints.models import Complaint, DayBusinessFigures, DayFigures, DaySettleTimes
 from hejie.core import clock
 
 FAST_SETTLEMENT = dt.timedelta(hours=24)
@@ -70,30 +71,13 @@ FIG, TIMES, BIZ = "figures", "times", "business"
 # --------------------------------------------------------------------------- an order's contribution
 
 
-def loaded_facts(instance) -> tuple | None:
-    """The counted columns as read from the database, or None when some were deferred."""
-    values = instance.__dict__
-    try:
-        return tuple(values[name] for name in FIELDS)
-    except KeyError:
-        return None
-
-
 def facts_of(instance) -> tuple:
     return tuple(getattr(instance, name) for name in FIELDS)
 
 
-def facts_before(instance) -> tuple | None:
-    """What ``instance`` counted for before this write: None for a new order; what
-    was read (or, when that is unknown, what the database holds now)."""
-    if instance._state.adding or instance.pk is None:
-        return None
-    known = getattr(instance, "_figures_loaded", None)
-    if known is not None:
-        return known
-    from hejie.complaints.models import Complaint
-
-    return Complaint.objects.filter(pk=instance.pk).values_list(*FIELDS).first()
+def _facts_from(values: dict | None) -> tuple | None:
+    """The counted columns from a ``Batch.before`` snapshot (None: the order is new)."""
+    return None if values is None else tuple(values[name] for name in FIELDS)
 
 
 def _outcome(facts: tuple) -> tuple[int, int, int, int | None]:
@@ -106,19 +90,20 @@ def _outcome(facts: tuple) -> tuple[int, int, int, int | None]:
     return 1, failed, int(took <= _FAST_US), (took + _BIN_US // 2) // _BIN_US  # to the nearest 0.1 h
 
 
-def _contributions(facts: tuple, industry: str, into: dict) -> None:
-    """Add what one order counts for to ``into`` ({(table, key): [values]})."""
+def _contributions(facts: tuple, industry: str, into: dict, sign: int = 1) -> None:
+    """Add what one order counts for to ``into`` ({(table, key): [values]}), or take it
+    away (``sign=-1``)."""
     created_at, region_id, l1, l2, l3, business_id, state = facts[:7]
     day = clock.local_date(created_at)
     settled, failed, fast, bin_ = _outcome(facts)
     for level, node in ((1, l1), (2, l2), (3, l3)):
         if not node:
             continue
-        _add(into, (FIG, (node, level, day, industry, state)), (1, settled, failed, fast))
+        _add(into, (FIG, (node, level, day, industry, state)), (1, settled, failed, fast), sign)
         if bin_ is not None:
-            _add(into, (TIMES, (node, level, day, industry, bin_)), (1,))
+            _add(into, (TIMES, (node, level, day, industry, bin_)), (1,), sign)
     if business_id is not None:
-        _add(into, (BIZ, (business_id, day, region_id, l1, l2, l3)), (1, settled, failed))
+        _add(into, (BIZ, (business_id, day, region_id, l1, l2, l3)), (1, settled, failed), sign)
 
 
 def _add(into: dict, key, values, sign: int = 1) -> None:
@@ -130,79 +115,53 @@ def _add(into: dict, key, values, sign: int = 1) -> None:
             row[i] += sign * v
 
 
-def _industries(business_ids: Iterable[int], instance=None) -> dict[int, str]:
-    ids = {b for b in business_ids if b is not None}
+def _industries(changes: list[tuple[tuple | None, tuple | None, Complaint]]) -> dict[int, str]:
+    """The industry of every business the changes name: from the orders' loaded business
+    where the services selected it (no query), the rest in one query."""
+    ids = {f[5] for before, after, _ in changes for f in (before, after) if f is not None and f[5] is not None}
     out: dict[int, str] = {}
-    if instance is not None and instance.business_id in ids and type(instance).business.is_cached(instance):
-        out[instance.business_id] = instance.business.industry_id
+    for _, _, order in changes:
+        if order.business_id in ids and Complaint.business.is_cached(order):
+            out[order.business_id] = order.business.industry_id
     missing = ids - out.keys()
     if missing:
-        from hejie.businesses.models import Business
-
         out.update(Business.objects.filter(pk__in=missing).values_list("pk", "industry_id"))
     return out
 
 
-def record(before: tuple | None, after: tuple | None, *, instance=None) -> tuple | None:
-    """Apply the change of one order from ``before`` to ``after`` (either None for
-    an order that did not exist / no longer exists). Returns ``after``."""
-    if before == after:
-        return after
-    industry = _industries([f[5] for f in (before, after) if f is not None], instance)
+def _delta(changes: list[tuple[tuple | None, tuple | None, Complaint]]) -> dict:
+    """What the figures gain and lose when each order goes from ``before`` to ``after``."""
+    changes = [c for c in changes if c[0] != c[1]]
+    if not changes:
+        return {}
+    industry = _industries(changes)
     delta: dict = {}
-    if before is not None:
-        old: dict = {}
-        _contributions(before, industry.get(before[5], ""), old)
-        for key, values in old.items():
-            _add(delta, key, values, -1)
-    if after is not None:
-        new: dict = {}
-        _contributions(after, industry.get(after[5], ""), new)
-        for key, values in new.items():
-            _add(delta, key, values)
-    pending = _pending.get()
-    if pending is not None:
-        pending.append(delta)
-    else:
-        _upsert({key: values for key, values in delta.items() if any(values)})
-    return after
+    for before, after, _ in changes:
+        if before is not None:
+            _contributions(before, industry.get(before[5], ""), delta, -1)
+        if after is not None:
+            _contributions(after, industry.get(after[5], ""), delta)
+    return {key: values for key, values in delta.items() if any(values)}
 
 
-class Pending(list):
-    """The changes gathered by ``deferred``, one per ``record``."""
-
-    def forget_since(self, mark: int) -> None:
-        """Drop what was recorded after ``len(self)`` was ``mark`` (its savepoint rolled back)."""
-        del self[mark:]
-
-
-_pending: ContextVar[Pending | None] = ContextVar("hejie_figures_pending", default=None)
+def consume(batch: events.Batch) -> None:
+    """The event consumer (stage FIGURES): for every order with an event in the batch, the
+    difference between what it counted for when the unit locked it and what it counts for
+    now, merged over the batch and written in one statement per table."""
+    _upsert(_delta([(_facts_from(batch.before(pk)), facts_of(order), order)
+                    for pk, order in batch.orders().items()]))
 
 
-@contextlib.contextmanager
-def deferred() -> Iterator[Pending]:
-    """Within the block (inside the caller's transaction), gather the changes and write them
-    at its end, merged and in the global order. A caller that rolls back a savepoint inside
-    the block calls ``forget_since`` with the length it noted before it."""
-    pending = Pending()
-    token = _pending.set(pending)
-    try:
-        yield pending
-    finally:
-        _pending.reset(token)
-    merged: dict = {}
-    for delta in pending:
-        for key, values in delta.items():
-            _add(merged, key, values)
-    _upsert({key: values for key, values in merged.items() if any(values)})
+def add_orders(orders: Iterable[Complaint]) -> None:
+    """Count orders that were written without events (a bulk load, a snapshot in a test):
+    each is added as it is now. For orders already counted use ``rebuild``."""
+    _upsert(_delta([(None, facts_of(order), order) for order in orders]))
 
 
 # --------------------------------------------------------------------------- writing
 
 
 def _tables():
-    from hejie.complaints.models import DayBusinessFigures, DayFigures, DaySettleTimes
-
     return {FIG: DayFigures, TIMES: DaySettleTimes, BIZ: DayBusinessFigures}
 
 
@@ -282,8 +241,6 @@ def rebuild(*, complaints: QuerySet | None = None, tables: dict | None = None) -
     writers to the orders wait until it is done (SHARE lock); SQLite has one
     writer anyway. Returns the rows written per table. ``complaints`` and
     ``tables`` let a migration pass its historical models."""
-    from hejie.complaints.models import Complaint
-
     complaints = complaints if complaints is not None else Complaint.objects.all()
     models = tables or _tables()
     written = {FIG: 0, TIMES: 0, BIZ: 0}
@@ -324,8 +281,6 @@ def _insert(model, table: str, rows: list[list]) -> None:
 def differences(limit: int = 20) -> list[str]:
     """What the tables hold that a recount would not (at most ``limit`` lines; empty when in step).
     A day of filing at a time, so that memory stays that of a day whatever the table."""
-    from hejie.complaints.models import Complaint
-
     models = _tables()
     out: list[str] = []
     seen: list[dt.date] = []
@@ -355,7 +310,7 @@ def figure_rows(*, region=None, nodes: list[str] | None = None, industry: str | 
     whole country; or of each region in ``nodes``, by code), an industry (code) and
     the filing days ``date_from``–``date_to``."""
     if model is None:
-        from hejie.complaints.models import DayFigures as model
+        model = DayFigures
     if nodes is not None:
         qs = model.objects.filter(node__in=nodes)
     elif region is not None:
@@ -372,8 +327,6 @@ def figure_rows(*, region=None, nodes: list[str] | None = None, industry: str | 
 
 
 def business_rows(*, region=None, date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet:
-    from hejie.complaints.models import DayBusinessFigures
-
     qs = DayBusinessFigures.objects.all()
     if region is not None:
         qs = qs.filter(**region.subtree_filter())
@@ -398,8 +351,6 @@ def percentiles(fractions: Iterable[float], **scope) -> list[float | None]:
     the two closest. Every value is within 3 minutes (0.05 h) of the order's own,
     so the result is within 0.05 h of the exact percentile (and exact when the
     times are whole tenths of an hour)."""
-    from hejie.complaints.models import DaySettleTimes
-
     bins = list(figure_rows(model=DaySettleTimes, **scope).values("bin").annotate(count=Sum("n"))
                 .filter(count__gt=0).order_by("bin").values_list("bin", "count"))
     n = sum(count for _, count in bins)

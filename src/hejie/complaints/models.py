@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from hejie.complaints.events import EventType
 from hejie.complaints.states import OPEN_STATES, Side, State
 from hejie.core import clock
 
@@ -244,46 +245,6 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    # The daily figures (``hejie.complaints.figures``) follow every save and delete of an
-    # order: what the row counted for when it was read is taken away, what it counts for now
-    # is added, in the same transaction. QuerySet.update() and bulk_create() bypass this;
-    # after such a write, ``hejie figures rebuild`` recounts from the orders.
-
-    def save(self, *args, **kwargs):
-        from django.db import transaction
-
-        from hejie.complaints import figures
-
-        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-            before = figures.facts_before(self)
-            super().save(*args, **kwargs)
-            self._figures_loaded = figures.record(before, figures.facts_of(self), instance=self)
-
-    def delete(self, *args, **kwargs):
-        from django.db import transaction
-
-        from hejie.complaints import figures
-
-        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
-            before = figures.facts_before(self)
-            result = super().delete(*args, **kwargs)
-            figures.record(before, None)
-        return result
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        from hejie.complaints import figures
-
-        instance._figures_loaded = figures.loaded_facts(instance)
-        return instance
-
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        from hejie.complaints import figures
-
-        self._figures_loaded = figures.loaded_facts(self)
-
     @property
     def business_display_name(self) -> str:
         return self.business.name if self.business_id else self.business_name_given
@@ -298,10 +259,11 @@ class ComplaintEventQuerySet(models.QuerySet):
 
 
 class ComplaintEvent(models.Model):
-    """One step on an order's timeline. Append-only: the audit record."""
+    """One step on an order's timeline. Append-only: the audit record, and the fact the
+    figures, ratings, lists, notices and webhooks follow (``hejie.complaints.events``)."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
-    type = models.CharField(max_length=40)
+    type = models.CharField(max_length=40, choices=EventType.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     side = models.CharField(max_length=10, choices=Side.choices)
     state_from = models.CharField(max_length=20, blank=True)

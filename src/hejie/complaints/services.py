@@ -22,15 +22,15 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 
 from hejie.businesses.models import Business, Store
+from hejie.complaints import events
 from hejie.complaints import policy as rules
+from hejie.complaints.events import EventType
 from hejie.complaints.models import Complaint, ComplaintEvent, Mediation, Message, Policy, Proposal, Urge
 from hejie.complaints.numbering import next_number
 from hejie.complaints.states import NEW, OPEN_STATES, RECONCILING, Side, State, check
 from hejie.core import clock
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, invalid
 from hejie.core.validation import clean_text
-from hejie.notifications.services import notify
-from hejie.ratings import services as ratings
 
 # A deadline passes strictly after its moment: at exactly 14 days the case is
 # still "within 14 days"; one microsecond later it is not.
@@ -73,9 +73,11 @@ def side_of(user, complaint: Complaint) -> str | None:
 def _lock(complaint_or_id) -> Complaint:
     pk = complaint_or_id.pk if isinstance(complaint_or_id, Complaint) else complaint_or_id
     try:
-        return Complaint.objects.select_for_update(of=("self",)).select_related("business").get(pk=pk)
+        complaint = Complaint.objects.select_for_update(of=("self",)).select_related("business").get(pk=pk)
     except (Complaint.DoesNotExist, ValueError, TypeError):
         raise NotFound("投诉不存在 (no such complaint)") from None
+    events.watch(complaint)
+    return complaint
 
 
 def _open_for(actor, complaint_or_id, action: str) -> tuple[Complaint, str, Policy, dt.datetime]:
@@ -90,6 +92,7 @@ def _open_for(actor, complaint_or_id, action: str) -> tuple[Complaint, str, Poli
         # Not yours: answer as if it did not exist (no probing of numbers).
         raise NotFound("投诉不存在 (no such complaint)")
     policy = rules.get_policy()
+    events.current().policy = policy
     if complaint.next_deadline_at is not None and complaint.next_deadline_at <= now:
         _process_due(complaint, policy, now)
     check(action, complaint.state, side)
@@ -110,31 +113,32 @@ def _catch_up(complaint_or_id) -> None:
 def _acting(actor, complaint_or_id, action: str):
     """``with _acting(actor, order, "accept") as (order, side, policy, now):`` —
     catch up on deadlines, then one transaction with the order locked and the
-    action checked against the transition table."""
+    action checked against the transition table: one unit of work, whose events
+    the consumers follow when the block ends."""
     _catch_up(complaint_or_id)
-    with transaction.atomic():
+    with transaction.atomic(), events.unit():
         yield _open_for(actor, complaint_or_id, action)
 
 
-def _event(complaint: Complaint, type_: str, *, actor, side: str, now: dt.datetime, state_from: str = "",
-           payload: dict | None = None) -> ComplaintEvent:
-    from hejie.webhooks import services as webhooks
-
+def _event(complaint: Complaint, type_: EventType, *, actor, side: str, now: dt.datetime, state_from: str = "",
+           payload: dict | None = None, context: dict | None = None) -> ComplaintEvent:
+    """Append an event to the timeline and to the open unit of work (``context``: objects
+    the consumers may use without reading them again, see ``events.record``)."""
     event = ComplaintEvent.objects.create(
         complaint=complaint, type=type_, actor=actor, side=side, created_at=now,
         state_from=state_from, state_to=complaint.state if state_from else "", payload=payload or {},
     )
-    webhooks.enqueue_for_event(event)  # in this transaction; sent after commit
-    return event
+    return events.record(event, context=context)
 
 
 def _move(complaint: Complaint, action: str, *, actor, side: str, now: dt.datetime, payload: dict | None = None,
-          fields: tuple[str, ...] = ()) -> None:
+          context: dict | None = None) -> None:
     """Take a state-changing action: check, set the state, record the event."""
     rule = check(action, complaint.state if complaint.pk else NEW, side)
     state_from = complaint.state or NEW
     complaint.state = rule.to
-    _event(complaint, action, actor=actor, side=side, now=now, state_from=state_from, payload=payload)
+    _event(complaint, EventType(action), actor=actor, side=side, now=now, state_from=state_from, payload=payload,
+           context=context)
 
 
 def _pending_proposal(complaint: Complaint) -> Proposal | None:
@@ -170,19 +174,6 @@ TIMER_FIELDS = ("auto_urge_level", "next_urge_at", "consumer_reply_by", "consume
 
 def _save(complaint: Complaint, *fields: str) -> None:
     complaint.save(update_fields=sorted(set(fields) | set(TIMER_FIELDS) | {"state"}))
-
-
-def _business_users(complaint: Complaint):
-    from hejie.accounts.models import User
-
-    return list(User.objects.filter(role="business", business_id=complaint.business_id, is_active=True))
-
-
-def _council_users(complaint: Complaint):
-    from hejie.accounts.models import User
-
-    codes = [c for c in (complaint.region_l1, complaint.region_l2, complaint.region_l3) if c]
-    return list(User.objects.filter(role="council", region_id__in=codes, is_active=True))
 
 
 def _text(value, field: str, *, required: bool = True, min_len: int = 1, max_len: int = MAX_TEXT) -> str:
@@ -265,15 +256,6 @@ def _deliver(complaint: Complaint, policy: Policy, now: dt.datetime) -> None:
     complaint.settle_by = rules.settle_by(now, policy)
     complaint.auto_urge_level = 0
     _refresh_timers(complaint, policy)  # the state must already be delivered
-
-
-def _notify_delivered(complaint: Complaint) -> None:
-    notify(
-        users=_business_users(complaint), event="delivered", complaint=complaint,
-        title=f"新投诉 {complaint.number}",
-        body=f"请在{complaint.respond_by.astimezone(clock.SHANGHAI):%m-%d %H:%M}前首次回复，"
-        f"{complaint.settle_by.astimezone(clock.SHANGHAI):%m-%d %H:%M}前完成和解。",
-    )
 
 
 def _request_hash(**fields) -> str:
@@ -381,7 +363,8 @@ def complaint_submit(
     # the per-province daily counter row is then locked for microseconds, not for
     # the whole filing (numbers are unique, not gapless: a refused filing skips one).
     number = next_number(region.l1)
-    with transaction.atomic():
+    with transaction.atomic(), events.unit() as batch:
+        batch.policy = policy
         # One filing at a time per consumer: the replay check and the flood
         # limit below hold under concurrent requests (PostgreSQL row lock;
         # SQLite's IMMEDIATE transactions already serialise writers).
@@ -416,14 +399,9 @@ def complaint_submit(
                     return _replay(existing, request_hash)
             raise Conflict("您已就同一事项提交过投诉 (you already have an open complaint on this matter)",
                            code="duplicate") from None
-        _event(complaint, "submitted", actor=consumer, side=Side.CONSUMER, now=now, state_from=NEW,
+        events.watch(complaint, new=True)
+        _event(complaint, EventType.SUBMITTED, actor=consumer, side=Side.CONSUMER, now=now, state_from=NEW,
                payload={"routed": action, "review_reason": review_reason})
-        if action == "deliver":
-            _notify_delivered(complaint)
-        else:
-            notify(users=_council_users(complaint), event="queued", complaint=complaint,
-                   title=f"待审核投诉 {complaint.number}", body=complaint.business_display_name)
-        notify(users=[consumer], event="submitted", complaint=complaint, title=f"投诉已提交 {complaint.number}")
     return complaint
 
 
@@ -449,9 +427,6 @@ def complaint_forward(*, actor, complaint, business_id: int | None = None, exter
             _deliver(complaint, policy, now)
             _save(complaint, "business", "business_name_given", "matter_key", "delivered_at", "respond_by",
                   "settle_by")
-            _notify_delivered(complaint)
-            notify(users=[complaint.consumer], event="forwarded", complaint=complaint,
-                   title=f"您的投诉 {complaint.number} 已转交 {business.name}")
         return complaint
     external = _text(external, "external", max_len=120)
     with _acting(actor, complaint, "forward_external") as (complaint, side, policy, now):
@@ -460,8 +435,6 @@ def complaint_forward(*, actor, complaint, business_id: int | None = None, exter
         complaint.outcome_at = now
         _move(complaint, "forward_external", actor=actor, side=side, now=now, payload={"to": external, "note": note})
         _save(complaint, "forwarded_to", "closing_reason", "outcome_at")
-        notify(users=[complaint.consumer], event="forwarded", complaint=complaint,
-               title=f"您的投诉 {complaint.number} 已转交 {external}", body=note)
     return complaint
 
 
@@ -473,8 +446,6 @@ def complaint_reject(*, actor, complaint, reason: str) -> Complaint:
         complaint.outcome_at = now
         _move(complaint, "reject", actor=actor, side=side, now=now, payload={"reason": reason})
         _save(complaint, "closing_reason", "outcome_at")
-        notify(users=[complaint.consumer], event="rejected", complaint=complaint,
-               title=f"您的投诉 {complaint.number} 不予受理", body=reason)
     return complaint
 
 
@@ -519,17 +490,10 @@ def message_post(*, actor, complaint, body: str, evidence_id: int | None = None,
             _first_response(complaint, actor=actor, side=side, now=now)
         message = Message.objects.create(complaint=complaint, author=actor, side=side, body=body,
                                          evidence=evidence, clause=clause, created_at=now)
-        _event(complaint, "message", actor=actor, side=side, now=now,
-               payload={"message_id": message.pk, **_clause_payload(clause)})
+        _event(complaint, EventType.MESSAGE, actor=actor, side=side, now=now,
+               payload={"message_id": message.pk, **_clause_payload(clause)}, context={"message": message})
         _refresh_timers(complaint, policy)
         _save(complaint, "first_response_at")
-        others = {
-            Side.CONSUMER: _business_users(complaint),
-            Side.BUSINESS: [complaint.consumer],
-            Side.COUNCIL: [complaint.consumer, *_business_users(complaint)],
-        }[side]
-        notify(users=others, event="message", complaint=complaint, title=f"{complaint.number} 有新消息",
-               body=body[:140])
     return message
 
 
@@ -549,14 +513,11 @@ def proposal_make(*, actor, complaint, terms: str, amount=None, clause_id: int |
             reply_by=rules.consumer_reply_by(now, policy),
         )
         complaint.consumer_reminder_level = 0
-        _event(complaint, "proposal", actor=actor, side=side, now=now,
+        _event(complaint, EventType.PROPOSAL, actor=actor, side=side, now=now,
                payload={"proposal_id": proposal.pk, "terms": terms, "amount": str(amount) if amount else None,
-                        **_clause_payload(clause)})
+                        **_clause_payload(clause)}, context={"proposal": proposal})
         _refresh_timers(complaint, policy, pending=proposal)
         _save(complaint, "first_response_at")
-        notify(users=[complaint.consumer], event="proposal", complaint=complaint,
-               title=f"{complaint.business_display_name} 提出和解方案",
-               body=f"{terms[:120]}" + (f"（金额 {amount} 元）" if amount is not None else ""))
     return proposal
 
 
@@ -583,10 +544,6 @@ def _score(complaint: Complaint, score: rules.Score, now: dt.datetime) -> None:
     complaint.scored_at = now
 
 
-def _rate_business(complaint: Complaint, policy: Policy, now: dt.datetime) -> None:
-    ratings.business_rating_refresh(business_id=complaint.business_id, now=now, policy=policy)
-
-
 def proposal_accept(*, actor, complaint, proposal_id) -> Complaint:
     """Consumer: accept the business's offer. The only way a case settles."""
     with _acting(actor, complaint, "accept") as (complaint, side, policy, now):
@@ -602,11 +559,6 @@ def proposal_accept(*, actor, complaint, proposal_id) -> Complaint:
         _refresh_timers(complaint, policy)
         _score(complaint, score, now)
         _save(complaint, "settled_at", "outcome_at", *SCORE_FIELDS)
-        _rate_business(complaint, policy, now)
-        notify(users=_business_users(complaint), event="settled", complaint=complaint,
-               title=f"{complaint.number} 和解成功", body=f"消费者已接受方案，请按约履行。评分 {score.stars} 星")
-        notify(users=[complaint.consumer], event="settled", complaint=complaint,
-               title=f"{complaint.number} 和解成功", body="商户履行后请确认。")
     return complaint
 
 
@@ -633,14 +585,12 @@ def proposal_reject(*, actor, complaint, proposal_id, reason: str = "", counter_
                 complaint=complaint, author=actor, side=side, terms=counter_terms, amount=counter_amount,
                 status=Proposal.Status.COUNTER, clause=counter_clause, created_at=now,
             )
-        _event(complaint, "proposal_rejected", actor=actor, side=side, now=now,
+        _event(complaint, EventType.PROPOSAL_REJECTED, actor=actor, side=side, now=now,
                payload={"proposal_id": proposal.pk, "reason": reason,
-                        "counter_id": counter.pk if counter else None, **_clause_payload(counter_clause)})
+                        "counter_id": counter.pk if counter else None, **_clause_payload(counter_clause)},
+               context={"counter": counter})
         _refresh_timers(complaint, policy)
         _save(complaint)
-        notify(users=_business_users(complaint), event="proposal_rejected", complaint=complaint,
-               title=f"{complaint.number} 消费者拒绝了方案",
-               body=(f"还价：{counter_terms[:120]}" if counter_terms else reason[:140]))
     return counter or proposal
 
 
@@ -656,12 +606,6 @@ def _fail(complaint: Complaint, action: str, *, actor, side: str, now: dt.dateti
     _refresh_timers(complaint, policy)
     _score(complaint, rules.FAILED_SCORE, now)
     _save(complaint, "outcome_at", "closing_reason", *SCORE_FIELDS)
-    _rate_business(complaint, policy, now)
-    ratings.blacklist_check(complaint=complaint, now=now, policy=policy)
-    notify(users=[complaint.consumer], event="failed", complaint=complaint, title=f"{complaint.number} 和解终止",
-           body=f"{reason} 您可以在{policy.mediation_request_days}天内申请消委调解。")
-    notify(users=_business_users(complaint), event="failed", complaint=complaint,
-           title=f"{complaint.number} 和解终止，记失败一次", body=reason)
 
 
 def complaint_refuse(*, actor, complaint, reason: str) -> Complaint:
@@ -685,9 +629,6 @@ def complaint_withdraw(*, actor, complaint, reason: str = "") -> Complaint:
         _move(complaint, "withdraw", actor=actor, side=side, now=now, payload={"reason": reason})
         _refresh_timers(complaint, policy)
         _save(complaint, "outcome_at", "closing_reason")
-        if complaint.business_id:
-            notify(users=_business_users(complaint), event="withdrawn", complaint=complaint,
-                   title=f"{complaint.number} 消费者已撤回投诉")
     return complaint
 
 
@@ -700,9 +641,8 @@ def complaint_urge(*, actor, complaint, note: str = "") -> Urge:
     with _acting(actor, complaint, "urge") as (complaint, side, policy, now):
         urge = Urge.objects.create(complaint=complaint, kind=Urge.Kind.MANUAL, reason="manual", note=note,
                                    created_by=actor, created_at=now)
-        _event(complaint, "urge", actor=actor, side=side, now=now, payload={"urge_id": urge.pk, "note": note})
-        notify(users=_business_users(complaint), event="urge", complaint=complaint,
-               title=f"消委催办 {complaint.number}", body=note or "请尽快处理并确认收到催办。")
+        _event(complaint, EventType.URGE, actor=actor, side=side, now=now, payload={"urge_id": urge.pk, "note": note},
+               context={"urge": urge})
     return urge
 
 
@@ -718,7 +658,7 @@ def urge_acknowledge(*, actor, urge_id) -> Urge:
         urge.acknowledged_at = now
         urge.acknowledged_by = actor
         urge.save(update_fields=["acknowledged_at", "acknowledged_by"])
-        _event(complaint, "urge_acknowledged", actor=actor, side=side, now=now, payload={"urge_id": urge.pk})
+        _event(complaint, EventType.URGE_ACKNOWLEDGED, actor=actor, side=side, now=now, payload={"urge_id": urge.pk})
     return urge
 
 
@@ -748,8 +688,6 @@ def mediation_request(*, actor, complaint, reason: str = "") -> Mediation:
         _move(complaint, "request_mediation", actor=actor, side=side, now=now,
               payload={"mediation_id": mediation.pk, "reason": reason})
         _save(complaint)
-        notify(users=[*_council_users(complaint), *_business_users(complaint), complaint.consumer],
-               event="mediation", complaint=complaint, title=f"{complaint.number} 进入消委调解")
     return mediation
 
 
@@ -776,10 +714,6 @@ def mediation_record_outcome(*, actor, complaint, outcome: str, terms: str = "",
         _move(complaint, action, actor=actor, side=side, now=now,
               payload={"mediation_id": mediation.pk, "terms": terms, "amount": str(amount) if amount else None})
         _save(complaint, "outcome_at", "fulfilment")
-        body = terms if outcome == "settled" else f"调解未能达成一致。您还可以通过：{MEDIATION_ROUTES}"
-        notify(users=[complaint.consumer, *_business_users(complaint)], event=f"mediation_{outcome}",
-               complaint=complaint, title=f"{complaint.number} 调解{'成功' if outcome == 'settled' else '未成功'}",
-               body=body)
     return mediation
 
 
@@ -793,9 +727,7 @@ def fulfilment_mark(*, actor, complaint) -> Complaint:
             raise Conflict("消费者已确认履行 (the consumer already confirmed fulfilment)", code="already_confirmed")
         complaint.fulfilment = Complaint.Fulfilment.CLAIMED
         complaint.save(update_fields=["fulfilment"])
-        _event(complaint, "fulfilment_claimed", actor=actor, side=side, now=now)
-        notify(users=[complaint.consumer], event="fulfilment_claimed", complaint=complaint,
-               title=f"{complaint.number} 商户称已履行", body="请确认是否已收到。")
+        _event(complaint, EventType.FULFILMENT_CLAIMED, actor=actor, side=side, now=now)
     return complaint
 
 
@@ -809,10 +741,8 @@ def fulfilment_confirm(*, actor, complaint, fulfilled: bool, note: str = "") -> 
             raise Conflict("已确认履行 (fulfilment already confirmed)", code="already_confirmed")
         complaint.fulfilment = Complaint.Fulfilment.CONFIRMED if fulfilled else Complaint.Fulfilment.NOT_FULFILLED
         complaint.save(update_fields=["fulfilment"])
-        _event(complaint, "fulfilment_confirmed" if fulfilled else "fulfilment_disputed", actor=actor, side=side,
-               now=now, payload={"note": note})
-        notify(users=_business_users(complaint), event="fulfilment", complaint=complaint,
-               title=f"{complaint.number} 消费者{'确认已履行' if fulfilled else '称未履行'}", body=note)
+        _event(complaint, EventType.FULFILMENT_CONFIRMED if fulfilled else EventType.FULFILMENT_DISPUTED,
+               actor=actor, side=side, now=now, payload={"note": note})
     return complaint
 
 
@@ -834,7 +764,7 @@ def complaint_rate(*, actor, complaint, satisfaction, comment: str = "") -> Comp
         complaint.satisfaction_comment = comment
         complaint.rated_at = now
         complaint.save(update_fields=["satisfaction", "satisfaction_comment", "rated_at"])
-        _event(complaint, "rated", actor=actor, side=side, now=now,
+        _event(complaint, EventType.RATED, actor=actor, side=side, now=now,
                payload={"satisfaction": satisfaction, "comment": comment})
     return complaint
 
@@ -846,6 +776,7 @@ def _process_due(complaint: Complaint, policy: Policy, now: dt.datetime) -> list
     """Apply whatever is due on a locked order as of ``now``. Idempotent: the
     stored timers move past ``now`` (or are cleared), so a second call does
     nothing. Returns what it did."""
+    events.watch(complaint)  # the sweep hands its orders here without _lock
     done: list[str] = []
     if complaint.state not in RECONCILING:
         if complaint.next_deadline_at is not None:
@@ -872,8 +803,6 @@ def _process_due(complaint: Complaint, policy: Policy, now: dt.datetime) -> list
               payload={"proposal_id": pending.pk})
         _refresh_timers(complaint, policy)
         _save(complaint, "outcome_at", "closing_reason")
-        notify(users=[complaint.consumer, *_business_users(complaint)], event="unresponsive", complaint=complaint,
-               title=f"{complaint.number} 因消费者未回复已结案", body=complaint.closing_reason)
         return ["unresponsive"]
     if pending is not None:
         # Reminders to the consumer: send the latest one that is due, once.
@@ -886,11 +815,8 @@ def _process_due(complaint: Complaint, policy: Policy, now: dt.datetime) -> list
         if due_level is not None:
             complaint.consumer_reminder_level = level
             check("remind_consumer", complaint.state, Side.SYSTEM)
-            _event(complaint, "consumer_reminded", actor=None, side=Side.SYSTEM, now=now,
-                   payload={"proposal_id": pending.pk, "level": due_level})
-            notify(users=[complaint.consumer], event="reminder", complaint=complaint,
-                   title=f"请回复 {complaint.business_display_name} 的和解方案",
-                   body=f"请在{pending.reply_by.astimezone(clock.SHANGHAI):%m-%d %H:%M}前接受或拒绝，逾期将结案。")
+            _event(complaint, EventType.CONSUMER_REMINDED, actor=None, side=Side.SYSTEM, now=now,
+                   payload={"proposal_id": pending.pk, "level": due_level}, context={"proposal": pending})
             done.append("reminded")
     # Automatic urges: if several levels passed (the sweep was down), send the
     # latest applicable one only.
@@ -908,10 +834,9 @@ def _process_due(complaint: Complaint, policy: Policy, now: dt.datetime) -> list
                 if reason == "no_response"
                 else f"送达已超过{hours // 24}天仍未和解，请尽快处理 (unsettled {hours // 24} days after delivery)")
         urge = Urge.objects.create(complaint=complaint, kind=Urge.Kind.AUTO, reason=reason, note=note, created_at=now)
-        _event(complaint, "urge", actor=None, side=Side.SYSTEM, now=now,
-               payload={"urge_id": urge.pk, "auto": True, "reason": reason, "after_hours": hours})
-        notify(users=_business_users(complaint), event="urge", complaint=complaint,
-               title=f"平台自动催办 {complaint.number}", body=note)
+        _event(complaint, EventType.URGE, actor=None, side=Side.SYSTEM, now=now,
+               payload={"urge_id": urge.pk, "auto": True, "reason": reason, "after_hours": hours},
+               context={"urge": urge})
         done.append("urged")
     _refresh_timers(complaint, policy, pending=pending)
     _save(complaint)
@@ -921,11 +846,12 @@ def _process_due(complaint: Complaint, policy: Policy, now: dt.datetime) -> list
 def complaint_process_due(*, complaint, now: dt.datetime | None = None) -> list[str]:
     """The sweep's per-order step (also usable by hand): lock, apply what is due."""
     now = now or clock.now()
-    with transaction.atomic():
+    with transaction.atomic(), events.unit() as batch:
         locked = _lock(complaint)
         if locked.next_deadline_at is None or locked.next_deadline_at > now:
             return []
-        return _process_due(locked, rules.get_policy(), now)
+        batch.policy = rules.get_policy()
+        return _process_due(locked, batch.policy, now)
 
 
 __all__ = [

@@ -10,6 +10,10 @@ second pass finds nothing. On PostgreSQL each batch is claimed with
 never work on the same order at once; on SQLite the database write lock
 serialises them.
 
+A batch of orders is one transaction and one unit of work
+(``hejie.complaints.events``): the consumers follow its events once, at the end
+of the batch (the figures in one statement, each business's rating once).
+
 It also refreshes the rating of businesses whose oldest case just left the
 rating window (``rating_expires_at``).
 """
@@ -25,12 +29,12 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from hejie.businesses.models import Business
-from hejie.complaints import figures
+from hejie.complaints import events
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.complaints.services import _process_due
 from hejie.core import clock
-from hejie.ratings.services import business_rating_refresh, ratings_deferred
+from hejie.ratings.services import business_rating_refresh
 
 logger = logging.getLogger("hejie.sweep")
 BATCH_SIZE = 500
@@ -74,18 +78,19 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
     policy = get_policy()
     after = None  # keyset position: an order is handled at most once per pass
     while True:
-        with transaction.atomic(), ratings_deferred(now, policy), figures.deferred() as counted:
+        with transaction.atomic(), events.unit() as unit:
+            unit.policy = policy
             batch = _due_batch(now, batch_size, after)
             for complaint in batch:
                 after = (complaint.next_deadline_at, complaint.pk)
                 report.examined += 1
-                mark = len(counted)
+                mark = unit.mark()
                 try:
                     with transaction.atomic():
                         for action in _process_due(complaint, policy, now):
                             report.actions[action] += 1
                 except Exception:
-                    counted.forget_since(mark)  # its savepoint rolled back: so do its figures
+                    unit.forget_since(mark)  # its savepoint rolled back: so do its events
                     report.errors += 1
                     logger.exception("sweep: order %s failed", complaint.number)
         if len(batch) < batch_size:

@@ -12,21 +12,21 @@ one bad case moves a new business from 6.0 to 5.0, not to 0, and a business
 with hundreds of cases is judged almost entirely on its own record. A
 business with no case yet is shown as unrated, not as 6.
 
-Both update in the same transaction as each outcome, and again when the
-oldest case in the window leaves it (the sweep follows ``rating_expires_at``).
+Both update in the same transaction as each outcome (``follow_events``, the
+consumer of the scoring events: once per business and batch), and again when
+the oldest case in the window leaves it (the sweep follows ``rating_expires_at``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Min, Q, Sum
 
 from hejie.businesses.models import Business
+from hejie.complaints import events
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.notifications.services import notify
@@ -70,29 +70,36 @@ def rating_compute(*, business_id: int, now: dt.datetime, policy=None) -> dict:
     return result
 
 
-_deferred: contextvars.ContextVar[set | None] = contextvars.ContextVar("hejie_deferred_ratings", default=None)
+def follow_events(batch: events.Batch) -> None:
+    """The event consumer of stage RATINGS: refresh, once per batch, the rating of every
+    business one of whose cases was scored in it (as of the latest such event)."""
+    latest: dict[int, dt.datetime] = {}
+    for event in batch.events:
+        business_id = event.complaint.business_id
+        if event.type in events.SCORED and business_id:
+            latest[business_id] = max(event.created_at, latest.get(business_id, event.created_at))
+    if not latest:
+        return
+    policy = batch.policy or get_policy()
+    for business_id in sorted(latest):
+        business_rating_refresh(business_id=business_id, now=latest[business_id], policy=policy)
 
 
-@contextlib.contextmanager
-def ratings_deferred(now: dt.datetime, policy=None) -> Iterator[None]:
-    """Within the block, refresh each touched business once, at the end (still
-    inside the caller's transaction). The sweep uses it so that a batch that
-    ends 500 cases of one business recomputes that business once, not 500 times."""
-    touched: set[int] = set()
-    token = _deferred.set(touched)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    for business_id in sorted(touched):
-        business_rating_refresh(business_id=business_id, now=now, policy=policy)
+def follow_failures(batch: events.Batch) -> None:
+    """The event consumer of stage LISTS: each failed case may make its business a
+    black-list candidate (``blacklist_check``), in the order the cases failed. Each check
+    sees the failures up to its own, as if the cases had been checked one at a time: the
+    batch's later failures are already written, so they are left out of its count."""
+    failures = [e for e in batch.events if e.type in events.FAILED and e.complaint.business_id]
+    if not failures:
+        return
+    policy = batch.policy or get_policy()
+    for n, event in enumerate(failures):
+        later = {e.complaint_id for e in failures[n + 1:]}
+        blacklist_check(complaint=event.complaint, now=event.created_at, policy=policy, later=later)
 
 
-def business_rating_refresh(*, business_id: int, now: dt.datetime, policy=None) -> dict | None:
-    touched = _deferred.get()
-    if touched is not None:
-        touched.add(business_id)
-        return None
+def business_rating_refresh(*, business_id: int, now: dt.datetime, policy=None) -> dict:
     r = rating_compute(business_id=business_id, now=now, policy=policy)
     Business.objects.filter(pk=business_id).update(
         credit_index=r["credit_index"], star_rating=r["star_rating"], rated_cases=r["cases"],
@@ -108,9 +115,11 @@ def _council_for(business: Business):
     return User.objects.filter(role="council", region_id__in=codes, is_active=True)
 
 
-def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None) -> BlacklistEntry | None:
+def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None,
+                    later: Collection[int] = ()) -> BlacklistEntry | None:
     """Called when a case fails. Creates (or extends) a black-list *candidate*
-    when the business meets a rule; nothing is published without a person."""
+    when the business meets a rule; nothing is published without a person.
+    ``later``: orders that failed after this one in the same batch (not counted yet)."""
     policy = policy or get_policy()
     business = complaint.business
     entry = BlacklistEntry.objects.filter(business_id=business.pk, status__in=["candidate", "published"]).first()
@@ -135,7 +144,7 @@ def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None) -> B
         since = last_decision
     failed = list(
         Complaint.objects.filter(business_id=business.pk, stars=0, scored_at__gt=since, scored_at__lte=now)
-        .values_list("pk", flat=True)[: policy.blacklist_failed_count * 10]
+        .exclude(pk__in=later).values_list("pk", flat=True)[: policy.blacklist_failed_count * 10]
     )
     if len(failed) >= policy.blacklist_failed_count:
         rule = BlacklistEntry.Rule.FAILED_CASES

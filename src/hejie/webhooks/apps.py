@@ -9,4 +9,10 @@ class WebhooksConfig(AppConfig):
     def ready(self):
         # Register the Celery task with the app even though hejie/celery.py
         # autodiscovers only the complaints and notifications apps.
-        from hejie.webhooks import tasks  # noqa: F401
+        from hejie.complaints import events
+        from hejie.webhooks import (
+            services,
+            tasks,  # noqa: F401
+        )
+
+        events.register(events.Stage.WEBHOOKS, services.enqueue_for_events)

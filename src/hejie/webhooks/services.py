@@ -154,23 +154,25 @@ def delivery_redeliver(*, actor, delivery_id: int) -> WebhookDelivery:
 # --------------------------------------------------------------------------- enqueue
 
 
-def enqueue_for_event(event) -> list[WebhookDelivery]:
-    """Called by the complaints app for every timeline event, inside the
-    event's transaction: one delivery per active endpoint of the order's
-    business, sent after commit.
+def enqueue_for_events(batch) -> list[WebhookDelivery]:
+    """The consumer of complaint events (stage WEBHOOKS, ``hejie.complaints.events``):
+    inside the events' transaction, one delivery per event and active endpoint of the
+    order's business, sent after commit.
 
-    Cost: nothing for an order without a business, one indexed query for a
-    business without endpoints, one more (a bulk insert) for one with them."""
-    business_id = event.complaint.business_id  # the order is already loaded: no query
-    if not business_id:
+    Cost: nothing for a batch whose orders have no business, one indexed query for
+    the endpoints of all the batch's businesses, one more (a bulk insert) when some
+    have endpoints."""
+    business_ids = {event.complaint.business_id for event in batch.events} - {None}  # orders loaded: no query
+    if not business_ids:
         return []
-    endpoint_ids = list(
-        WebhookEndpoint.objects.filter(business_id=business_id, is_active=True).values_list("pk", flat=True)
-    )
-    if not endpoint_ids:
+    endpoints: dict[int, list[int]] = {}
+    for pk, business_id in (WebhookEndpoint.objects.filter(business_id__in=business_ids, is_active=True)
+                            .order_by("pk").values_list("pk", "business_id")):
+        endpoints.setdefault(business_id, []).append(pk)
+    if not endpoints:
         return []
     rows = [WebhookDelivery(endpoint_id=pk, event=event, kind=Kind.EVENT, event_type=event.type)
-            for pk in endpoint_ids]
+            for event in batch.events for pk in endpoints.get(event.complaint.business_id, ())]
     return _create_deliveries(rows, clock.now())
 
 

@@ -24,6 +24,7 @@ from hejie.api.v1.pagination import MAX_PAGE_SIZE, keyset_page
 from hejie.api.v1.schemas import StrictSchema, Text, errors
 from hejie.complaints import evidence as evidence_files
 from hejie.complaints import policy, selectors, services
+from hejie.complaints.events import EventType
 from hejie.complaints.models import Complaint, Mediation, Proposal, Urge
 from hejie.complaints.states import Side, State
 from hejie.core import clock
@@ -204,7 +205,7 @@ class Deadlines(Schema):
 
 class EventOut(Schema):
     id: int
-    type: str
+    type: EventType
     side: Side
     actor: str | None
     created_at: Utc

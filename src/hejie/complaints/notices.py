@@ -1,0 +1,216 @@
+"""Who is told of each event on an order, and what: the one table of it (``NOTICES``).
+
+The consumer of stage NOTICES (``hejie.complaints.events``) runs over each batch of
+events and, for every event whose type has an entry here, stores an in-app notice for
+each recipient and hands the message to the channels after commit
+(``hejie.notifications.services.notify``). An event type without an entry tells no one
+(a first response, a rating, an uploaded file, an acknowledged urge).
+
+Recipients are parties of the order: the consumer, the business's active staff, the
+council members whose jurisdiction holds the order's region. Each entry yields
+``Notice(parties, kind, title, body)``; ``kind`` is what the notice is about as the
+notice pages name it (``hejie.web`` labels), which is not always the event type
+(a delivered order is a "delivered" notice to the business and a "submitted" one to the
+consumer).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from hejie.accounts.models import User
+from hejie.complaints import events
+from hejie.complaints.events import EventType
+from hejie.complaints.models import Complaint, ComplaintEvent
+from hejie.complaints.policy import get_policy
+from hejie.complaints.services import MEDIATION_ROUTES
+from hejie.complaints.states import Side
+from hejie.core import clock
+from hejie.notifications.services import notify
+
+
+class Party(enum.Enum):
+    CONSUMER = "consumer"
+    BUSINESS = "business"
+    COUNCIL = "council"
+
+
+@dataclass(frozen=True)
+class Notice:
+    parties: tuple[Party, ...]
+    kind: str
+    title: str
+    body: str = ""
+
+
+C, B, K = Party.CONSUMER, Party.BUSINESS, Party.COUNCIL
+
+
+def business_staff(complaint: Complaint) -> list:
+    """The active staff of the order's business (none for a business not on the platform)."""
+    if not complaint.business_id:
+        return []
+    return list(User.objects.filter(role="business", business_id=complaint.business_id, is_active=True))
+
+
+def council_members(complaint: Complaint) -> list:
+    """The active council members whose jurisdiction holds the order's region."""
+    codes = [c for c in (complaint.region_l1, complaint.region_l2, complaint.region_l3) if c]
+    return list(User.objects.filter(role="council", region_id__in=codes, is_active=True))
+
+
+def _at(moment) -> str:
+    return f"{moment.astimezone(clock.SHANGHAI):%m-%d %H:%M}"
+
+
+def _delivered(order: Complaint) -> Notice:
+    return Notice((B,), "delivered", f"新投诉 {order.number}",
+                  f"请在{_at(order.respond_by)}前首次回复，{_at(order.settle_by)}前完成和解。")
+
+
+def _submitted(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    if event.payload.get("routed") == "deliver":
+        yield _delivered(order)
+    else:
+        yield Notice((K,), "queued", f"待审核投诉 {order.number}", order.business_display_name)
+    yield Notice((C,), "submitted", f"投诉已提交 {order.number}")
+
+
+def _forward(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    yield _delivered(order)
+    yield Notice((C,), "forwarded", f"您的投诉 {order.number} 已转交 {order.business.name}")
+
+
+def _forward_external(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    p = event.payload
+    yield Notice((C,), "forwarded", f"您的投诉 {order.number} 已转交 {p['to']}", p.get("note", ""))
+
+
+def _reject(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    yield Notice((C,), "rejected", f"您的投诉 {order.number} 不予受理", event.payload["reason"])
+
+
+def _message(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    others = {Side.CONSUMER: (B,), Side.BUSINESS: (C,), Side.COUNCIL: (C, B)}[event.side]
+    yield Notice(others, "message", f"{order.number} 有新消息", event.context["message"].body[:140])
+
+
+def _proposal(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    offer = event.context["proposal"]
+    amount = f"（金额 {offer.amount} 元）" if offer.amount is not None else ""
+    yield Notice((C,), "proposal", f"{order.business_display_name} 提出和解方案", f"{offer.terms[:120]}{amount}")
+
+
+def _proposal_rejected(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    counter = event.context.get("counter")
+    body = f"还价：{counter.terms[:120]}" if counter is not None else event.payload.get("reason", "")[:140]
+    yield Notice((B,), "proposal_rejected", f"{order.number} 消费者拒绝了方案", body)
+
+
+def _accept(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    yield Notice((B,), "settled", f"{order.number} 和解成功", f"消费者已接受方案，请按约履行。评分 {order.stars} 星")
+    yield Notice((C,), "settled", f"{order.number} 和解成功", "商户履行后请确认。")
+
+
+def _failed(event: ComplaintEvent, order: Complaint, days: int) -> Iterator[Notice]:
+    reason = event.payload["reason"]
+    yield Notice((C,), "failed", f"{order.number} 和解终止", f"{reason} 您可以在{days}天内申请消委调解。")
+    yield Notice((B,), "failed", f"{order.number} 和解终止，记失败一次", reason)
+
+
+def _withdraw(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    yield Notice((B,), "withdrawn", f"{order.number} 消费者已撤回投诉")
+
+
+def _urge(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    urge = event.context["urge"]
+    if event.side == Side.SYSTEM:
+        yield Notice((B,), "urge", f"平台自动催办 {order.number}", urge.note)
+    else:
+        yield Notice((B,), "urge", f"消委催办 {order.number}", urge.note or "请尽快处理并确认收到催办。")
+
+
+def _close_unresponsive(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    yield Notice((C, B), "unresponsive", f"{order.number} 因消费者未回复已结案", order.closing_reason)
+
+
+def _consumer_reminded(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    offer = event.context["proposal"]
+    yield Notice((C,), "reminder", f"请回复 {order.business_display_name} 的和解方案",
+                 f"请在{_at(offer.reply_by)}前接受或拒绝，逾期将结案。")
+
+
+def _request_mediation(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    yield Notice((K, B, C), "mediation", f"{order.number} 进入消委调解")
+
+
+def _mediation_settle(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    yield Notice((C, B), "mediation_settled", f"{order.number} 调解成功", event.payload.get("terms") or "")
+
+
+def _mediation_fail(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    yield Notice((C, B), "mediation_failed", f"{order.number} 调解未成功",
+                 f"调解未能达成一致。您还可以通过：{MEDIATION_ROUTES}")
+
+
+def _fulfilment_claimed(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    yield Notice((C,), "fulfilment_claimed", f"{order.number} 商户称已履行", "请确认是否已收到。")
+
+
+def _fulfilment_answered(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
+    said = "确认已履行" if event.type == EventType.FULFILMENT_CONFIRMED else "称未履行"
+    yield Notice((B,), "fulfilment", f"{order.number} 消费者{said}", event.payload.get("note", ""))
+
+
+Entry = Callable[..., Iterator[Notice]]
+
+NOTICES: dict[str, Entry] = {
+    EventType.SUBMITTED: _submitted,
+    EventType.FORWARD: _forward,
+    EventType.FORWARD_EXTERNAL: _forward_external,
+    EventType.REJECT: _reject,
+    EventType.MESSAGE: _message,
+    EventType.PROPOSAL: _proposal,
+    EventType.PROPOSAL_REJECTED: _proposal_rejected,
+    EventType.ACCEPT: _accept,
+    EventType.REFUSE: _failed,
+    EventType.EXPIRE: _failed,
+    EventType.WITHDRAW: _withdraw,
+    EventType.URGE: _urge,
+    EventType.CLOSE_UNRESPONSIVE: _close_unresponsive,
+    EventType.CONSUMER_REMINDED: _consumer_reminded,
+    EventType.REQUEST_MEDIATION: _request_mediation,
+    EventType.MEDIATION_SETTLE: _mediation_settle,
+    EventType.MEDIATION_FAIL: _mediation_fail,
+    EventType.FULFILMENT_CLAIMED: _fulfilment_claimed,
+    EventType.FULFILMENT_CONFIRMED: _fulfilment_answered,
+    EventType.FULFILMENT_DISPUTED: _fulfilment_answered,
+}
+
+
+def notices_for(event: ComplaintEvent, batch: events.Batch) -> Iterator[Notice]:
+    entry = NOTICES.get(event.type)
+    if entry is None:
+        return iter(())
+    if entry is _failed:
+        policy = batch.policy or get_policy()
+        return _failed(event, event.complaint, policy.mediation_request_days)
+    return entry(event, event.complaint)
+
+
+def _users(party: Party, order: Complaint) -> list:
+    if party is Party.CONSUMER:
+        return [order.consumer]
+    if party is Party.BUSINESS:
+        return business_staff(order)
+    return council_members(order)
+
+
+def consume(batch: events.Batch) -> None:
+    """The event consumer (stage NOTICES)."""
+    for event in batch.events:
+        for notice in notices_for(event, batch):
+            users = [u for party in notice.parties for u in _users(party, event.complaint)]
+            notify(users=users, event=notice.kind, complaint=event.complaint, title=notice.title, body=notice.body)
