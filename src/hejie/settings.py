@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "hejie.partners",
     "hejie.standards",
     "hejie.oversight",
+    "hejie.ops",  # the top of the stack: demo data, `hejie serve`, the sweep schedule
 ]
 
 MIDDLEWARE = [
