@@ -5,8 +5,3 @@ class WebhooksConfig(AppConfig):
     name = "hejie.webhooks"
     label = "webhooks"
     verbose_name = "Webhooks"
-
-    def ready(self):
-        # Register the Celery task with the app even though hejie/celery.py
-        # autodiscovers only the complaints and notifications apps.
-        from hejie.webhooks import tasks  # noqa: F401
