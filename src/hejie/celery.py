@@ -2,9 +2,12 @@
 
     CELERY_BROKER_URL=redis://localhost:6379/0 celery -A hejie worker -B
 
-runs the workers and, with ``-B``, Celery beat, which calls the sweep every
-``HEJIE_SWEEP_INTERVAL_SECONDS``. The task functions are the same ones the
-embedded default runs in-process.
+runs the workers and, with ``-B``, Celery beat, which sends the sweep task
+(``hejie.sweep``) every ``HEJIE_SWEEP_INTERVAL_SECONDS``: the schedule is
+``CELERY_BEAT_SCHEDULE`` in the settings. Each installed app's ``tasks``
+module is discovered when a worker starts. The task functions call the same
+services the embedded default runs in-process; services send tasks by name
+(``hejie.core.background.enqueue``).
 """
 
 import os
@@ -15,12 +18,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hejie.settings")
 
 app = Celery("hejie")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["hejie.complaints", "hejie.notifications", "hejie.webhooks"])
-
-
-@app.on_after_finalize.connect
-def _schedule_sweep(sender, **kwargs):
-    from django.conf import settings
-
-    sender.add_periodic_task(float(settings.HEJIE_SWEEP_INTERVAL_SECONDS), sender.signature("hejie.sweep"),
-                             name="sweep")
+app.autodiscover_tasks()

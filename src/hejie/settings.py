@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "hejie.partners",
     "hejie.standards",
     "hejie.oversight",
+    "hejie.ops",  # the top of the stack: demo data, `hejie serve`, the sweep schedule
 ]
 
 MIDDLEWARE = [
@@ -174,11 +175,20 @@ HEJIE_WEBHOOK_RETENTION_DAYS = int(os.environ.get("HEJIE_WEBHOOK_RETENTION_DAYS"
 # they go to Celery workers and Celery beat runs the sweep
 # (`celery -A hejie worker -B`, web processes with `hejie serve --no-sweep`).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
+# Results are not kept (tasks report through the database); a caller that wants
+# one asks for it (ignore_result=False) and needs this backend, e.g. Redis.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Celery beat's one periodic task: the sweep, on the interval `hejie serve` uses in-process.
+# 0 (or less) schedules no sweep here either: then cron runs `hejie sweep`, say.
+CELERY_BEAT_SCHEDULE = (
+    {"sweep": {"task": "hejie.sweep", "schedule": float(HEJIE_SWEEP_INTERVAL_SECONDS)}}
+    if HEJIE_SWEEP_INTERVAL_SECONDS > 0 else {}
+)
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,10 @@
 from celery import shared_task
 
+from hejie.complaints.sweep import sweep
+
 
 @shared_task(name="hejie.sweep")
 def sweep_task() -> str:
-    """One sweep pass (Celery beat calls it on the interval). Idempotent, and
-    safe to run from several workers at once (rows are claimed with SKIP LOCKED)."""
-    from hejie.complaints.sweep import sweep
-
+    """One sweep pass (Celery beat sends it on the interval: ``CELERY_BEAT_SCHEDULE``).
+    Idempotent, and safe to run from several workers at once (rows are claimed with SKIP LOCKED)."""
     return str(sweep())

@@ -3,8 +3,8 @@
 Every event that should tell someone calls ``notify``. It stores an in-app
 notice per user in the caller's transaction, and after the transaction
 commits hands each message to the channel backends (so nothing is sent for
-a change that was rolled back). With Celery configured this hand-off is the
-place to enqueue; the embedded default sends in-process.
+a change that was rolled back). With a Celery broker configured the hand-off
+goes to a worker (``DELIVER_TASK``); the embedded default sends in-process.
 """
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from hejie.core.background import enqueue
 from hejie.notifications.backends import OutboundMessage
 from hejie.notifications.models import Notification
 
 logger = logging.getLogger("hejie.notifications")
+
+# The task in tasks.py that runs ``deliver_now`` on a worker, sent by name.
+DELIVER_TASK = "hejie.notifications.deliver"
 
 
 def backend_for(channel: str):
@@ -37,15 +41,12 @@ def deliver_now(messages: list[OutboundMessage]) -> None:
 
 
 def _deliver(messages: list[OutboundMessage]) -> None:
-    """After commit: to a Celery worker when a broker is configured, else here."""
-    if settings.CELERY_BROKER_URL:
-        from hejie.notifications.tasks import deliver_task
-
-        try:
-            deliver_task.delay([dataclasses.asdict(m) for m in messages])
+    """After commit: to a Celery worker (the ``DELIVER_TASK``) when a broker is configured, else here."""
+    try:
+        if enqueue(DELIVER_TASK, [dataclasses.asdict(m) for m in messages]):
             return
-        except Exception:  # broker down: do not lose the message, send it from here
-            logger.exception("could not enqueue %d notification(s); sending in-process", len(messages))
+    except Exception:  # broker down: do not lose the message, send it from here
+        logger.exception("could not enqueue %d notification(s); sending in-process", len(messages))
     deliver_now(messages)
 
 

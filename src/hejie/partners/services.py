@@ -53,6 +53,7 @@ from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.names import initials_for
 from hejie.businesses.permissions import is_operator
 from hejie.core import clock
+from hejie.core.background import enqueue
 from hejie.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, invalid
 from hejie.core.validation import clean_text
 from hejie.notifications.services import notify
@@ -66,6 +67,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("hejie.partners")
 
+# The task in tasks.py that runs ``import_run`` on a worker, sent by name.
+IMPORT_COMMIT_TASK = "hejie.partners.import_commit"
 CHUNK = 500
 LOOKUP_CHUNK = 900  # under SQLite's bound-parameter limit
 NAME_MAX = 120
@@ -619,14 +622,12 @@ def import_reset(*, actor: User, batch: ImportBatch | int) -> ImportBatch:
 
 
 def _start_background(batch_id: int) -> None:
-    if settings.CELERY_BROKER_URL:
-        from hejie.partners.tasks import import_commit_task
-
-        try:
-            import_commit_task.delay(batch_id)
+    """After commit: to a Celery worker (``IMPORT_COMMIT_TASK``) when a broker is configured, else a thread."""
+    try:
+        if enqueue(IMPORT_COMMIT_TASK, batch_id):
             return
-        except Exception:  # broker down: run it here rather than leave the batch committing
-            logger.exception("could not enqueue import %s; running it in-process", batch_id)
+    except Exception:  # broker down: run it here rather than leave the batch committing
+        logger.exception("could not enqueue import %s; running it in-process", batch_id)
     thread = threading.Thread(target=_run_in_thread, args=(batch_id,), name=f"hejie-import-{batch_id}", daemon=True)
     _threads.append(thread)
     thread.start()

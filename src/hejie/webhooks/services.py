@@ -42,6 +42,7 @@ from django.db.models import F
 
 from hejie.businesses.models import Business
 from hejie.core import clock
+from hejie.core.background import enqueue
 from hejie.core.errors import Conflict, NotFound, RateLimited, invalid
 from hejie.webhooks import permissions, selectors, signing, transport
 from hejie.webhooks.models import MAX_ENDPOINTS_PER_BUSINESS, WebhookDelivery, WebhookEndpoint
@@ -62,6 +63,8 @@ RETENTION_DAYS = 30
 MANUAL_PER_HOUR = 20  # tests and redeliveries per endpoint
 DESCRIPTION_MAX = 200
 BODY_KEYS = ("id", "event_id", "event", "created_at", "state_from", "state_to", "order", "data")
+# The task in tasks.py that runs ``deliveries_attempt`` on a worker, sent by name.
+DELIVER_TASK = "hejie.webhooks.deliver"
 
 Status = WebhookDelivery.Status
 Kind = WebhookDelivery.Kind
@@ -216,13 +219,11 @@ def dispatch(ids: list[int], claim: dt.datetime) -> None:
     """Hand claimed deliveries to whoever sends them (after commit)."""
     if not ids:
         return
-    if settings.CELERY_BROKER_URL:
-        from hejie.webhooks.tasks import deliver_task
-
-        try:
-            deliver_task.delay(ids, claim.isoformat())
-        except Exception:  # broker down: the periodic pass sends them once the claim lapses
-            logger.exception("could not enqueue webhook deliveries %s; the next pass after %s will", ids, claim)
+    try:
+        if enqueue(DELIVER_TASK, ids, claim.isoformat()):
+            return
+    except Exception:  # broker down: the periodic pass sends them once the claim lapses
+        logger.exception("could not enqueue webhook deliveries %s; the next pass after %s will", ids, claim)
         return
     if getattr(settings, "HEJIE_WEBHOOK_BACKGROUND", True):
         _background().submit(_attempt_in_thread, list(ids), claim)

@@ -1,9 +1,10 @@
 """``hejie serve``: the embedded production-ish server.
 
 Migrates the database, collects static files, runs the complaint sweep on an
-interval in a background thread (unless ``--no-sweep``), and serves the WSGI
-application with waitress. In a larger installation the sweep runs from
-Celery beat instead and the web processes are started with ``--no-sweep``.
+interval in a background thread (``hejie.ops.sweeper``; not with
+``--no-sweep``), and serves the WSGI application with waitress. In a larger
+installation the sweep runs from Celery beat instead and the web processes are
+started with ``--no-sweep``.
 """
 
 from __future__ import annotations
@@ -16,39 +17,11 @@ import threading
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections, connections
+from django.db import connections
+
+from hejie.ops.sweeper import start_sweeper
 
 logger = logging.getLogger("hejie.serve")
-
-
-def sweep_loop(stop: threading.Event, interval: float) -> None:
-    """Call ``hejie.complaints.sweep.sweep()`` now and then every ``interval``
-    seconds until ``stop`` is set. A failing pass is logged and the loop goes
-    on; if the sweep cannot even be imported, that is logged and the loop ends
-    (the server keeps serving)."""
-    try:
-        from hejie.complaints.sweep import sweep
-    except Exception:
-        logger.exception("sweep disabled: hejie.complaints.sweep could not be imported")
-        return
-    while not stop.is_set():
-        close_old_connections()
-        try:
-            report = sweep()
-        except Exception:
-            logger.exception("sweep pass failed")
-        else:
-            logger.info("sweep: %s", report)
-        finally:
-            connections.close_all()
-        stop.wait(interval)
-
-
-def start_sweeper(interval: float) -> tuple[threading.Thread, threading.Event]:
-    stop = threading.Event()
-    thread = threading.Thread(target=sweep_loop, args=(stop, interval), name="hejie-sweep", daemon=True)
-    thread.start()
-    return thread, stop
 
 
 class Command(BaseCommand):

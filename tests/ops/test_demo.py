@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from hejie.core import demo
+from hejie.ops.demo.businesses import BUSINESSES, LAUNCH_INDUSTRIES, credit_codes
+from hejie.ops.demo.people import ADMIN_PASSWORD, CONSUMER_PHONES, COUNCILS, STAFF_PASSWORD
 
 
 def _run_demo() -> tuple[str, str]:
@@ -54,7 +55,7 @@ def test_demo_loads_every_state_and_a_second_run_changes_nothing(db, media):
     # the Hubei launch: 55 businesses in its four industries, most active, a few applying, one suspended
     businesses = Business.objects.all()
     assert businesses.count() == 55
-    assert set(businesses.values_list("industry_id", flat=True)) == set(demo.LAUNCH_INDUSTRIES)
+    assert set(businesses.values_list("industry_id", flat=True)) == set(LAUNCH_INDUSTRIES)
     assert all(code.startswith("42") for code in businesses.values_list("region_id", flat=True))
     by_status = Counter(businesses.values_list("status", flat=True))
     assert by_status["suspended"] == 1
@@ -67,7 +68,7 @@ def test_demo_loads_every_state_and_a_second_run_changes_nothing(db, media):
     assert businesses.filter(partner=platform).count() == 55
     assert Partner.objects.filter(kind="association", status="active").count() == 1
     in_force = StandardVersion.objects.filter(status="published")
-    assert set(in_force.values_list("standard__industry_id", flat=True)) == set(demo.LAUNCH_INDUSTRIES)
+    assert set(in_force.values_list("standard__industry_id", flat=True)) == set(LAUNCH_INDUSTRIES)
     assert all(v.clauses.exists() for v in in_force)
     assert 2 <= by_status["applied"] <= 3
     assert by_status["active"] == 55 - by_status["applied"] - 1
@@ -106,11 +107,11 @@ def test_demo_loads_every_state_and_a_second_run_changes_nothing(db, media):
     # the people
     admin = User.objects.get(username="admin")
     assert admin.role == "operator" and admin.is_superuser and admin.is_staff
-    assert admin.check_password(demo.ADMIN_PASSWORD)
-    for username, region, _ in demo.COUNCILS:
+    assert admin.check_password(ADMIN_PASSWORD)
+    for username, region, _ in COUNCILS:
         staff = User.objects.get(username=username)
-        assert staff.role == "council" and staff.region_id == region and staff.check_password(demo.STAFF_PASSWORD)
-    assert User.objects.filter(role="consumer", phone__in=demo.CONSUMER_PHONES).count() == 20
+        assert staff.role == "council" and staff.region_id == region and staff.check_password(STAFF_PASSWORD)
+    assert User.objects.filter(role="consumer", phone__in=CONSUMER_PHONES).count() == 20
     handled = set(Complaint.objects.exclude(business=None).values_list("business_id", flat=True))
     staffed = set(User.objects.filter(role="business", is_business_admin=True).values_list("business_id", flat=True))
     assert handled <= staffed  # every business with complaints has an admin to sign in as
@@ -138,7 +139,7 @@ def test_demo_refuses_a_database_where_its_names_are_taken(db, media):
 def test_demo_credit_codes_are_valid_and_stable():
     from hejie.businesses.credit_code import validate_credit_code
 
-    codes = demo.credit_codes()
-    assert len(set(codes.values())) == len(demo.BUSINESSES) == 55
+    codes = credit_codes()
+    assert len(set(codes.values())) == len(BUSINESSES) == 55
     assert all(validate_credit_code(code) == code for code in codes.values())
-    assert codes == demo.credit_codes()
+    assert codes == credit_codes()

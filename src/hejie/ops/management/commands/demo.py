@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hejie.core import demo
+from hejie.ops import demo
 
 
 class Command(BaseCommand):

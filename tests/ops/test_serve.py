@@ -8,14 +8,14 @@ import subprocess
 import sys
 import threading
 import time
-import types
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from hejie.core.management.commands.serve import start_sweeper, sweep_loop
+from hejie.ops import sweeper
+from hejie.ops.sweeper import start_sweeper, sweep_loop
 
 
 def _free_port() -> int:
@@ -98,10 +98,10 @@ def test_serve_on_any_port_with_the_sweep_running(tmp_path):
         assert match.group(2) != "0"
         url = match.group(1) + "healthz"
         assert _wait_healthy(url, proc) == 200
-        time.sleep(2.5)  # a few sweep passes (or a logged import failure) must not stop serving
+        time.sleep(2.5)  # a few sweep passes must not stop serving
         assert _wait_healthy(url, proc, timeout=5) == 200
         log = err.read_text()
-        assert "sweep:" in log or "could not be imported" in log, log
+        assert "sweep:" in log, log
     finally:
         _stop(proc)
 
@@ -111,17 +111,11 @@ def test_serve_refuses_bad_options_before_touching_anything(args, monkeypatch):
     from django.core import management
     from django.core.management import CommandError
 
-    from hejie.core.management.commands import serve
+    from hejie.ops.management.commands import serve
 
     monkeypatch.setattr(serve, "call_command", lambda *a, **k: pytest.fail("migrated despite bad options"))
     with pytest.raises(CommandError):
         management.call_command("serve", *args)
-
-
-def _fake_sweep_module(monkeypatch, sweep):
-    module = types.ModuleType("hejie.complaints.sweep")
-    module.sweep = sweep
-    monkeypatch.setitem(sys.modules, "hejie.complaints.sweep", module)
 
 
 def test_sweep_loop_logs_failures_and_keeps_going(monkeypatch, caplog):
@@ -136,7 +130,7 @@ def test_sweep_loop_logs_failures_and_keeps_going(monkeypatch, caplog):
             stop.set()
         return f"report {len(calls)}"
 
-    _fake_sweep_module(monkeypatch, sweep)
+    monkeypatch.setattr(sweeper, "sweep", sweep)
     caplog.set_level(logging.INFO, logger="hejie.serve")
     thread = threading.Thread(target=sweep_loop, args=(stop, 0.01), daemon=True)
     thread.start()
@@ -147,11 +141,12 @@ def test_sweep_loop_logs_failures_and_keeps_going(monkeypatch, caplog):
     assert "sweep: report 2" in caplog.text
 
 
-def test_sweep_loop_survives_an_import_error(monkeypatch, caplog):
-    monkeypatch.setitem(sys.modules, "hejie.complaints.sweep", None)  # import raises ImportError
-    caplog.set_level(logging.INFO, logger="hejie.serve")
+def test_start_sweeper_runs_the_loop_in_a_daemon_thread_until_stopped(monkeypatch):
+    passes = threading.Event()
+    monkeypatch.setattr(sweeper, "sweep", lambda now=None: passes.set() or "ok")
     thread, stop = start_sweeper(0.01)
+    assert thread.daemon and thread.name == "hejie-sweep"
+    assert passes.wait(10)
+    stop.set()
     thread.join(timeout=10)
     assert not thread.is_alive()
-    assert thread.daemon
-    assert "could not be imported" in caplog.text
