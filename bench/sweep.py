@@ -1,4 +1,4 @@
-"""Benchmark of the sweep (hejie.complaints.sweep) on a large table of open orders.
+"""Benchmark of the sweep (hejie.ops.sweep) on a large table of open orders.
 
     .venv/bin/python bench/sweep.py [--orders N] [--due M] [--db sqlite|postgres|both] [--repeat R]
 
@@ -226,8 +226,8 @@ def _explain(now: dt.datetime) -> dict:
 def _timed_sweep(now: dt.datetime, profile: str | None = None) -> dict:
     from django.db import connection
 
-    from hejie.complaints.sweep import sweep
     from hejie.core import clock
+    from hejie.ops.sweep import sweep
 
     counter = QueryCounter()
     profiler = None

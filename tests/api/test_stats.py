@@ -18,8 +18,8 @@ import pytest
 
 from hejie.complaints import services as svc
 from hejie.complaints.stats import stats_period
-from hejie.complaints.sweep import sweep
 from hejie.core.errors import InvalidInput
+from hejie.ops.sweep import sweep
 from tests.conftest import T0
 
 H = dt.timedelta(hours=1)

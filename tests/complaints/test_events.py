@@ -17,8 +17,8 @@ from hejie.complaints import events, figures, services
 from hejie.complaints.events import EventType, Stage
 from hejie.complaints.models import Complaint, ComplaintEvent
 from hejie.complaints.states import TABLE
-from hejie.complaints.sweep import sweep
 from hejie.notifications.models import Notification
+from hejie.ops.sweep import sweep
 from hejie.ratings.models import BlacklistEntry
 from tests.api.conftest import Api
 from tests.conftest import T0

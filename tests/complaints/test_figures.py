@@ -203,7 +203,7 @@ def test_a_sweep_batch_writes_its_figures_once_and_forgets_an_order_that_failed(
     from django.db import connection
 
     with connection.execute_wrapper(spy):
-        report = sweeping.sweep(now=T0 + dt.timedelta(days=14, seconds=1))
+        report = sweeping.sweep_orders(T0 + dt.timedelta(days=14, seconds=1))
     assert report.errors == 1
     assert _state_counts("420102") == {"failed": 2, "delivered": 1}
     assert len(statements) == 1  # the batch's figures in one statement

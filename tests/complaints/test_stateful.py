@@ -26,9 +26,9 @@ from hejie.complaints.models import Complaint, Policy, Proposal
 from hejie.complaints.policy import score_for
 from hejie.complaints.services import JUST_AFTER
 from hejie.complaints.states import NEW, OUTCOMES, RECONCILING, TABLE
-from hejie.complaints.sweep import sweep
 from hejie.core import clock
 from hejie.core.errors import DomainError
+from hejie.ops.sweep import sweep
 from tests.conftest import T0
 
 S, H, D = dt.timedelta(seconds=1), dt.timedelta(hours=1), dt.timedelta(days=1)

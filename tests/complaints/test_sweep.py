@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 
 from hejie.complaints import services as svc
 from hejie.complaints.models import Complaint, ComplaintEvent
-from hejie.complaints.sweep import _due_batch, sweep
+from hejie.complaints.sweep import _due_batch
 from hejie.core.errors import Conflict
+from hejie.ops.sweep import sweep
 from tests.conftest import T0
 
 D = dt.timedelta(days=1)

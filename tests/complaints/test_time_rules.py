@@ -6,8 +6,8 @@ import pytest
 
 from hejie.complaints import services as svc
 from hejie.complaints.models import Complaint, Urge
-from hejie.complaints.sweep import sweep
 from hejie.core.errors import Conflict
+from hejie.ops.sweep import sweep
 from tests.conftest import T0
 
 H = dt.timedelta(hours=1)

@@ -91,15 +91,3 @@ def test_with_a_broker_messages_go_through_a_celery_worker(settings, outbox, con
 
         project_app.set_current()
         redis.Redis.from_url(url).flushdb()
-
-
-def test_the_sweep_task_runs_the_sweep(delivered, traveller):
-    import datetime as dt
-
-    from hejie.complaints.models import Complaint
-    from hejie.complaints.tasks import sweep_task
-    from tests.conftest import T0
-
-    traveller.move_to(T0 + dt.timedelta(days=14, seconds=1))
-    assert "failed 1" in sweep_task()
-    assert Complaint.objects.get(pk=delivered.pk).state == "failed"

@@ -9,10 +9,10 @@ import io
 import pytest
 from PIL import Image
 
-from hejie.complaints.sweep import sweep
 from hejie.core import clock
 from hejie.core.errors import Conflict, NotAllowed, NotFound, UnsupportedMedia
 from hejie.notifications.models import Notification
+from hejie.ops.sweep import sweep
 from hejie.ratings import lists
 from hejie.ratings.models import AppealFile, BlacklistAppeal, BlacklistEntry, ListDecision
 from tests.api.test_lists import fail_three, file

@@ -6,7 +6,7 @@ import time_machine
 
 from hejie.businesses.models import Business
 from hejie.complaints import services as svc
-from hejie.complaints.sweep import sweep
+from hejie.ops.sweep import sweep
 from hejie.ratings.models import BlacklistEntry
 from hejie.ratings.services import rating_compute
 from tests.conftest import T0

@@ -347,7 +347,7 @@ def test_record_numbers_match_the_selectors(zh, traveller, staff, business, file
     settle(staff, slow, traveller, 50)  # within 3 days: 8 points
     failed = file_complaint(who=make_user("consumer"), order_ref="C")
     traveller.shift(dt.timedelta(days=15))
-    from hejie.complaints.sweep import sweep
+    from hejie.ops.sweep import sweep
     sweep()
     failed.refresh_from_db()
     assert failed.stars == 0

@@ -13,8 +13,8 @@ from hejie.complaints import events
 from hejie.complaints import services as complaints
 from hejie.complaints.events import EventType
 from hejie.complaints.models import Complaint
-from hejie.complaints.sweep import sweep
 from hejie.core import clock
+from hejie.ops.sweep import sweep
 from hejie.webhooks import services, transport
 from hejie.webhooks.models import WebhookDelivery
 from hejie.webhooks.services import CLAIM_LEASE, RETRY_DELAYS, endpoint_create

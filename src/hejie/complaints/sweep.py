@@ -1,4 +1,4 @@
-"""The sweep: one idempotent pass over what is due.
+"""The orders' part of the sweep: one idempotent pass over the orders that are due.
 
 It selects orders whose stored ``next_deadline_at`` has passed, through the
 partial index on that column, in bounded batches, and hands each to the same
@@ -14,8 +14,8 @@ A batch of orders is one transaction and one unit of work
 (``hejie.complaints.events``): the consumers follow its events once, at the end
 of the batch (the figures in one statement, each business's rating once).
 
-It also refreshes the rating of businesses whose oldest case just left the
-rating window (``rating_expires_at``).
+The whole sweep, which also ends ratings and list entries by the calendar and
+retries webhooks, is ``hejie.ops.sweep``.
 """
 
 from __future__ import annotations
@@ -28,33 +28,23 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Q
 
-from hejie.businesses.models import Business
 from hejie.complaints import events
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.complaints.services import _process_due
-from hejie.core import clock
-from hejie.ratings.services import business_rating_refresh
 
 logger = logging.getLogger("hejie.sweep")
 BATCH_SIZE = 500
 
 
 @dataclass
-class SweepReport:
+class OrdersSwept:
+    """What one pass over the due orders did."""
+
     now: dt.datetime
     examined: int = 0
     actions: Counter = field(default_factory=Counter)
-    ratings_refreshed: int = 0
-    blacklist_removed: int = 0
     errors: int = 0
-
-    def __str__(self) -> str:
-        acts = ", ".join(f"{k} {v}" for k, v in sorted(self.actions.items())) or "nothing due"
-        return (f"sweep at {self.now.isoformat()}: examined {self.examined} orders; {acts}; "
-                f"ratings refreshed {self.ratings_refreshed}; "
-                f"black-list entries ended by rule {self.blacklist_removed}; "
-                f"errors {self.errors}")
 
 
 def _due_batch(now: dt.datetime, size: int, after: tuple | None) -> list[Complaint]:
@@ -72,9 +62,10 @@ def _due_batch(now: dt.datetime, size: int, after: tuple | None) -> list[Complai
     return list(qs.select_related("business", "consumer")[:size])
 
 
-def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> SweepReport:
-    now = now or clock.now()
-    report = SweepReport(now=now)
+def sweep_orders(now: dt.datetime, *, batch_size: int = BATCH_SIZE) -> OrdersSwept:
+    """Apply what is due on every order whose ``next_deadline_at`` has passed, a batch
+    (one transaction, one unit of work) at a time."""
+    report = OrdersSwept(now=now)
     policy = get_policy()
     after = None  # keyset position: an order is handled at most once per pass
     while True:
@@ -95,23 +86,4 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
                     logger.exception("sweep: order %s failed", complaint.number)
         if len(batch) < batch_size:
             break
-    while True:
-        with transaction.atomic():
-            ids = list(
-                Business.objects.filter(rating_expires_at__lte=now).order_by("rating_expires_at")
-                .values_list("pk", flat=True)[:batch_size]
-            )
-            for pk in ids:
-                business_rating_refresh(business_id=pk, now=now, policy=policy)
-            report.ratings_refreshed += len(ids)
-        if len(ids) < batch_size:
-            break
-    from hejie.ratings.lists import blacklist_expire
-
-    report.blacklist_removed = blacklist_expire(now=now)  # 180 days without a failed case
-    from hejie.webhooks.services import deliveries_dispatch_due
-
-    deliveries_dispatch_due(now=now)  # webhook retries that are due (never raises)
-    if report.actions or report.errors or report.blacklist_removed:
-        logger.info("%s", report)
     return report

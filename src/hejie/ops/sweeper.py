@@ -10,13 +10,13 @@ import threading
 
 from django.db import close_old_connections, connections
 
-from hejie.complaints.sweep import sweep
+from hejie.ops.sweep import sweep
 
 logger = logging.getLogger("hejie.serve")
 
 
 def sweep_loop(stop: threading.Event, interval: float) -> None:
-    """Call ``hejie.complaints.sweep.sweep()`` now and then every ``interval``
+    """Call ``hejie.ops.sweep.sweep()`` now and then every ``interval``
     seconds until ``stop`` is set. A failing pass is logged and the loop goes
     on (the server keeps serving)."""
     while not stop.is_set():

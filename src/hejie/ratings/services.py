@@ -23,6 +23,7 @@ import datetime as dt
 from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import transaction
 from django.db.models import Count, Min, Q, Sum
 
 from hejie.businesses.models import Business
@@ -106,6 +107,22 @@ def business_rating_refresh(*, business_id: int, now: dt.datetime, policy=None) 
         rating_updated_at=now, rating_expires_at=r["expires_at"],
     )
     return r
+
+
+def ratings_expire_due(*, now: dt.datetime, batch_size: int = 500, policy=None) -> int:
+    """Refresh every business whose oldest case has left the rating window by ``now``
+    (``rating_expires_at``), a batch per transaction. Returns how many were refreshed."""
+    policy = policy or get_policy()
+    refreshed = 0
+    while True:
+        with transaction.atomic():
+            ids = list(Business.objects.filter(rating_expires_at__lte=now).order_by("rating_expires_at")
+                       .values_list("pk", flat=True)[:batch_size])
+            for pk in ids:
+                business_rating_refresh(business_id=pk, now=now, policy=policy)
+        refreshed += len(ids)
+        if len(ids) < batch_size:
+            return refreshed
 
 
 def _council_for(business: Business):

@@ -23,7 +23,6 @@ from hejie.businesses.models import Business
 from hejie.businesses.names import initials_for
 from hejie.businesses.services import business_suspend
 from hejie.complaints.models import Complaint
-from hejie.complaints.sweep import sweep
 from hejie.core import clock
 from hejie.core.errors import DomainError
 from hejie.ops.demo.base import MIN, SEED, D, DemoError, H
@@ -45,6 +44,7 @@ from hejie.ops.demo.evidence import evidence_pdf
 from hejie.ops.demo.orders import Case
 from hejie.ops.demo.people import ADMIN_PASSWORD, ADMIN_USERNAME, CONSUMER_PHONES, COUNCILS, STAFF_PASSWORD
 from hejie.ops.demo.texts import BIZ_FOLLOWUPS, CONSUMER_FOLLOWUPS, EXTERNAL, REFUSE_REASONS
+from hejie.ops.sweep import sweep
 from hejie.partners.services import partner_apply, partner_approve
 from hejie.ratings import lists
 from hejie.ratings.models import BlacklistEntry

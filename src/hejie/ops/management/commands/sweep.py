@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hejie.complaints.sweep import sweep
+from hejie.ops.sweep import sweep
 
 
 class Command(BaseCommand):

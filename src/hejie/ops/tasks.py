@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from hejie.complaints.sweep import sweep
+from hejie.ops.sweep import sweep
 
 
 @shared_task(name="hejie.sweep")

@@ -1,0 +1,62 @@
+"""The sweep: one idempotent pass over everything that is due by the calendar.
+
+It is orchestration across apps, so it lives at the top of the stack:
+
+1. the orders whose deadline has passed (``hejie.complaints.sweep.sweep_orders``:
+   fail at 14 days, automatic urges, reminders, closing silent offers; their
+   events carry the figures, ratings, list candidates, notices and webhooks);
+2. the ratings of businesses whose oldest case has just left the rating window
+   (``hejie.ratings.services.ratings_expire_due``);
+3. black-list entries that end by rule after 180 days without a failed case
+   (``hejie.ratings.lists.blacklist_expire``);
+4. webhook deliveries whose retry is due (``hejie.webhooks.services.deliveries_dispatch_due``).
+
+``hejie sweep`` runs one pass; ``hejie serve`` runs it on an interval
+(``hejie.ops.sweeper``); with a broker, Celery beat sends the ``hejie.sweep`` task
+(``hejie.ops.tasks``). Running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from hejie.complaints.policy import get_policy
+from hejie.complaints.sweep import BATCH_SIZE, sweep_orders
+from hejie.core import clock
+from hejie.ratings.lists import blacklist_expire
+from hejie.ratings.services import ratings_expire_due
+from hejie.webhooks.services import deliveries_dispatch_due
+
+logger = logging.getLogger("hejie.sweep")
+
+
+@dataclass
+class SweepReport:
+    now: dt.datetime
+    examined: int = 0
+    actions: Counter = field(default_factory=Counter)
+    ratings_refreshed: int = 0
+    blacklist_removed: int = 0
+    errors: int = 0
+
+    def __str__(self) -> str:
+        acts = ", ".join(f"{k} {v}" for k, v in sorted(self.actions.items())) or "nothing due"
+        return (f"sweep at {self.now.isoformat()}: examined {self.examined} orders; {acts}; "
+                f"ratings refreshed {self.ratings_refreshed}; "
+                f"black-list entries ended by rule {self.blacklist_removed}; "
+                f"errors {self.errors}")
+
+
+def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> SweepReport:
+    now = now or clock.now()
+    orders = sweep_orders(now, batch_size=batch_size)
+    report = SweepReport(now=now, examined=orders.examined, actions=orders.actions, errors=orders.errors)
+    report.ratings_refreshed = ratings_expire_due(now=now, batch_size=batch_size, policy=get_policy())
+    report.blacklist_removed = blacklist_expire(now=now)  # 180 days without a failed case
+    deliveries_dispatch_due(now=now)  # webhook retries that are due (never raises)
+    if report.actions or report.errors or report.blacklist_removed:
+        logger.info("%s", report)
+    return report
