@@ -1,10 +1,9 @@
-import datetime as dt
 
 import pytest
 
 from hejie.complaints import services as complaints
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed
-from hejie.standards import selectors, services
+from hejie.standards import services
 from hejie.standards.models import StandardAcceptance, StandardVersion
 from tests.standards.conftest import clause
 
@@ -153,37 +152,6 @@ def test_draft_clauses_are_not_citable(publish, operator, delivered, staff):
     with pytest.raises(InvalidInput):
         complaints.message_post(actor=staff, complaint=delivered, body="草稿",
                                 clause_id=draft.clauses.get(number="3.2").pk)
-
-
-# --------------------------------------------------------------------------- ranking
-
-
-def test_clauses_cited_most_per_industry(publish, delivered, staff, consumer, make_business, make_user,
-                                         file_complaint, traveller):
-    std = publish()
-    lodging = publish("lodging", {"2.1": "取消规则"})
-    c32, c1 = clause(std, "3.2"), clause(std, "1")
-    for _ in range(3):
-        complaints.message_post(actor=consumer, complaint=delivered, body="3.2", clause_id=c32.pk)
-    complaints.proposal_make(actor=staff, complaint=delivered, terms="退款", clause_id=c1.pk)
-
-    hotel = make_business("江汉宾馆", industry="lodging")
-    make_user("business", business=hotel)
-    order = file_complaint(biz=hotel, order_ref="H1")
-    complaints.message_post(actor=consumer, complaint=order, body="2.1", clause_id=clause(lodging, "2.1").pk)
-
-    from hejie.regions.models import Region
-
-    rows = selectors.clauses_cited(region=Region.objects.get(code="420100"))
-    ranking = {r["industry"]["code"]: [(c["number"], c["citations"]) for c in r["clauses"]] for r in rows}
-    assert ranking == {"catering": [("3.2", 3), ("1", 1)], "lodging": [("2.1", 1)]}
-    from hejie.businesses.models import Industry
-
-    only = selectors.clauses_cited(region=None, industry=Industry.objects.get(code="lodging"))
-    assert [r["industry"]["code"] for r in only] == ["lodging"]
-    assert selectors.clauses_cited(region=Region.objects.get(code="110000")) == []
-    later = traveller_now() + dt.timedelta(seconds=1)
-    assert selectors.clauses_cited(region=None, since=later) == []
 
 
 def test_joining_accepts_the_industrys_standards_in_force(publish, make_user):

@@ -21,7 +21,7 @@ from pydantic import ConfigDict
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
 from hejie.api.v1.schemas import StrictSchema, Text, errors
-from hejie.businesses.selectors import complaints_per_10k_orders
+from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
 from hejie.core.errors import invalid
 from hejie.partners import importer, selectors, services
 from hejie.partners.models import ImportRow
@@ -306,7 +306,7 @@ def reset(request, batch_id: int):
 @router.get("/businesses", response={200: PartnerBusinessPage, **errors(401, 403, 422)},
             summary="The businesses this partner brought, with their record (no consumer data)")
 def businesses(request, filters: Query[PartnerPageQuery]):
-    qs = selectors.partner_businesses(request.auth)
+    qs = partner_businesses(request.auth)
     size = page_size(filters.size)
     qs = qs.order_by("name", "pk")
     if filters.cursor:
