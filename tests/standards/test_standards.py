@@ -170,3 +170,21 @@ def test_joining_accepts_the_industrys_standards_in_force(publish, make_user):
     other = business_apply(applicant=make_user("consumer"), name="某健身房", credit_code=make_credit_code(),
                            industry="services", region_code="420102")
     assert not StandardAcceptance.objects.filter(business=other).exists()
+
+
+def test_standards_plug_themselves_into_joining_and_businesses_joins_without_them(publish, make_user, monkeypatch):
+    from hejie.businesses import services as businesses
+    from hejie.businesses.models import Industry
+    from tests.conftest import make_credit_code
+
+    joining = businesses.joining_standards()
+    assert (joining.in_force, joining.accept) == (services.standards_in_force, services.standards_accept_on_joining)
+    publish("lodging", {"2.1": "到店前24小时取消，全额退款。"})
+    assert services.standards_in_force(Industry.objects.get(code="lodging"))
+    assert not services.standards_in_force(Industry.objects.get(code="services"))
+    # businesses alone (nothing registered): joining asks for and records no standard
+    monkeypatch.setattr(businesses, "_joining_standards", businesses.JoiningStandards(
+        in_force=businesses._no_standards_in_force, accept=businesses._nothing_to_accept))
+    business = businesses.business_apply(applicant=make_user("consumer"), name="江城印象酒店",
+                                         credit_code=make_credit_code(), industry="lodging", region_code="420102")
+    assert not StandardAcceptance.objects.filter(business=business).exists()
