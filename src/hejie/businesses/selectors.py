@@ -7,16 +7,17 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from hejie.businesses.models import Business, Industry
-from hejie.businesses.permissions import is_operator
+from hejie.businesses.permissions import administers, is_operator
 from hejie.core.errors import NotAllowed, NotFound, invalid
+from hejie.regions.models import Region
 from hejie.regions.selectors import region_get
 
 if TYPE_CHECKING:
     from hejie.accounts.models import User
-    from hejie.regions.models import Region
 
 SEARCH_LIMIT_MAX = 100
 
@@ -212,8 +213,6 @@ def region_picker(codes) -> dict:
     deepest valid ``region`` chosen and whether it is ``complete`` (it has no
     subdivisions). A code that is not a child of the one before it is dropped with
     everything after it, so a changed province clears the city and county."""
-    from hejie.regions.models import Region
-
     codes = [str(c or "").strip() for c in codes][:REGION_PICKER_DEPTH]
     levels: list[dict] = []
     options = list(Region.objects.filter(parent__isnull=True).order_by("code"))
@@ -235,8 +234,6 @@ def region_picker(codes) -> dict:
 
 def region_path_codes(region_code: str | None) -> list[str]:
     """The codes of a region and its ancestors, province first (to fill a picker)."""
-    from hejie.regions.models import Region
-
     region = Region.objects.filter(code=(region_code or "").strip()[:6]).first()
     chain: list[str] = []
     while region is not None:
@@ -247,10 +244,6 @@ def region_path_codes(region_code: str | None) -> list[str]:
 
 def staff_list(*, actor: User | None, business: Business) -> QuerySet:
     """The staff accounts of ``business`` (active first, then by name), for its admins."""
-    from django.contrib.auth import get_user_model
-
-    from hejie.businesses.permissions import administers
-
     if not administers(actor, business):
         raise NotAllowed("只有本商户的管理员可以管理员工账号 (only the business's admins may manage its staff)")
     return (get_user_model().objects.filter(business=business, role="business")

@@ -22,7 +22,7 @@ from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
 from hejie.api.v1.schemas import StrictSchema, Text, errors
 from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
-from hejie.core.errors import invalid
+from hejie.core.errors import TooLarge, invalid
 from hejie.partners import importer, selectors, services
 from hejie.partners.models import ImportRow
 
@@ -245,8 +245,6 @@ def add_staff(request, partner_id: int, payload: PartnerStaffIn):
 def upload(request, file: File[UploadedFile]):
     partner = selectors.partner_of(request.auth)
     if file.size is not None and file.size > importer.max_bytes():
-        from hejie.core.errors import TooLarge
-
         raise TooLarge(f"文件超过{importer.max_bytes() // (1024 * 1024)}MB (the file is too large)")
     data = file.read(importer.max_bytes() + 1)
     batch = services.import_preview(actor=request.auth, partner=partner, filename=file.name or "", data=data)
