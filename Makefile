@@ -33,8 +33,10 @@ test: install-test lint
 	  $(MAKE) --no-print-directory test-sqlite; \
 	fi
 
+## ruff, then the import contracts (the layers, in pyproject.toml [tool.importlinter])
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test-sqlite: install-test
 	env -u DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider

@@ -1,10 +1,9 @@
-import datetime as dt
 
 import pytest
 
 from hejie.complaints import services as complaints
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed
-from hejie.standards import selectors, services
+from hejie.standards import services
 from hejie.standards.models import StandardAcceptance, StandardVersion
 from tests.standards.conftest import clause
 
@@ -155,37 +154,6 @@ def test_draft_clauses_are_not_citable(publish, operator, delivered, staff):
                                 clause_id=draft.clauses.get(number="3.2").pk)
 
 
-# --------------------------------------------------------------------------- ranking
-
-
-def test_clauses_cited_most_per_industry(publish, delivered, staff, consumer, make_business, make_user,
-                                         file_complaint, traveller):
-    std = publish()
-    lodging = publish("lodging", {"2.1": "取消规则"})
-    c32, c1 = clause(std, "3.2"), clause(std, "1")
-    for _ in range(3):
-        complaints.message_post(actor=consumer, complaint=delivered, body="3.2", clause_id=c32.pk)
-    complaints.proposal_make(actor=staff, complaint=delivered, terms="退款", clause_id=c1.pk)
-
-    hotel = make_business("江汉宾馆", industry="lodging")
-    make_user("business", business=hotel)
-    order = file_complaint(biz=hotel, order_ref="H1")
-    complaints.message_post(actor=consumer, complaint=order, body="2.1", clause_id=clause(lodging, "2.1").pk)
-
-    from hejie.regions.models import Region
-
-    rows = selectors.clauses_cited(region=Region.objects.get(code="420100"))
-    ranking = {r["industry"]["code"]: [(c["number"], c["citations"]) for c in r["clauses"]] for r in rows}
-    assert ranking == {"catering": [("3.2", 3), ("1", 1)], "lodging": [("2.1", 1)]}
-    from hejie.businesses.models import Industry
-
-    only = selectors.clauses_cited(region=None, industry=Industry.objects.get(code="lodging"))
-    assert [r["industry"]["code"] for r in only] == ["lodging"]
-    assert selectors.clauses_cited(region=Region.objects.get(code="110000")) == []
-    later = traveller_now() + dt.timedelta(seconds=1)
-    assert selectors.clauses_cited(region=None, since=later) == []
-
-
 def test_joining_accepts_the_industrys_standards_in_force(publish, make_user):
     from hejie.businesses.services import business_apply
     from hejie.standards.models import StandardAcceptance
@@ -202,3 +170,21 @@ def test_joining_accepts_the_industrys_standards_in_force(publish, make_user):
     other = business_apply(applicant=make_user("consumer"), name="某健身房", credit_code=make_credit_code(),
                            industry="services", region_code="420102")
     assert not StandardAcceptance.objects.filter(business=other).exists()
+
+
+def test_standards_plug_themselves_into_joining_and_businesses_joins_without_them(publish, make_user, monkeypatch):
+    from hejie.businesses import services as businesses
+    from hejie.businesses.models import Industry
+    from tests.conftest import make_credit_code
+
+    joining = businesses.joining_standards()
+    assert (joining.in_force, joining.accept) == (services.standards_in_force, services.standards_accept_on_joining)
+    publish("lodging", {"2.1": "到店前24小时取消，全额退款。"})
+    assert services.standards_in_force(Industry.objects.get(code="lodging"))
+    assert not services.standards_in_force(Industry.objects.get(code="services"))
+    # businesses alone (nothing registered): joining asks for and records no standard
+    monkeypatch.setattr(businesses, "_joining_standards", businesses.JoiningStandards(
+        in_force=businesses._no_standards_in_force, accept=businesses._nothing_to_accept))
+    business = businesses.business_apply(applicant=make_user("consumer"), name="江城印象酒店",
+                                         credit_code=make_credit_code(), industry="lodging", region_code="420102")
+    assert not StandardAcceptance.objects.filter(business=business).exists()

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from hejie.complaints import services
-from hejie.web.i18n import pick
 from hejie.web.translations import compile_all
 
 pytestmark = pytest.mark.django_db
@@ -111,23 +110,6 @@ def test_overdue_is_said_as_overdue(zh, consumer, delivered, traveller):
     zh.force_login(consumer)
     html = zh.get("/complaints/").content.decode()
     assert "已超过 1 小时 0 分钟" in html and 'class="due late"' in html
-
-
-@pytest.mark.parametrize(("text", "zh", "en"), [
-    ("验证码错误，还可尝试4次 (wrong code; 4 tries left)", "验证码错误，还可尝试4次", "Wrong code; 4 tries left"),
-    ("消费者未回应 consumer unresponsive", "消费者未回应", "Consumer unresponsive"),
-    ("14天内未受理投诉 never took up a complaint", "14天内未受理投诉", "Never took up a complaint"),
-    ("PDF", "PDF", "PDF"),
-    ("密码不符合要求 (password rejected): too short", "密码不符合要求 (password rejected): too short",
-     "密码不符合要求 (password rejected): too short"),
-])
-def test_pick_shows_the_half_in_the_active_language(text, zh, en):
-    from django.utils import translation
-
-    with translation.override("zh-hans"):
-        assert pick(text) == zh
-    with translation.override("en"):
-        assert pick(text) == en
 
 
 def test_compiled_translations_match_their_po_files():

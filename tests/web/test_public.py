@@ -403,7 +403,7 @@ def test_a_red_list_entry_ended_by_the_black_list_links_to_it(zh, red, shop, sta
 
 def test_the_profile_shows_complaints_per_10k_orders_where_a_partner_reported_volumes(zh, traveller, shop,
                                                                                     monkeypatch):
-    from hejie.businesses import selectors
+    from hejie.complaints import selectors
 
     seen = []
 

@@ -31,6 +31,7 @@ from hejie.core import clock
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, Unauthenticated, invalid
 from hejie.notifications.backends import OutboundMessage
 from hejie.notifications.services import send_now
+from hejie.regions.selectors import region_get
 
 # --- one-time codes -----------------------------------------------------------
 
@@ -545,9 +546,6 @@ def user_create(
     consumers need ``phone`` and may go without a password (they sign in by SMS).
     Operators get Django admin rights (is_staff, is_superuser).
     """
-    from hejie.businesses.models import Business
-    from hejie.regions.selectors import region_get
-
     role = (role or "").strip().lower()
     if role not in User.Role.values:
         raise invalid("role", f"未知的角色 {role!r}，可选 {', '.join(User.Role.values)} (unknown role)")
@@ -569,7 +567,8 @@ def user_create(
             raise invalid(
                 "business", "经营者员工必须指定所属经营者的统一社会信用代码 (business staff need a credit code)"
             )
-        business = Business.objects.filter(credit_code=credit_code).first()
+        # through the account's foreign key: accounts sits below businesses and does not import it
+        business = User._meta.get_field("business").related_model.objects.filter(credit_code=credit_code).first()
         if business is None:
             raise invalid(
                 "business", f"未找到统一社会信用代码为 {credit_code} 的经营者 (no business with this credit code)"

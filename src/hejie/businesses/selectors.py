@@ -7,16 +7,17 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 
 from hejie.businesses.models import Business, Industry
-from hejie.businesses.permissions import is_operator
+from hejie.businesses.permissions import administers, is_operator
 from hejie.core.errors import NotAllowed, NotFound, invalid
+from hejie.regions.models import Region
 from hejie.regions.selectors import region_get
 
 if TYPE_CHECKING:
     from hejie.accounts.models import User
-    from hejie.regions.models import Region
 
 SEARCH_LIMIT_MAX = 100
 
@@ -149,17 +150,6 @@ def business_directory(
     return qs.select_related("industry", "region")
 
 
-def complaint_counts(business_ids) -> dict[int, int]:
-    """How many complaints each business has had (all time), in one query."""
-    from hejie.complaints.models import Complaint
-
-    ids = list(business_ids)
-    if not ids:
-        return {}
-    rows = Complaint.objects.filter(business_id__in=ids).values("business_id").annotate(n=Count("id")).order_by()
-    return {row["business_id"]: row["n"] for row in rows}
-
-
 def business_get_for(user: User | None, business_id) -> Business:
     """A business as ``user`` may see it: any business on the public record,
     and applications only to their own staff, the council over them and
@@ -223,8 +213,6 @@ def region_picker(codes) -> dict:
     deepest valid ``region`` chosen and whether it is ``complete`` (it has no
     subdivisions). A code that is not a child of the one before it is dropped with
     everything after it, so a changed province clears the city and county."""
-    from hejie.regions.models import Region
-
     codes = [str(c or "").strip() for c in codes][:REGION_PICKER_DEPTH]
     levels: list[dict] = []
     options = list(Region.objects.filter(parent__isnull=True).order_by("code"))
@@ -246,8 +234,6 @@ def region_picker(codes) -> dict:
 
 def region_path_codes(region_code: str | None) -> list[str]:
     """The codes of a region and its ancestors, province first (to fill a picker)."""
-    from hejie.regions.models import Region
-
     region = Region.objects.filter(code=(region_code or "").strip()[:6]).first()
     chain: list[str] = []
     while region is not None:
@@ -258,64 +244,7 @@ def region_path_codes(region_code: str | None) -> list[str]:
 
 def staff_list(*, actor: User | None, business: Business) -> QuerySet:
     """The staff accounts of ``business`` (active first, then by name), for its admins."""
-    from django.contrib.auth import get_user_model
-
-    from hejie.businesses.permissions import administers
-
     if not administers(actor, business):
         raise NotAllowed("只有本商户的管理员可以管理员工账号 (only the business's admins may manage its staff)")
     return (get_user_model().objects.filter(business=business, role="business")
             .order_by("-is_active", "-is_business_admin", "username"))
-
-
-# ---------------------------------------------------------------- complaints per 10,000 orders (partners area)
-
-VOLUME_WINDOW_DAYS = 365
-VOLUME_MIN_DAYS = 30
-
-
-def complaints_per_10k_orders(business: Business) -> dict | None:
-    """Complaints per 10,000 orders, where the partner that brought
-    ``business`` reported its order volume; ``None`` where none did.
-
-    The window is the last 365 days, cut to the day the business joined the
-    platform if it joined later (before that it could get no complaint here).
-    The complaints are those filed in the window. The orders are the
-    partner's reported yearly volume (the ``order_volume`` column of its
-    committed import that brought the business, read as orders per year)
-    prorated to the window's length. No rate when the report is more
-    than 365 days old, or the window is shorter than 30 days (too few days to
-    say anything); a reported volume of 0 gives ``rate`` ``None``."""
-    import datetime as dt
-
-    from hejie.complaints.models import Complaint
-    from hejie.core import clock
-    from hejie.partners.models import ImportBatch, ImportRow
-
-    if business.partner_id is None:
-        return None
-    row = (ImportRow.objects.filter(business_id=business.pk, data__has_key="order_volume",
-                                    batch__partner_id=business.partner_id,
-                                    batch__status=ImportBatch.Status.COMMITTED, batch__committed_at__isnull=False)
-           .select_related("batch").order_by("-batch__committed_at", "-batch_id").first())
-    if row is None:
-        return None
-    now = clock.now()
-    year = dt.timedelta(days=VOLUME_WINDOW_DAYS)
-    if row.batch.committed_at < now - year:
-        return None
-    try:
-        yearly = int(row.data["order_volume"])
-    except (TypeError, ValueError):
-        return None
-    joined = business.approved_at or business.created_at
-    since = max(now - year, joined)
-    if now - since < dt.timedelta(days=VOLUME_MIN_DAYS):
-        return None
-    complaints = Complaint.objects.filter(business_id=business.pk, created_at__gte=since,
-                                          created_at__lte=now).count()
-    orders = yearly * ((now - since) / year)
-    return {
-        "rate": round(complaints * 10000 / orders, 2) if orders > 0 else None,
-        "complaints": complaints, "orders": round(orders), "yearly_orders": yearly, "since": since, "until": now,
-    }

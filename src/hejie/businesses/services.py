@@ -1,10 +1,16 @@
 """Writes for businesses: joining the platform (入驻), review by the council,
 suspension, stores. Every service runs in one transaction, locks the business
-row before it checks its state, and tells the people concerned."""
+row before it checks its state, and tells the people concerned.
+
+Joining includes accepting the industry's service standards in force. Those
+are ``hejie.standards``', an app above this one: it plugs them into joining from
+its ``AppConfig.ready()`` (``joining_standards_register``), so this module
+never imports it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -12,12 +18,22 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from hejie.accounts.models import ApiToken
+from hejie.accounts.phones import normalize_phone
+from hejie.accounts.services import (
+    account_errors,
+    password_unlock,
+    phone_code_spent,
+    token_revoke_all,
+    user_create,
+)
 from hejie.businesses.credit_code import validate_credit_code
 from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.names import initials_for
 from hejie.businesses.permissions import administers, oversees
+from hejie.businesses.selectors import industry_get
 from hejie.core import clock
-from hejie.core.errors import Conflict, NotAllowed, NotFound, invalid
+from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, invalid
 from hejie.core.validation import clean_text
 from hejie.notifications.services import notify
 from hejie.regions.models import Region
@@ -102,6 +118,42 @@ def _attach_applicant(applicant: User, business: Business) -> None:
     applicant.role, applicant.business, applicant.is_business_admin = locked.role, business, True
 
 
+# ---------------------------------------------------------------- the industry's service standards
+
+
+@dataclass(frozen=True)
+class JoiningStandards:
+    """What joining needs of the industry's service standards (``hejie.standards`` registers it).
+
+    ``in_force(industry)``: whether the industry has standards in force, which a joiner must accept.
+    ``accept(actor=, business=)``: record that ``business``, by its admin ``actor``, accepts them, in
+    the caller's transaction (nothing in force: nothing recorded)."""
+
+    in_force: Callable[[Industry], bool]
+    accept: Callable[..., object]
+
+
+def _no_standards_in_force(industry: Industry) -> bool:
+    return False
+
+
+def _nothing_to_accept(*, actor: User, business: Business) -> None:
+    return None
+
+
+# Until hejie.standards registers its own (StandardsConfig.ready), joining asks for no standards.
+_joining_standards = JoiningStandards(in_force=_no_standards_in_force, accept=_nothing_to_accept)
+
+
+def joining_standards_register(standards: JoiningStandards) -> None:
+    global _joining_standards
+    _joining_standards = standards
+
+
+def joining_standards() -> JoiningStandards:
+    return _joining_standards
+
+
 # ------------------------------------------------------------------- services
 
 
@@ -168,9 +220,7 @@ def business_apply(
         if applicant is not None:
             _attach_applicant(applicant, business)
             if applicant.business_id == business.pk and applicant.is_business_admin:
-                from hejie.standards.services import standards_accept_on_joining
-
-                standards_accept_on_joining(actor=applicant, business=business)
+                _joining_standards.accept(actor=applicant, business=business)
         if not reapplied:
             title = f"新的入驻申请：{name} (a business applied to join)"
             body = f"{name}（{code}，{region.full_name}）申请入驻，请审核。({name} has applied to join; please review.)"
@@ -372,8 +422,6 @@ READABLE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read alo
 
 def _collect(errors: dict[str, str], check):
     """Run one check; a one-field error is kept in ``errors`` (so the form shows them all at once)."""
-    from hejie.core.errors import InvalidInput
-
     try:
         return check()
     except InvalidInput as exc:
@@ -419,8 +467,8 @@ def business_join(
     apart, with their own complaints; business staff, council staff, operators and
     partners do not join this way. The region, the stores' regions included, is
     chosen down to the finest level; the platform's rules must be accepted, and
-    the industry's service standards when it has some in force (recorded by
-    ``business_apply`` → ``standards_accept_on_joining``). Every field is checked
+    the industry's service standards when it has some in force (``JoiningStandards``:
+    asked and recorded by ``hejie.standards``). Every field is checked
     before anything is written, and all the errors are raised together.
 
     The contact phone is a mainland mobile number, proved by the code sent to it
@@ -434,13 +482,6 @@ def business_join(
     business row becomes a fresh application (``business_apply``), and the new
     admin is attached beside its earlier staff accounts.
     """
-    from hejie.accounts.phones import normalize_phone
-    from hejie.accounts.services import phone_code_spent, user_create
-    from hejie.businesses.selectors import industry_get
-    from hejie.core.errors import InvalidInput
-    from hejie.standards.models import StandardVersion
-    from hejie.standards.services import standards_accept_on_joining
-
     User = get_user_model()
     if applicant is not None and getattr(applicant, "is_authenticated", False) and applicant.role != User.Role.CONSUMER:
         raise NotAllowed(
@@ -476,13 +517,10 @@ def business_join(
                                                                            field=f"stores.{i}.region_code"))
     errors.update({f: m for f, m in store_errors.items()
                    if not (f.endswith(".region_code") and not explicit[int(f.split(".")[1])])})
-    from hejie.accounts.services import account_errors
-
     errors.update(account_errors(username, password))
     if not accept_rules:
         errors["accept_rules"] = "请阅读并接受平台规则 (accept the platform's rules to join)"
-    has_standards = industry_row is not None and StandardVersion.objects.filter(
-        standard__industry=industry_row, status=StandardVersion.Status.PUBLISHED).exists()
+    has_standards = industry_row is not None and _joining_standards.in_force(industry_row)
     if has_standards and not accept_standards:
         errors["accept_standards"] = "请阅读并接受本行业的服务标准 (accept your industry's service standards to join)"
     if errors:
@@ -500,7 +538,7 @@ def business_join(
             username=username, password=password, role=User.Role.BUSINESS, business_credit_code=business.credit_code,
             display_name=(contact_name or "").strip()[:60], is_business_admin=True,
         )
-        standards_accept_on_joining(actor=admin, business=business)
+        _joining_standards.accept(actor=admin, business=business)
     return business, admin
 
 
@@ -536,8 +574,6 @@ def staff_invite(*, actor: User, business: Business | int, username: str, displa
                  is_admin: bool = False) -> tuple[User, str]:
     """A new staff account of the business, by one of its admins. Returns the account and
     its initial password, which is shown once to the admin and never stored in the clear."""
-    from hejie.accounts.services import user_create
-
     display_name = _text(display_name, field="display_name", label="姓名", max_length=60, required=True)
     with transaction.atomic():
         locked = _admin_of(actor, business)
@@ -558,8 +594,6 @@ def staff_invite(*, actor: User, business: Business | int, username: str, displa
 def staff_remove(*, actor: User, business: Business | int, user_id) -> User:
     """Deactivate a staff account of the business and revoke its API tokens. An admin cannot
     remove themself, and the business keeps at least one admin."""
-    from hejie.accounts.models import ApiToken
-
     with transaction.atomic():
         locked = _admin_of(actor, business)
         member = _staff_member(locked, user_id)
@@ -599,8 +633,6 @@ def staff_reset_password(*, actor: User, business: Business | int, user_id) -> t
     """A new initial password for a staff member who lost theirs (not oneself); shown once.
     The member's API keys are revoked with it: the old password's keys must not keep working;
     and a lock from wrong guesses at the old password is lifted, so the member can sign in now."""
-    from hejie.accounts.services import password_unlock, token_revoke_all
-
     with transaction.atomic():
         locked = _admin_of(actor, business)
         member = _staff_member(locked, user_id)

@@ -25,9 +25,10 @@ from django.db import transaction
 from PIL import Image
 
 from hejie.businesses.models import Business, Industry, Store
-from hejie.businesses.selectors import business_directory, business_get_for, complaint_counts
+from hejie.businesses.selectors import business_directory, business_get_for
 from hejie.complaints.evidence import TYPES, evidence_store, inspect_upload, refuse_too_many, upload_name
 from hejie.complaints.models import Complaint, ComplaintDraft, DraftFile, Evidence
+from hejie.complaints.selectors import complaint_counts
 from hejie.complaints.services import (
     AMOUNT_CLAIMS,
     DESCRIPTION_MIN,

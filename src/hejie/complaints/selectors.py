@@ -1,12 +1,52 @@
-"""Reads of complaints. Every read is scoped through ``visible_to``."""
+"""Reads of complaints. Every read of orders is scoped through ``visible_to``.
+
+At the end, the complaint figures that the apps below complaints show but may
+not read themselves (they sit lower in the layers): a business's complaint
+count and its complaints per 10,000 orders, a partner's businesses with their
+records, the service-standard clauses cited most. Those are counts, never an
+order's content, each scoped as its docstring says.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Case, F, Prefetch, When
+import datetime as dt
+from collections import Counter
+from typing import TYPE_CHECKING
 
-from hejie.complaints.models import Complaint, ComplaintEvent, Message, Proposal
-from hejie.complaints.states import RECONCILING, Side
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+
+from hejie.businesses.models import Business
+from hejie.businesses.selectors import industry_get, oversight_region
+from hejie.complaints import policy
+from hejie.complaints.models import Complaint, ComplaintEvent, Message, Proposal, Urge
+from hejie.complaints.services import side_of
+from hejie.complaints.states import OPEN_STATES, RECONCILING, Side, allowed_actions
+from hejie.core import clock
 from hejie.core.errors import NotFound
+from hejie.partners.models import ImportBatch, ImportRow
+from hejie.partners.selectors import partner_of
+from hejie.standards.models import StandardClause
+from hejie.standards.selectors import clauses_citable
+
+if TYPE_CHECKING:
+    from hejie.accounts.models import User
+    from hejie.businesses.models import Industry
+    from hejie.regions.models import Region
 
 
 def complaints_for(user):
@@ -74,9 +114,6 @@ def actions_for(user, complaint: Complaint) -> list[str]:
     urge to acknowledge …), so a face shows only buttons that will work.
     Uses the relations ``complaint_get_for`` prefetches. The services still
     check everything when the action is taken."""
-    from hejie.complaints.services import side_of
-    from hejie.complaints.states import allowed_actions
-
     side = side_of(user, complaint)
     if side is None:
         return []
@@ -122,13 +159,6 @@ def inbox_for(user, *, view: str = "", q: str = ""):
     ours pending: the next move is ours), ``overdue`` (first answer or
     settlement deadline passed, as ``policy.overdue_filters`` defines) and
     ``urged`` (an urge not yet acknowledged)."""
-    from django.db.models import Exists, OuterRef, Q, Subquery
-
-    from hejie.complaints import policy
-    from hejie.complaints.models import Urge
-    from hejie.complaints.states import OPEN_STATES
-    from hejie.core import clock
-
     views = inbox_views(user)
     view = view if view in views else views[0]
     consumer = user.role == "consumer"
@@ -172,8 +202,6 @@ def order_page_get_for(user, complaint_id) -> Complaint:
     message's picture and cited clause, each offer's cited clause (at the
     version cited), the urges' and mediations' people. NotFound when not
     ``user``'s to see."""
-    from django.db.models import prefetch_related_objects
-
     complaint = complaint_get_for(user, complaint_id)
     messages = list(complaint.messages.all())
     prefetch_related_objects(messages, "evidence", "clause__version__standard")
@@ -184,6 +212,142 @@ def order_page_get_for(user, complaint_id) -> Complaint:
 def citable_clauses(business) -> list:
     """The service-standard clauses either side may cite on an order against
     ``business`` (``standards.selectors.clauses_citable``), as a list for a picker."""
-    from hejie.standards.selectors import clauses_citable
-
     return list(clauses_citable(business))
+
+
+# --------------------------------------------------------------------------- figures for the apps below complaints
+
+
+def complaint_counts(business_ids) -> dict[int, int]:
+    """How many complaints each business has had (all time), in one query."""
+    ids = list(business_ids)
+    if not ids:
+        return {}
+    rows = Complaint.objects.filter(business_id__in=ids).values("business_id").annotate(n=Count("id")).order_by()
+    return {row["business_id"]: row["n"] for row in rows}
+
+
+VOLUME_WINDOW_DAYS = 365
+VOLUME_MIN_DAYS = 30
+
+
+def complaints_per_10k_orders(business: Business) -> dict | None:
+    """Complaints per 10,000 orders, where the partner that brought
+    ``business`` reported its order volume; ``None`` where none did.
+
+    The window is the last 365 days, cut to the day the business joined the
+    platform if it joined later (before that it could get no complaint here).
+    The complaints are those filed in the window. The orders are the
+    partner's reported yearly volume (the ``order_volume`` column of its
+    committed import that brought the business, read as orders per year)
+    prorated to the window's length. No rate when the report is more
+    than 365 days old, or the window is shorter than 30 days (too few days to
+    say anything); a reported volume of 0 gives ``rate`` ``None``."""
+    if business.partner_id is None:
+        return None
+    row = (ImportRow.objects.filter(business_id=business.pk, data__has_key="order_volume",
+                                    batch__partner_id=business.partner_id,
+                                    batch__status=ImportBatch.Status.COMMITTED, batch__committed_at__isnull=False)
+           .select_related("batch").order_by("-batch__committed_at", "-batch_id").first())
+    if row is None:
+        return None
+    now = clock.now()
+    year = dt.timedelta(days=VOLUME_WINDOW_DAYS)
+    if row.batch.committed_at < now - year:
+        return None
+    try:
+        yearly = int(row.data["order_volume"])
+    except (TypeError, ValueError):
+        return None
+    joined = business.approved_at or business.created_at
+    since = max(now - year, joined)
+    if now - since < dt.timedelta(days=VOLUME_MIN_DAYS):
+        return None
+    complaints = Complaint.objects.filter(business_id=business.pk, created_at__gte=since,
+                                          created_at__lte=now).count()
+    orders = yearly * ((now - since) / year)
+    return {
+        "rate": round(complaints * 10000 / orders, 2) if orders > 0 else None,
+        "complaints": complaints, "orders": round(orders), "yearly_orders": yearly, "since": since, "until": now,
+    }
+
+
+def partner_businesses(user: User | None) -> QuerySet[Business]:
+    """The businesses the user's partner (``partners.selectors.partner_of``)
+    brought, each annotated with its record: complaints, settled, failed,
+    overdue now, and the order volume the partner reported for it (latest
+    import). One query per page."""
+    partner = partner_of(user)
+    now = clock.now()
+    overdue = policy.overdue_filters(now)
+    volume = (ImportRow.objects.filter(business_id=OuterRef("pk"), data__has_key="order_volume")
+              .order_by("-batch_id").values(v=Cast(KT("data__order_volume"), BigIntegerField()))[:1])
+    return (
+        Business.objects.filter(partner=partner)
+        .select_related("industry", "region")
+        .annotate(
+            complaints_total=Count("complaints", distinct=True),
+            settled=Count("complaints", filter=Q(complaints__settled_at__isnull=False), distinct=True),
+            failed=Count("complaints", filter=Q(complaints__stars=0, complaints__scored_at__isnull=False),
+                         distinct=True),
+            overdue=Count("complaints", filter=_prefixed(overdue["awaiting_first_response"])
+                          | _prefixed(overdue["past_settle_by"]), distinct=True),
+            order_volume=Subquery(volume),
+        )
+    )
+
+
+def _prefixed(q: Q) -> Q:
+    """``overdue_filters`` speaks of a complaint; here they are reached from a business."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    out.children = [_prefixed(c) if isinstance(c, Q) else (f"complaints__{c[0]}", c[1]) for c in q.children]
+    return out
+
+
+CITED_TOP = 20
+
+
+def clauses_cited(*, region: Region | None, industry: Industry | None = None, since: dt.datetime | None = None,
+                  top: int = CITED_TOP) -> list[dict]:
+    """Which service-standard clauses are cited most, per industry: citations
+    in messages and proposals on orders in ``region``'s subtree (None:
+    everywhere), made at or after ``since``. Each industry's clauses ranked by
+    count (ties: clause number), at most ``top`` per industry."""
+    counts: Counter[int] = Counter()
+    for model in (Message, Proposal):
+        qs = model.objects.filter(clause__isnull=False)
+        if region is not None:
+            qs = qs.filter(**region.subtree_filter("complaint__"))
+        if industry is not None:
+            qs = qs.filter(clause__version__standard__industry=industry)
+        if since is not None:
+            qs = qs.filter(created_at__gte=since)
+        for row in qs.values("clause_id").annotate(n=Count("id")).order_by():
+            counts[row["clause_id"]] += row["n"]
+    clauses = StandardClause.objects.select_related("version__standard__industry").in_bulk(list(counts))
+    by_industry: dict[str, list[dict]] = {}
+    ordered = sorted(clauses.values(), key=lambda c: (c.version.standard.industry.position,
+                                                      c.version.standard.industry_id, -counts[c.pk],
+                                                      c.version.standard_id, c.sort_key, c.version.version))
+    result: list[dict] = []
+    for c in ordered:
+        ind = c.version.standard.industry
+        rows = by_industry.get(ind.code)
+        if rows is None:
+            rows = by_industry[ind.code] = []
+            result.append({"industry": {"code": ind.code, "name": ind.name}, "clauses": rows})
+        if len(rows) < top:
+            rows.append({"clause_id": c.pk, "standard_id": c.version.standard_id,
+                         "standard_title": c.version.standard.title, "version": c.version.version,
+                         "number": c.number, "text": c.text, "citations": counts[c.pk]})
+    return result
+
+
+def clauses_cited_for(user, *, region_code: str | None = None, industry: str | None = None,
+                      since: dt.datetime | None = None) -> tuple[Region | None, Industry | None, list[dict]]:
+    """``clauses_cited`` for council staff (their subtree, or a region inside
+    it) and operators (anywhere); anyone else is refused."""
+    region = oversight_region(user, region_code)
+    industry_obj = industry_get(industry) if industry else None
+    return region, industry_obj, clauses_cited(region=region, industry=industry_obj, since=since)

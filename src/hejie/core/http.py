@@ -1,5 +1,6 @@
-"""The client's address, for the per-address limits (sign-in codes, wrong passwords).
+"""HTTP helpers that know no domain: the client's address, and a stored file as a response.
 
+The client's address, for the per-address limits (sign-in codes, wrong passwords).
 Without a proxy it is ``REMOTE_ADDR``. Behind a reverse proxy every request
 comes from the proxy, so one guesser would lock everyone out: list the
 proxies' addresses in ``HEJIE_TRUSTED_PROXIES`` and, for a request that comes
@@ -12,8 +13,10 @@ by the client and can be forged). A header that does not parse is ignored.
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import quote
 
 from django.conf import settings
+from django.http import FileResponse
 
 
 def _address(value: str):
@@ -40,3 +43,18 @@ def client_ip(request) -> str | None:
         if not _trusted(address, networks):
             return str(address)
     return remote
+
+
+def stored_file_response(stored, *, download: bool = False) -> FileResponse:
+    """A stored upload as a response that a browser neither sniffs nor runs: ``stored`` is any row
+    with ``file``, ``original_name``, ``content_type`` and ``size`` (evidence, a draft's file, an
+    appeal's file). Shown inline, or as an attachment with ``download``; its name is kept (UTF-8).
+    The caller has already checked that the reader may see it: this only builds the response."""
+    response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
+    disposition = "attachment" if download else "inline"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(stored.original_name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Length"] = str(stored.size)
+    return response

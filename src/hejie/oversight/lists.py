@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from hejie.businesses.models import Business
 from hejie.businesses.permissions import oversees
+from hejie.businesses.selectors import business_get
 from hejie.core.errors import NotFound
 from hejie.ratings.models import BlacklistAppeal, BlacklistEntry, ListDecision
 
@@ -51,8 +53,6 @@ def may_appeal(entry: BlacklistEntry) -> bool:
 
 def applications_waiting(*, region) -> QuerySet:
     """Businesses in ``region``'s subtree whose application to join waits for a decision, oldest first."""
-    from hejie.businesses.models import Business
-
     qs = Business.objects.filter(status=Business.Status.APPLIED).select_related("industry", "region")
     qs = qs.filter(**region.subtree_filter()) if region is not None else qs
     return qs.order_by("created_at", "id")
@@ -60,8 +60,6 @@ def applications_waiting(*, region) -> QuerySet:
 
 def business_overseen(user, business_id):
     """A business ``user`` oversees (council of its jurisdiction, operator); NotFound otherwise."""
-    from hejie.businesses.selectors import business_get
-
     business = business_get(business_id)
     if not oversees(user, business):
         raise NotFound("商户不存在 (no such business)")

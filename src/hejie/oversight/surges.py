@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, Sum
 
+from hejie.businesses.models import Business, Industry
 from hejie.complaints import figures as daily
 from hejie.core import clock
 
@@ -144,8 +145,6 @@ def surges(*, region=None, level: str = "business", now: dt.datetime | None = No
 
 def _names(level: str, ids: list) -> dict:
     """Names as the pages show them: a business's own name; an industry's "中文 (english)"."""
-    from hejie.businesses.models import Business, Industry
-
     if level == "business":
         return dict(Business.objects.filter(pk__in=ids).values_list("pk", "name"))
     return {code: f"{zh} ({en})" for code, zh, en in

@@ -1,19 +1,15 @@
-"""Reads for partners: their imports and the record of the businesses they
-brought. Partner staff see aggregates about their businesses only: never a
-complaint's consumer, text or contact."""
+"""Reads for partners: who they are and their imports. The record of the
+businesses they brought reads complaints, so it is
+``complaints.selectors.partner_businesses``; partner staff see aggregates about
+their businesses only there: never a complaint's consumer, text or contact."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import BigIntegerField, Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 
-from hejie.businesses.models import Business
 from hejie.businesses.permissions import is_operator
-from hejie.complaints.policy import overdue_filters
-from hejie.core import clock
 from hejie.core.errors import NotAllowed, NotFound
 from hejie.partners.models import ImportBatch, ImportRow, Partner
 
@@ -76,35 +72,3 @@ def import_rows(batch: ImportBatch, *, outcome: str | None = None) -> QuerySet[I
     if outcome:
         qs = qs.filter(outcome=outcome)
     return qs.order_by("line")
-
-
-def partner_businesses(user: User | None) -> QuerySet[Business]:
-    """The businesses the user's partner brought, each annotated with its
-    record: complaints, settled, failed, overdue now, and the order volume the
-    partner reported for it (latest import). One query per page."""
-    partner = partner_of(user)
-    now = clock.now()
-    overdue = overdue_filters(now)
-    volume = (ImportRow.objects.filter(business_id=OuterRef("pk"), data__has_key="order_volume")
-              .order_by("-batch_id").values(v=Cast(KT("data__order_volume"), BigIntegerField()))[:1])
-    return (
-        Business.objects.filter(partner=partner)
-        .select_related("industry", "region")
-        .annotate(
-            complaints_total=Count("complaints", distinct=True),
-            settled=Count("complaints", filter=Q(complaints__settled_at__isnull=False), distinct=True),
-            failed=Count("complaints", filter=Q(complaints__stars=0, complaints__scored_at__isnull=False),
-                         distinct=True),
-            overdue=Count("complaints", filter=_prefixed(overdue["awaiting_first_response"])
-                          | _prefixed(overdue["past_settle_by"]), distinct=True),
-            order_volume=Subquery(volume),
-        )
-    )
-
-
-def _prefixed(q: Q) -> Q:
-    """``overdue_filters`` speaks of a complaint; here they are reached from a business."""
-    out = Q()
-    out.connector, out.negated = q.connector, q.negated
-    out.children = [_prefixed(c) if isinstance(c, Q) else (f"complaints__{c[0]}", c[1]) for c in q.children]
-    return out

@@ -48,6 +48,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
+from hejie.accounts.services import account_errors
 from hejie.businesses.credit_code import validate_credit_code
 from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.names import initials_for
@@ -316,8 +317,6 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
             errors["industries"] = "未知的行业 (unknown industry)"
     display_name = collect(lambda: clean_text(display_name, field="display_name", label="联系人", max_length=60,
                                               required=False)) or ""
-    from hejie.accounts.services import account_errors
-
     errors.update(account_errors(username, password))
     if errors:
         raise InvalidInput(JOIN_FIELDS_MESSAGE, fields=errors)

@@ -5,3 +5,12 @@ class StandardsConfig(AppConfig):
     name = "hejie.standards"
     label = "standards"
     verbose_name = "服务标准 service standards"
+
+    def ready(self):
+        # Joining (businesses.services) includes accepting the industry's standards in force; businesses
+        # sits below standards, so standards plugs them in. Imported here, not at the top: services
+        # import models, which Django loads only after the app configs.
+        from hejie.businesses.services import JoiningStandards, joining_standards_register
+        from hejie.standards.services import standards_accept_on_joining, standards_in_force
+
+        joining_standards_register(JoiningStandards(in_force=standards_in_force, accept=standards_accept_on_joining))

@@ -1,25 +1,22 @@
-"""Reads of service standards, the clause check for citations, and the
-council's ranking of cited clauses."""
+"""Reads of service standards and the clause check for citations. (The
+council's ranking of the clauses cited most reads complaints: it is
+``complaints.selectors.clauses_cited``.)"""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 
 from hejie.businesses.permissions import is_operator
-from hejie.businesses.selectors import industry_get, oversight_region
+from hejie.businesses.selectors import industry_get
 from hejie.core.errors import NotFound, invalid
 from hejie.standards.models import ServiceStandard, StandardClause, StandardVersion
 
 if TYPE_CHECKING:
-    from hejie.businesses.models import Business, Industry
-    from hejie.regions.models import Region
+    from hejie.businesses.models import Business
 
 MAX_ID = 2**63 - 1
-CITED_TOP = 20
 
 
 def standards_published(*, industry: str | None = None) -> list[ServiceStandard]:
@@ -101,50 +98,3 @@ def clause_citable(*, business: Business | None, clause_id) -> StandardClause:
     if clause is None:
         raise invalid("clause_id", message)
     return clause
-
-
-def clauses_cited(*, region: Region | None, industry: Industry | None = None, since: dt.datetime | None = None,
-                  top: int = CITED_TOP) -> list[dict]:
-    """Which clauses are cited most, per industry: citations in messages and
-    proposals on orders in ``region``'s subtree (None: everywhere), made at or
-    after ``since``. Each industry's clauses ranked by count (ties: clause
-    number), at most ``top`` per industry."""
-    from hejie.complaints.models import Message, Proposal
-
-    counts: Counter[int] = Counter()
-    for model in (Message, Proposal):
-        qs = model.objects.filter(clause__isnull=False)
-        if region is not None:
-            qs = qs.filter(**region.subtree_filter("complaint__"))
-        if industry is not None:
-            qs = qs.filter(clause__version__standard__industry=industry)
-        if since is not None:
-            qs = qs.filter(created_at__gte=since)
-        for row in qs.values("clause_id").annotate(n=Count("id")).order_by():
-            counts[row["clause_id"]] += row["n"]
-    clauses = StandardClause.objects.select_related("version__standard__industry").in_bulk(list(counts))
-    by_industry: dict[str, list[dict]] = {}
-    ordered = sorted(clauses.values(), key=lambda c: (c.version.standard.industry.position,
-                                                      c.version.standard.industry_id, -counts[c.pk],
-                                                      c.version.standard_id, c.sort_key, c.version.version))
-    result: list[dict] = []
-    for c in ordered:
-        ind = c.version.standard.industry
-        rows = by_industry.get(ind.code)
-        if rows is None:
-            rows = by_industry[ind.code] = []
-            result.append({"industry": {"code": ind.code, "name": ind.name}, "clauses": rows})
-        if len(rows) < top:
-            rows.append({"clause_id": c.pk, "standard_id": c.version.standard_id,
-                         "standard_title": c.version.standard.title, "version": c.version.version,
-                         "number": c.number, "text": c.text, "citations": counts[c.pk]})
-    return result
-
-
-def clauses_cited_for(user, *, region_code: str | None = None, industry: str | None = None,
-                      since: dt.datetime | None = None) -> tuple[Region | None, Industry | None, list[dict]]:
-    """``clauses_cited`` for council staff (their subtree, or a region inside
-    it) and operators (anywhere); anyone else is refused."""
-    region = oversight_region(user, region_code)
-    industry_obj = industry_get(industry) if industry else None
-    return region, industry_obj, clauses_cited(region=region, industry=industry_obj, since=since)

@@ -6,6 +6,11 @@ standard (``ServiceStandard.publisher``, a partner of kind "association",
 active), for the industries the council recorded for it
 (``Partner.industries``), and only their own association's standards; and
 operators, for every standard. Who accepts: the business's admin staff.
+
+Joining the platform includes accepting the industry's standards in force:
+``StandardsConfig.ready()`` plugs ``standards_in_force`` and
+``standards_accept_on_joining`` into ``businesses.services`` (which sits below
+standards and cannot import them).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import re
 
 from django.db import IntegrityError, transaction
 
-from hejie.businesses.models import Business
+from hejie.businesses.models import Business, Industry
 from hejie.businesses.permissions import administers, is_operator
 from hejie.businesses.selectors import industry_get
 from hejie.core import clock
@@ -180,10 +185,18 @@ def version_publish(*, actor, standard, version) -> StandardVersion:
     return version_obj
 
 
+def standards_in_force(industry: Industry) -> bool:
+    """Whether ``industry`` has a standard with a version in force (one a joiner must accept)."""
+    return StandardVersion.objects.filter(standard__industry=industry,
+                                          status=StandardVersion.Status.PUBLISHED).exists()
+
+
 @transaction.atomic
 def standards_accept_on_joining(*, actor, business: Business) -> list[StandardAcceptance]:
     """Joining includes accepting the industry's standards in force, if any
-    (called by ``business_apply``); nothing to accept is not an error here."""
+    (``businesses.services.business_join`` and ``business_apply`` call it through
+    the ``JoiningStandards`` that ``StandardsConfig.ready()`` registers); nothing to
+    accept is not an error here."""
     if not StandardVersion.objects.filter(standard__industry_id=business.industry_id,
                                           status=StandardVersion.Status.PUBLISHED).exists():
         return []

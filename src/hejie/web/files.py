@@ -1,24 +1,17 @@
 """Evidence (and the files of black-list appeals) are served only here: permission-checked,
-never from a public URL."""
-
-from urllib.parse import quote
+never from a public URL. The response itself is ``core.http.stored_file_response``."""
 
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
 
 from hejie.complaints.evidence import evidence_open_for
 from hejie.core.errors import NotFound
+from hejie.core.http import stored_file_response
+from hejie.ratings.lists import appeal_file_open_for
 
 
 def evidence_response(evidence, *, download: bool = False) -> FileResponse:
-    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
-    disposition = "attachment" if download else "inline"
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(evidence.original_name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Length"] = str(evidence.size)
-    return response
+    return stored_file_response(evidence, download=download)
 
 
 @require_GET
@@ -32,8 +25,6 @@ def evidence_file(request, complaint_id: int, evidence_id: int):
 
 @require_GET
 def appeal_file(request, appeal_id: int, file_id: int):
-    from hejie.ratings.lists import appeal_file_open_for
-
     try:
         row = appeal_file_open_for(request.user, appeal_id, file_id)
     except NotFound:

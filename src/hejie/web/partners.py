@@ -5,8 +5,9 @@ see their past batches, resume or reset one whose process died, and read the
 record of the businesses they brought.
 
 Thin faces: every rule is in ``hejie.partners.services`` (and the importer);
-what a partner's staff may see is ``hejie.partners.selectors``; the rate per
-10,000 orders is ``businesses.selectors.complaints_per_10k_orders``. Anyone
+what a partner's staff may see is ``hejie.partners.selectors``; the record of
+their businesses and the rate per 10,000 orders read complaints:
+``hejie.complaints.selectors.partner_businesses`` and ``complaints_per_10k_orders``. Anyone
 who is not an active partner's staff gets a 404: these pages do not exist
 for them.
 """
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hejie.businesses.models import Industry
-from hejie.businesses.selectors import complaints_per_10k_orders
+from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
 from hejie.core.errors import DomainError, NotAllowed, NotFound, TooLarge
 from hejie.partners import importer, selectors, services
 from hejie.partners.models import ImportBatch, Partner
@@ -149,7 +150,7 @@ def import_reset(request, batch_id: int):
 @staff_signin_required
 def businesses(request):
     _partner(request)
-    page = Paginator(selectors.partner_businesses(request.user).order_by("name", "pk"),
+    page = Paginator(partner_businesses(request.user).order_by("name", "pk"),
                      BUSINESSES_PER_PAGE).get_page(request.GET.get("page"))
     for b in page.object_list:
         b.settlement_percent = round(100 * b.settled / b.complaints_total) if b.complaints_total else None

@@ -31,6 +31,7 @@ from hejie.businesses.selectors import (
     region_picker,
     stores_of,
 )
+from hejie.complaints import selectors as complaint_selectors
 from hejie.complaints.models import Complaint
 from hejie.complaints.stats import complaint_stats_for
 from hejie.core.errors import InvalidInput, NotFound
@@ -155,8 +156,6 @@ def _case_view(case: dict) -> dict:
 
 @require_safe
 def business(request, business_id: int):
-    from hejie.businesses.selectors import complaints_per_10k_orders
-
     try:
         biz = record.public_business(business_id)
     except record.Gone as gone:
@@ -173,7 +172,7 @@ def business(request, business_id: int):
         "bd": b, "cases": cases, "tiers": list(b["tiers"].items()),
         "settlement_rate": percent(b["settlement_rate"]), "median": hours_text(b["median_hours_to_settle"]),
         "listings": listings, "rule_reason": pick(listings["black"].reason) if listings["black"] else "",
-        "per10k": complaints_per_10k_orders(biz),
+        "per10k": complaint_selectors.complaints_per_10k_orders(biz),
         "stores": [s for s in stores_of(biz) if s.is_active],
         "recent": [_case_view(c) for c in record.recent_complaints(biz)],
         "suspended": biz.status == biz.Status.SUSPENDED,

@@ -22,6 +22,7 @@ from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
 from hejie.api.v1.schemas import StrictSchema, Text, errors
 from hejie.businesses import selectors, services
+from hejie.complaints.selectors import complaint_counts, complaints_per_10k_orders
 from hejie.core.errors import invalid
 from hejie.core.http import client_ip
 from hejie.ratings.public import public_business
@@ -288,7 +289,7 @@ def directory(request, filters: Query[DirectoryQuery]):
     qs = selectors.business_directory(user=request.auth, q=filters.q, industry=filters.industry,
                                       region_code=filters.region, status=filters.status)
     rows, next_cursor = _name_page(qs, cursor=filters.cursor, size=filters.size)
-    counts = selectors.complaint_counts(b.pk for b in rows)
+    counts = complaint_counts(b.pk for b in rows)
     return {"items": [_item(b, counts.get(b.pk, 0)) for b in rows], "next_cursor": next_cursor}
 
 
@@ -319,7 +320,7 @@ def profile(request, business_id: int):
         "complaints_total": b["complaints_total"], "settled": b["settled_total"], "failed": b["failed_total"],
         "settlement_rate": b["settlement_rate"], "median_hours_to_settle": b["median_hours_to_settle"],
         "on_black_list": record["on_black_list"], "on_red_list": record["on_red_list"],
-        "complaints_per_10k_orders": selectors.complaints_per_10k_orders(business),
+        "complaints_per_10k_orders": complaints_per_10k_orders(business),
         "rating_breakdown": {
             **{k: b[k] for k in ("explanation", "to_improve", "window_days", "since", "prior_weight", "cases",
                                  "failed", "points_total", "stars_total", "cases_listed")},

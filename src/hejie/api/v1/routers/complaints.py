@@ -29,8 +29,8 @@ from hejie.complaints.models import Complaint, Mediation, Proposal, Urge
 from hejie.complaints.states import Side, State
 from hejie.core import clock
 from hejie.core.errors import NotFound, invalid
+from hejie.core.http import stored_file_response
 from hejie.regions.selectors import region_get
-from hejie.web.files import evidence_response
 
 router = Router(tags=["complaints"])
 
@@ -538,7 +538,7 @@ _FILE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "applicatio
 )
 def download_evidence(request, id: Id, eid: Eid, download: bool = False):
     evidence = evidence_files.evidence_open_for(request.auth, id, eid)
-    return evidence_response(evidence, download=download)
+    return stored_file_response(evidence, download=download)
 
 
 # --------------------------------------------------------------------------- negotiation

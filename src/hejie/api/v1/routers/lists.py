@@ -18,10 +18,10 @@ from hejie.api.v1.schemas import StrictSchema, errors
 from hejie.businesses.selectors import oversight_region
 from hejie.complaints.evidence import max_bytes
 from hejie.core import clock
+from hejie.core.http import stored_file_response
 from hejie.ratings import lists
 from hejie.ratings.public import public_black_entry, public_red_entry
 from hejie.regions.selectors import region_get
-from hejie.web.files import evidence_response
 
 router = Router(tags=["lists"])
 
@@ -321,4 +321,4 @@ def appeal_decide(request, appeal_id: int, payload: DecideIn):
 @router.get("/appeals/{appeal_id}/files/{file_id}", response=errors(401, 404, 422),
             summary="Download a file of an appeal (the business's staff and its council)")
 def appeal_file(request, appeal_id: int, file_id: int):
-    return evidence_response(lists.appeal_file_open_for(request.auth, appeal_id, file_id))
+    return stored_file_response(lists.appeal_file_open_for(request.auth, appeal_id, file_id))

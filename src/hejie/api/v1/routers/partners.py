@@ -21,8 +21,8 @@ from pydantic import ConfigDict
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
 from hejie.api.v1.schemas import StrictSchema, Text, errors
-from hejie.businesses.selectors import complaints_per_10k_orders
-from hejie.core.errors import invalid
+from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
+from hejie.core.errors import TooLarge, invalid
 from hejie.partners import importer, selectors, services
 from hejie.partners.models import ImportRow
 
@@ -245,8 +245,6 @@ def add_staff(request, partner_id: int, payload: PartnerStaffIn):
 def upload(request, file: File[UploadedFile]):
     partner = selectors.partner_of(request.auth)
     if file.size is not None and file.size > importer.max_bytes():
-        from hejie.core.errors import TooLarge
-
         raise TooLarge(f"文件超过{importer.max_bytes() // (1024 * 1024)}MB (the file is too large)")
     data = file.read(importer.max_bytes() + 1)
     batch = services.import_preview(actor=request.auth, partner=partner, filename=file.name or "", data=data)
@@ -306,7 +304,7 @@ def reset(request, batch_id: int):
 @router.get("/businesses", response={200: PartnerBusinessPage, **errors(401, 403, 422)},
             summary="The businesses this partner brought, with their record (no consumer data)")
 def businesses(request, filters: Query[PartnerPageQuery]):
-    qs = selectors.partner_businesses(request.auth)
+    qs = partner_businesses(request.auth)
     size = page_size(filters.size)
     qs = qs.order_by("name", "pk")
     if filters.cursor:

@@ -1,7 +1,8 @@
 """Industry service standards (服务标准): published standards (public), their
 versions and clauses, drafting and publishing (the publishing association's staff, operators), a
 business's acceptance, and the council's ranking of cited clauses. Thin: the rules are in
-``hejie.standards.services`` and ``selectors``."""
+``hejie.standards.services`` and ``selectors`` (the ranking reads complaints:
+``hejie.complaints.selectors.clauses_cited_for``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import ConfigDict
 
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.schemas import StrictSchema, Text, errors
+from hejie.complaints.selectors import clauses_cited_for
 from hejie.core.errors import NotAllowed
 from hejie.standards import selectors, services
 
@@ -163,8 +165,8 @@ def cited(request, filters: Query[CitedQuery]):
     since = filters.since.astimezone(dt.UTC) if filters.since and filters.since.tzinfo else filters.since
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
-    region, industry, rows = selectors.clauses_cited_for(request.auth, region_code=filters.region,
-                                                         industry=filters.industry, since=since)
+    region, industry, rows = clauses_cited_for(request.auth, region_code=filters.region,
+                                               industry=filters.industry, since=since)
     return {"region": {"code": region.code, "name": region.full_name} if region else None,
             "industry": _named(industry) if industry else None, "since": since, "industries": rows}
 

@@ -1,12 +1,13 @@
 """Complaints per 10,000 orders on the public profile, where the partner that
-brought the business reported its yearly order volume."""
+brought the business reported its yearly order volume
+(hejie.complaints.selectors.complaints_per_10k_orders)."""
 
 import datetime as dt
 
 import pytest
 
 from hejie.businesses.models import Business
-from hejie.businesses.selectors import complaints_per_10k_orders
+from hejie.complaints.selectors import complaints_per_10k_orders
 from hejie.partners import services
 from tests.conftest import make_credit_code
 from tests.partners.conftest import csv_bytes
