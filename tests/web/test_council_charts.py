@@ -1,10 +1,10 @@
-"""The server-rendered SVG charts (hejie.web.charts): accessible, escaped, linked, with a table."""
+"""The server-rendered SVG charts (hejie.web.common.charts): accessible, escaped, linked, with a table."""
 
 from __future__ import annotations
 
 import re
 
-from hejie.web.charts import bar_chart, line_chart
+from hejie.web.common.charts import bar_chart, line_chart
 
 
 def test_a_bar_chart_has_title_desc_links_and_a_table():

@@ -9,7 +9,7 @@ import pytest
 
 from hejie.complaints.models import Complaint
 from hejie.oversight.orders import QUEUES, queue_counts, queue_filter
-from hejie.web import council as council_views
+from hejie.web.council import dashboard as council_views
 from tests.oversight.test_dashboard import order
 from tests.web.test_council import html, member, world  # noqa: F401 - fixtures
 

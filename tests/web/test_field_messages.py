@@ -1,10 +1,10 @@
-"""How a refused service's messages read on a page (hejie.web.i18n.field_messages / form_errors): the one
+"""How a refused service's messages read on a page (hejie.web.common.i18n.field_messages / form_errors): the one
 place every area's forms take them from."""
 
 from django.utils import translation
 
 from hejie.core.errors import InvalidInput
-from hejie.web.i18n import field_messages, form_errors
+from hejie.web.common.i18n import field_messages, form_errors
 
 WRONG = InvalidInput("请检查以下内容 (please check these)", fields={
     "credit_code": "duplicate",  # a code, not words

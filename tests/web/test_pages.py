@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from hejie.complaints import services
-from hejie.web.i18n import pick
-from hejie.web.translations import compile_all
+from hejie.web.common.i18n import pick
+from hejie.web.common.translations import compile_all
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import hejie
-from hejie.web.translations import po_files
+from hejie.web.common.translations import po_files
 
 ROOT = Path(hejie.__file__).resolve().parent
 TRANSLATE = re.compile(r"""\{%\s*(?:translate|trans)\s+(?:"([^"]*)"|'([^']*)')""")
@@ -67,7 +67,7 @@ def test_the_scanner_finds_the_strings_it_should():
     strings = marked_strings()
     assert "跳到正文" in strings  # {% translate %} in base.html
     assert "第 %(n)s / %(total)s 页" in strings  # {% blocktranslate %} with variables
-    assert "提交投诉" in strings  # _() in web/labels.py
+    assert "提交投诉" in strings  # _() in web/common/labels.py
 
 
 @pytest.mark.parametrize("msgid", sorted(marked_strings()))

@@ -22,7 +22,7 @@ from hejie.complaints.states import State
 from hejie.core import clock
 from hejie.oversight.orders import OrderFilters, council_orders
 from hejie.oversight.privacy import mask_name, may_see_personal_data, scrub
-from hejie.web.i18n import pick
+from hejie.web.common.i18n import pick
 
 CHUNK = 2000
 FIELDS = ("number", "created_at", "state", "business_name_given", "business__name", "business__industry__name",

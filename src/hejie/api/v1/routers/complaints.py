@@ -29,7 +29,7 @@ from hejie.complaints.states import Side, State
 from hejie.core import clock
 from hejie.core.errors import NotFound, invalid
 from hejie.regions.selectors import region_get
-from hejie.web.files import evidence_response
+from hejie.web.common.files import evidence_response
 
 router = Router(tags=["complaints"])
 

@@ -21,7 +21,7 @@ from hejie.core import clock
 from hejie.ratings import lists
 from hejie.ratings.public import public_black_entry, public_red_entry
 from hejie.regions.selectors import region_get
-from hejie.web.files import evidence_response
+from hejie.web.common.files import evidence_response
 
 router = Router(tags=["lists"])
 

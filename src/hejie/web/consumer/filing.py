@@ -14,7 +14,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,8 +25,8 @@ from hejie.complaints.evidence import max_bytes, max_files, upload_name
 from hejie.complaints.models import Complaint
 from hejie.complaints.selectors import complaint_get_for
 from hejie.core.errors import DomainError, InvalidInput, NotFound
-from hejie.web.files import evidence_response
-from hejie.web.i18n import field_messages, pick
+from hejie.web.common.files import evidence_response
+from hejie.web.common.i18n import field_messages, pick
 
 STEP_URLS = {
     "business": "web:file-business", "store": "web:file-store", "problem": "web:file-problem",
@@ -356,17 +356,3 @@ def file_done(request, complaint_id: int):
         raise Http404("no such complaint") from None
     return render(request, "web/file/done.html", {"c": complaint, "policy": rules.get_policy()})
 
-
-urlpatterns = [
-    path("file/", file_start, name="file-start"),
-    path("file/business/", file_business, name="file-business"),
-    path("file/store/", file_store, name="file-store"),
-    path("file/problem/", file_problem, name="file-problem"),
-    path("file/claim/", file_claim, name="file-claim"),
-    path("file/evidence/", file_evidence, name="file-evidence"),
-    path("file/evidence/<int:file_id>/", file_evidence_file, name="file-evidence-file"),
-    path("file/evidence/<int:file_id>/remove/", file_evidence_remove, name="file-evidence-remove"),
-    path("file/review/", file_review, name="file-review"),
-    path("file/discard/", file_discard, name="file-discard"),
-    path("file/done/<int:complaint_id>/", file_done, name="file-done"),
-]

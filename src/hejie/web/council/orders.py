@@ -1,5 +1,5 @@
 """The council's order page and its actions (part of the council area: see
-``web/council.py``).
+``web/council/urls.py``).
 
 The page shows the facts and evidence (the consumer's personal data masked
 unless ``oversight.privacy`` allows), the timeline, the conversation, every
@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,11 +24,11 @@ from hejie.complaints import services
 from hejie.complaints.selectors import actions_for, complaint_get_for, order_page_get_for
 from hejie.complaints.services import MEDIATION_ROUTES
 from hejie.complaints.states import OUTCOMES, RECONCILING, Side
-from hejie.core.errors import DomainError, NotFound
+from hejie.core.errors import DomainError, NotFound, invalid
 from hejie.oversight.privacy import consumer_view, text_for
-from hejie.web.council import council_only
-from hejie.web.i18n import form_errors, pick
-from hejie.web.labels import event_label
+from hejie.web.common.i18n import form_errors, pick
+from hejie.web.common.labels import event_label
+from hejie.web.council.common import council_only
 
 
 def _order(user, complaint_id):
@@ -125,8 +124,6 @@ def order_urge(request, c):
 def order_forward(request, c):
     business_id = _p(request, "forward_business")
     if not business_id:
-        from hejie.core.errors import invalid
-
         raise invalid("business_id", "请先搜索并选择商户 (search for the business and choose it)")
     services.complaint_forward(actor=request.user, complaint=c.pk, business_id=business_id,
                                note=_p(request, "forward_note"))
@@ -162,15 +159,3 @@ def order_outcome(request, c):
                                       _p(request, "outcome_note"),
                                       amount=_p(request, "outcome_amount") if outcome == "settled" else None)
 
-
-urlpatterns = [
-    path("council/orders/<int:complaint_id>/", order_page, name="council-order"),
-    path("council/orders/<int:complaint_id>/urge/", order_urge, name="council-order-urge"),
-    path("council/orders/<int:complaint_id>/forward/", order_forward, name="council-order-forward"),
-    path("council/orders/<int:complaint_id>/forward-external/", order_forward_external,
-         name="council-order-external"),
-    path("council/orders/<int:complaint_id>/reject/", order_reject, name="council-order-reject"),
-    path("council/orders/<int:complaint_id>/mediate/", order_mediate, name="council-order-mediate"),
-    path("council/orders/<int:complaint_id>/message/", order_message, name="council-order-message"),
-    path("council/orders/<int:complaint_id>/outcome/", order_outcome, name="council-order-outcome"),
-]

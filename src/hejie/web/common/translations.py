@@ -5,7 +5,7 @@ with the pure-Python Babel package, so no GNU gettext is needed.
 The compiled ``.mo`` files are kept in the repository next to their ``.po``
 (as Django itself ships them): ``make run`` and ``hejie serve`` need no tool
 and write nothing into the package. After editing a ``.po`` run
-``make translations`` (``python -m hejie.web.translations``); a test fails if a
+``make translations`` (``python -m hejie.web.common.translations``); a test fails if a
 committed ``.mo`` no longer matches its ``.po``. Babel is in the test extras.
 """
 
@@ -15,7 +15,7 @@ import io
 import sys
 from pathlib import Path
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
 
 
 def po_files() -> list[Path]:

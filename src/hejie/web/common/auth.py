@@ -16,7 +16,7 @@ from hejie.accounts import services
 from hejie.accounts.phones import mask_phone
 from hejie.core.errors import DomainError
 from hejie.core.http import client_ip
-from hejie.web.i18n import field_messages
+from hejie.web.common.i18n import field_messages
 
 SESSION_PHONE = "hejie_signin_phone"
 _BACKEND = "django.contrib.auth.backends.ModelBackend"

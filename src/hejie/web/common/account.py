@@ -12,15 +12,15 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hejie.accounts import services
 from hejie.core.errors import DomainError
 from hejie.core.http import client_ip
-from hejie.web.auth import with_retry_after
-from hejie.web.i18n import field_messages
+from hejie.web.common.auth import with_retry_after
+from hejie.web.common.i18n import field_messages
 
 FIELDS = ("current_password", "new_password", "new_password_again")
 
@@ -54,7 +54,3 @@ def password(request):
     response = render(request, "web/account/password.html", {"errors": errors}, status=status)
     return with_retry_after(response, failure)
 
-
-urlpatterns = [
-    path("account/password/", password, name="account-password"),
-]

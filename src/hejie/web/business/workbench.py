@@ -1,4 +1,4 @@
-"""Pages of the "workbench" area (see web/urls.py): a business applies to join
+"""Pages of the "workbench" area (see web/business/urls.py): a business applies to join
 (with a cascading region picker and the credit code checked as it is typed),
 follows its application, reads its own record, and its admins manage its staff.
 
@@ -13,7 +13,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse_lazy
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hejie.accounts.phones import mask_phone
@@ -27,7 +27,7 @@ from hejie.core.http import client_ip
 from hejie.ratings.selectors import business_record_own
 from hejie.regions.models import Region
 from hejie.standards.selectors import standards_published
-from hejie.web.i18n import field_messages, pick
+from hejie.web.common.i18n import field_messages, pick
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 staff_signin_required = login_required(login_url=reverse_lazy("web:signin-staff"))
@@ -319,15 +319,3 @@ def staff_password(request, user_id: int):
                                                "password": password, "new": False}
     return redirect("web:staff")
 
-
-urlpatterns: list = [
-    path("join/", join, name="join"),
-    path("join/status/", join_status, name="join-status"),
-    path("join/check-code/", credit_code_check, name="join-check-code"),
-    path("join/regions/", region_options, name="join-regions"),
-    path("record/", record, name="record"),
-    path("staff/", staff, name="staff"),
-    path("staff/<int:user_id>/remove/", staff_remove, name="staff-remove"),
-    path("staff/<int:user_id>/admin/", staff_admin, name="staff-admin"),
-    path("staff/<int:user_id>/password/", staff_password, name="staff-password"),
-]

@@ -1,4 +1,4 @@
-"""The council's list page (part of the council area: see ``web/council.py``):
+"""The council's list page (part of the council area: see ``web/council/urls.py``):
 black-list candidates with their failed cases, published entries, appeals
 waiting with their text and files, red-list candidates, and every decision's
 who, when and why. Each decision POSTs to its own URL and calls the one
@@ -10,27 +10,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hejie.businesses.selectors import oversight_region
-from hejie.core.errors import DomainError, NotAllowed, NotFound
+from hejie.core.errors import DomainError, NotAllowed, NotFound, invalid
 from hejie.oversight import lists as oversight_lists
 from hejie.ratings import lists
-from hejie.web.council import council_only
-from hejie.web.i18n import field_messages
-
-
-def _forms(objects, actions: tuple[str, ...], errors: dict, values: dict, pk=lambda o: o.pk):
-    """Give each object, for each of its decision forms, the form's key, its error and its typed reason."""
-    for obj in objects:
-        for action in actions:
-            key = f"{action}-{pk(obj)}"
-            setattr(obj, f"{action}_key", key)
-            setattr(obj, f"{action}_err", errors.get(key, ""))
-            setattr(obj, f"{action}_val", values.get(key, ""))
-    return objects
+from hejie.web.common.i18n import field_messages
+from hejie.web.council.common import _forms, council_only
 
 
 def _context(request, errors: dict | None = None, values: dict | None = None, **extra) -> dict:
@@ -109,8 +97,6 @@ def remove(request, pk):
 def appeal(request, pk):
     verdict = request.POST.get("verdict", "")
     if verdict not in ("upheld", "rejected"):
-        from hejie.core.errors import invalid
-
         raise invalid("reason", "请选择申诉成立或不成立 (choose upheld or rejected)")
     lists.blacklist_appeal_decide(actor=request.user, appeal=pk, upheld=verdict == "upheld", reason=_reason(request))
 
@@ -124,13 +110,3 @@ def confirm(request, pk):
 def red_remove(request, pk):
     lists.redlist_remove(actor=request.user, entry=pk, reason=_reason(request))
 
-
-urlpatterns = [
-    path("council/lists/", lists_page, name="council-lists"),
-    path("council/lists/black/<int:pk>/publish/", publish, name="council-black-publish"),
-    path("council/lists/black/<int:pk>/dismiss/", dismiss, name="council-black-dismiss"),
-    path("council/lists/black/<int:pk>/remove/", remove, name="council-black-remove"),
-    path("council/lists/appeals/<int:pk>/decide/", appeal, name="council-appeal-decide"),
-    path("council/lists/red/<int:pk>/confirm/", confirm, name="council-red-confirm"),
-    path("council/lists/red/<int:pk>/remove/", red_remove, name="council-red-remove"),
-]

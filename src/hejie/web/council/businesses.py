@@ -1,5 +1,5 @@
 """Businesses in the council's console (part of the council area: see
-``web/council.py``): applications to approve or refuse with a reason, search
+``web/council/urls.py``): applications to approve or refuse with a reason, search
 within the jurisdiction, and any business's record (stars, credit index and
 how they were computed) with suspend / reactivate. The decisions are
 ``businesses.services``; who may take them is ``businesses.permissions.oversees``."""
@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,9 +17,8 @@ from hejie.businesses.selectors import business_search, oversight_region
 from hejie.core.errors import DomainError, NotAllowed, NotFound
 from hejie.oversight.lists import applications_waiting, business_overseen
 from hejie.ratings.selectors import business_record
-from hejie.web.council import council_only
-from hejie.web.council_lists import _forms
-from hejie.web.i18n import field_messages
+from hejie.web.common.i18n import field_messages
+from hejie.web.council.common import _forms, council_only
 
 
 def _list_context(request, **extra) -> dict:
@@ -105,12 +103,3 @@ def suspend(request, business):
 def reactivate(request, business):
     services.business_reactivate(actor=request.user, business=business.pk)
 
-
-urlpatterns = [
-    path("council/businesses/", businesses_page, name="council-businesses"),
-    path("council/businesses/<int:business_id>/", business_page, name="council-business"),
-    path("council/businesses/<int:business_id>/approve/", approve, name="council-business-approve"),
-    path("council/businesses/<int:business_id>/refuse/", refuse, name="council-business-refuse"),
-    path("council/businesses/<int:business_id>/suspend/", suspend, name="council-business-suspend"),
-    path("council/businesses/<int:business_id>/reactivate/", reactivate, name="council-business-reactivate"),
-]

@@ -1,5 +1,5 @@
 """The in-app notices list: the person's notices, newest first, unread marked,
-each linking to its order; "mark all read". (Included by web/urls.py.)"""
+each linking to its order; "mark all read". (Listed in web/common/urls.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import path, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,8 +40,3 @@ def notices_mark_read(request):
         messages.success(request, _("已全部标为已读。"))
     return redirect("web:notices")
 
-
-urlpatterns = [
-    path("notices/", notice_list, name="notices"),
-    path("notices/read/", notices_mark_read, name="notices-read"),
-]

@@ -7,8 +7,9 @@ import datetime as dt
 from django import template
 from django.utils.translation import gettext, ngettext
 
+from hejie.complaints.states import State
 from hejie.core import clock
-from hejie.web import i18n
+from hejie.web.common import i18n, labels
 
 register = template.Library()
 
@@ -63,8 +64,6 @@ def state_class(state: str) -> str:
 @register.filter
 def state_label(state: str) -> str:
     """The label of a state value, in the active language."""
-    from hejie.complaints.states import State
-
     return i18n.pick(State(state).label) if state in State.values else state
 
 
@@ -98,9 +97,7 @@ def stars(n) -> str:
 
 @register.filter
 def notice_label(event: str) -> str:
-    from hejie.web.labels import notice_label as label
-
-    return label(event)
+    return labels.notice_label(event)
 
 
 @register.filter

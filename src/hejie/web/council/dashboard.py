@@ -1,8 +1,8 @@
-"""Pages of the "council" area (see web/urls.py): the console of council (消委)
+"""Pages of the "council" area (see web/council/urls.py): the console of council (消委)
 staff — the dashboard, the order list with its queues, bulk urging and the
-exports. The order page is in ``council_orders``, the lists in
-``council_lists``, the businesses in ``council_businesses``; their patterns
-are gathered here.
+exports. The order page is in ``council.orders``, the lists in
+``council.lists``, the businesses in ``council.businesses``; who may enter
+is ``council.common.council_only``.
 
 Thin faces over ``hejie.oversight`` (dashboard, orders, exports, services)
 and the domain services. Who may enter: council staff (their region's
@@ -16,15 +16,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import tempfile
-from functools import cached_property, wraps
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,8 +37,10 @@ from hejie.oversight.exports import export_rows
 from hejie.oversight.orders import OVERDUE, QUEUES, OrderFilters, council_orders, parse_filters, queue_counts
 from hejie.oversight.services import urge_many
 from hejie.oversight.surge_orders import surge_orders
-from hejie.web import charts
-from hejie.web.i18n import field_messages, pick
+from hejie.regions.models import Region
+from hejie.web.common import charts
+from hejie.web.common.i18n import field_messages, is_english, pick
+from hejie.web.council.common import council_only
 
 PAGE_SIZE = 50
 LIST_CAP = 10_000  # the order list counts and pages through at most this many (the newest); filters narrow it
@@ -68,23 +69,6 @@ class CappedPaginator(Paginator):
 SURGE_ORDERS = 5  # the orders listed under each surge flag on the dashboard
 
 
-def council_only(view):
-    """Council staff and operators only: a visitor goes to the staff sign-in,
-    anyone else signed in gets a 404 (the console does not exist for them)."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("web:signin-staff"))
-        if not user.is_active or user.role not in ("council", "operator") or (
-                user.role == "council" and user.region_id is None):
-            raise Http404("no such page")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def _date_or_error(raw: str, name: str, errors: dict) -> dt.date | None:
     if not raw:
         return None
@@ -108,8 +92,6 @@ def _hours(h) -> str:
 
 def _region_options(jurisdiction, region) -> list[dict]:
     """The picker: the jurisdiction, the way down to the region chosen, and its children."""
-    from hejie.regions.models import Region
-
     chain = []
     if region is not None:
         node = region
@@ -269,8 +251,6 @@ def _dashboard_context(request, board: dict, jurisdiction, errors: dict, data, b
 
 
 def _is_en() -> bool:
-    from hejie.web.i18n import is_english
-
     return is_english()
 
 
@@ -447,17 +427,3 @@ def export_xlsx(request):
     response["Cache-Control"] = "private, no-store"
     return response
 
-
-from hejie.web import council_businesses, council_lists  # noqa: E402 - they use the helpers above
-from hejie.web import council_orders as order_pages  # noqa: E402
-
-urlpatterns: list = [
-    path("council/", dashboard_view, name="council"),
-    path("council/orders/", order_list, name="council-orders"),
-    path("council/orders/urge/", urge_bulk, name="council-urge-bulk"),
-    path("council/orders/export.csv", export_csv, name="council-export-csv"),
-    path("council/orders/export.xlsx", export_xlsx, name="council-export-xlsx"),
-    *order_pages.urlpatterns,
-    *council_lists.urlpatterns,
-    *council_businesses.urlpatterns,
-]

@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -39,8 +39,9 @@ from hejie.complaints.states import OUTCOMES, RECONCILING, Side
 from hejie.core.errors import DomainError, NotFound
 from hejie.notifications.models import Notification
 from hejie.notifications.services import notification_mark_read
-from hejie.web.i18n import form_errors, pick
-from hejie.web.labels import event_label, inbox_view_label
+from hejie.web.common.i18n import form_errors, pick
+from hejie.web.common.labels import event_label, inbox_view_label
+from hejie.web.common.templatetags import order_state
 
 PAGE_SIZE = 20
 signin_required = login_required(login_url=reverse_lazy("web:signin"))
@@ -125,8 +126,6 @@ def complaint_detail(request, complaint_id: int):
 def _plain(exc: DomainError, complaint, user) -> list[str]:
     """The transition table's refusals said in the reader's words (its own
     messages carry the bilingual state and side labels inside them)."""
-    from hejie.web.templatetags import order_state
-
     if exc.code == "wrong_state":
         return [_("这件投诉当前为「%(state)s」，不能执行此操作。") % {"state": order_state(complaint)}]
     if exc.code == "forbidden_side":
@@ -274,18 +273,3 @@ def order_withdraw(request, complaint_id: int):
         return redirect("web:complaint", complaint.pk)
     return render(request, "web/order/withdraw.html", context)
 
-
-urlpatterns = [
-    path("complaints/<int:complaint_id>/reply/", order_reply, name="order-reply"),
-    path("complaints/<int:complaint_id>/offer/", order_offer, name="order-offer"),
-    path("complaints/<int:complaint_id>/accept/", order_accept, name="order-accept"),
-    path("complaints/<int:complaint_id>/reject/", order_reject, name="order-reject"),
-    path("complaints/<int:complaint_id>/counter/", order_counter, name="order-counter"),
-    path("complaints/<int:complaint_id>/refuse/", order_refuse, name="order-refuse"),
-    path("complaints/<int:complaint_id>/mediation/", order_mediation, name="order-mediation"),
-    path("complaints/<int:complaint_id>/fulfilled/", order_fulfilled, name="order-fulfilled"),
-    path("complaints/<int:complaint_id>/confirm/", order_confirm, name="order-confirm"),
-    path("complaints/<int:complaint_id>/rate/", order_rate, name="order-rate"),
-    path("complaints/<int:complaint_id>/acknowledge/", order_acknowledge, name="order-acknowledge"),
-    path("complaints/<int:complaint_id>/withdraw/", order_withdraw, name="order-withdraw"),
-]

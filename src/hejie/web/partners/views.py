@@ -1,4 +1,4 @@
-"""Pages of the "partners" area (see web/urls.py): a partner's staff upload a
+"""Pages of the "partners" area (see web/partners/urls.py): a partner's staff upload a
 CSV or xlsx of businesses, read the row-by-row report before anything is
 created, commit (with progress for large files, by a self-refreshing page),
 see their past batches, resume or reset one whose process died, and read the
@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,7 +28,7 @@ from hejie.businesses.selectors import complaints_per_10k_orders
 from hejie.core.errors import DomainError, NotAllowed, NotFound, TooLarge
 from hejie.partners import importer, selectors, services
 from hejie.partners.models import ImportBatch, Partner
-from hejie.web.i18n import field_messages, pick
+from hejie.web.common.i18n import field_messages, pick
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 APPLY_FIELDS = ("name", "kind", "region_code", "display_name", "username")
@@ -209,13 +209,3 @@ def status(request):
         "kind": pick(partner.get_kind_display()),
     })
 
-
-urlpatterns = [
-    path("partners/apply/", apply, name="partner-apply"),
-    path("partners/status/", status, name="partner-status"),
-    path("partners/imports/", imports, name="partner-imports"),
-    path("partners/imports/<int:batch_id>/", import_detail, name="partner-import"),
-    path("partners/imports/<int:batch_id>/commit/", import_commit, name="partner-import-commit"),
-    path("partners/imports/<int:batch_id>/reset/", import_reset, name="partner-import-reset"),
-    path("partners/businesses/", businesses, name="partner-businesses"),
-]

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_safe
@@ -38,8 +38,8 @@ from hejie.oversight import open_data
 from hejie.ratings import lists
 from hejie.ratings import public as record
 from hejie.ratings.selectors import business_record
-from hejie.web import charts
-from hejie.web.i18n import field_messages, is_english, pick
+from hejie.web.common import charts
+from hejie.web.common.i18n import field_messages, is_english, pick
 
 PAGE_SIZE = 20
 LIST_PAGE_SIZE = 20
@@ -344,14 +344,3 @@ def open_data_csv(request):
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
-
-urlpatterns = [
-    path("businesses/", directory, name="directory"),
-    path("businesses/<int:business_id>/", business, name="business"),
-    path("blacklist/", blacklist, name="blacklist"),
-    path("blacklist/<int:entry_id>/", blacklist_entry, name="blacklist-entry"),
-    path("redlist/", redlist, name="redlist"),
-    path("redlist/<int:entry_id>/", redlist_entry, name="redlist-entry"),
-    path("open-data/", open_figures, name="open-data"),
-    path("open-data/complaints.csv", open_data_csv, name="open-data-csv"),
-]

@@ -1,6 +1,6 @@
 """The business's side of the black list: its published entry (and past ones),
 an appeal with a text and files (``ratings.lists.blacklist_appeal``), and the
-council's decision. An appeal's files are served by ``web.files.appeal_file``
+council's decision. An appeal's files are served by ``web.common.files.appeal_file``
 (the business's own staff and the council overseeing it: ``ratings.lists.appeal_file_open_for``)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,7 +17,7 @@ from hejie.complaints import evidence as evidence_files
 from hejie.core.errors import DomainError, NotFound
 from hejie.oversight.lists import entries_of_business, may_appeal
 from hejie.ratings import lists
-from hejie.web.i18n import field_messages
+from hejie.web.common.i18n import field_messages
 
 staff_signin_required = login_required(login_url=reverse_lazy("web:signin-staff"))
 
@@ -57,7 +57,3 @@ def business_appeals(request):
         "entries": entries, "errors": errors, "values": values, "files_max": lists.APPEAL_FILES_MAX,
     }, status=status)
 
-
-urlpatterns = [
-    path("appeals/", business_appeals, name="appeals"),
-]
