@@ -11,7 +11,7 @@ from hejie.complaints.models import Complaint
 from hejie.oversight.orders import QUEUES, queue_counts, queue_filter
 from hejie.web.council import dashboard as council_views
 from tests.oversight.test_dashboard import order
-from tests.web.test_council import html, member, world  # noqa: F401 - fixtures
+from tests.web.council.test_council import html, member, world  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
