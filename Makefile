@@ -46,7 +46,7 @@ test-pg: install-test
 
 ## Compile src/hejie/locale/*/LC_MESSAGES/django.po to .mo with Babel (pure Python; no GNU gettext needed)
 translations: install-test
-	$(BIN)/python -m hejie.web.translations
+	$(BIN)/python -m hejie.web.common.translations
 
 ## Screenshots of each page at phone size (390x844) into var/screenshots/ (needs /usr/bin/chromium;
 ## CJK glyphs need a CJK font on this machine, e.g. Debian's fonts-wqy-microhei)

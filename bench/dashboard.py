@@ -237,7 +237,7 @@ def _console(now: dt.datetime, repeat: int) -> list[dict]:
 
     from hejie.accounts.models import User
     from hejie.oversight.orders import council_orders, parse_filters, queue_counts
-    from hejie.web.council import LIST_CAP, PAGE_SIZE, CappedPaginator
+    from hejie.web.council.dashboard import LIST_CAP, PAGE_SIZE, CappedPaginator
 
     out = []
     for code in CONSOLE_SCOPES:

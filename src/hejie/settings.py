@@ -90,9 +90,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "hejie.web.context.navigation",
+                "hejie.web.common.context.navigation",
             ],
-            "libraries": {"hejie": "hejie.web.templatetags"},
+            "libraries": {"hejie": "hejie.web.common.templatetags"},
         },
     },
 ]

@@ -4,7 +4,7 @@ from django.views.i18n import set_language
 
 from hejie import views
 from hejie.api.v1 import api as api_v1
-from hejie.web import files
+from hejie.web.common import files
 
 urlpatterns = [
     path("", views.home, name="home"),

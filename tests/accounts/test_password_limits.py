@@ -13,7 +13,7 @@ from hejie.accounts import services
 from hejie.accounts.models import ApiToken, PasswordFailure
 from hejie.businesses import services as businesses
 from hejie.core.errors import InvalidInput, RateLimited, Unauthenticated
-from hejie.web.i18n import pick
+from hejie.web.common.i18n import pick
 
 from ..conftest import T0
 

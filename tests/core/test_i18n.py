@@ -1,5 +1,5 @@
 """The bilingual text of the domain read in the active language (hejie.core.i18n.pick), and the
-pages' name for it (hejie.web.i18n re-exports it)."""
+pages' name for it (hejie.web.common.i18n re-exports it)."""
 
 import pytest
 from django.utils import translation
@@ -23,6 +23,6 @@ def test_pick_shows_the_half_in_the_active_language(text, zh, en):
 
 
 def test_the_pages_pick_is_the_same_function():
-    from hejie.web import i18n
+    from hejie.web.common import i18n
 
     assert i18n.pick is pick

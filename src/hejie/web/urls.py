@@ -1,26 +1,17 @@
-"""Every web page, under the ``web:`` namespace. Each area of the pages keeps its
-own views and its ``urlpatterns`` in its module; this file only gathers them."""
+"""Every web page, under the ``web:`` namespace. The pages are kept by face, one folder each
+(``consumer``, ``business``, ``council``, ``public``, ``partners``, and ``common`` for what
+they share); each folder's ``urls.py`` lists its own pages and this file only includes them.
+The faces do not import each other; each may import ``common``."""
 
-from django.urls import path
-
-from hejie.web import account, appeals, auth, complaints, council, filing, notices, partners, public, workbench
+from django.urls import include, path
 
 app_name = "web"
 
 urlpatterns = [
-    path("signin/", auth.signin_phone, name="signin"),
-    path("signin/code/", auth.signin_code, name="signin-code"),
-    path("signin/staff/", auth.signin_staff, name="signin-staff"),
-    path("signout/", auth.signout, name="signout"),
-    path("complaints/", complaints.complaint_list, name="complaints"),
-    path("complaints/<int:complaint_id>/", complaints.complaint_detail, name="complaint"),
-    *complaints.urlpatterns,
-    *filing.urlpatterns,
-    *notices.urlpatterns,
-    *workbench.urlpatterns,
-    *partners.urlpatterns,
-    *council.urlpatterns,
-    *appeals.urlpatterns,
-    *public.urlpatterns,
-    *account.urlpatterns,
+    path("", include("hejie.web.common.urls")),
+    path("", include("hejie.web.consumer.urls")),
+    path("", include("hejie.web.business.urls")),
+    path("", include("hejie.web.partners.urls")),
+    path("", include("hejie.web.council.urls")),
+    path("", include("hejie.web.public.urls")),
 ]

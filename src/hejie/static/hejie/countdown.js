@@ -1,7 +1,7 @@
 /* Countdowns: progressive enhancement only (the server's text is right at load
    time and stays on the page without this script). Each <time class="countdown"
    datetime="ISO instant"> is rewritten with the time left, in the same words and
-   units as the server (hejie.web.templatetags.time_left and the catalogs):
+   units as the server (hejie.web.common.templatetags.time_left and the catalogs):
    "还剩 5 小时 12 分钟" / "5 hours 12 minutes left", "已超过 1 分钟" /
    "1 minute overdue". When a deadline passes, its box (.due or .due-mini) gets
    the class "late", as the server gives it. No animation: only text changes.
@@ -20,7 +20,7 @@
     return en ? n + " " + (n === 1 ? one : many) : n + " " + zh;
   }
 
-  // hejie.web.templatetags._span: days and hours, hours and minutes, or minutes (at least 1)
+  // hejie.web.common.templatetags._span: days and hours, hours and minutes, or minutes (at least 1)
   function span(seconds, en) {
     var minutes = Math.floor(seconds / 60);
     var days = Math.floor(minutes / 1440);

@@ -1,0 +1,30 @@
+"""The pages every face shares: signing in and out, the inbox and the order page of both parties,
+the notices, and the person's own account."""
+
+from django.urls import path
+
+from hejie.web.common import account, auth, notices, orders
+
+urlpatterns = [
+    path("signin/", auth.signin_phone, name="signin"),
+    path("signin/code/", auth.signin_code, name="signin-code"),
+    path("signin/staff/", auth.signin_staff, name="signin-staff"),
+    path("signout/", auth.signout, name="signout"),
+    path("complaints/", orders.complaint_list, name="complaints"),
+    path("complaints/<int:complaint_id>/", orders.complaint_detail, name="complaint"),
+    path("complaints/<int:complaint_id>/reply/", orders.order_reply, name="order-reply"),
+    path("complaints/<int:complaint_id>/offer/", orders.order_offer, name="order-offer"),
+    path("complaints/<int:complaint_id>/accept/", orders.order_accept, name="order-accept"),
+    path("complaints/<int:complaint_id>/reject/", orders.order_reject, name="order-reject"),
+    path("complaints/<int:complaint_id>/counter/", orders.order_counter, name="order-counter"),
+    path("complaints/<int:complaint_id>/refuse/", orders.order_refuse, name="order-refuse"),
+    path("complaints/<int:complaint_id>/mediation/", orders.order_mediation, name="order-mediation"),
+    path("complaints/<int:complaint_id>/fulfilled/", orders.order_fulfilled, name="order-fulfilled"),
+    path("complaints/<int:complaint_id>/confirm/", orders.order_confirm, name="order-confirm"),
+    path("complaints/<int:complaint_id>/rate/", orders.order_rate, name="order-rate"),
+    path("complaints/<int:complaint_id>/acknowledge/", orders.order_acknowledge, name="order-acknowledge"),
+    path("complaints/<int:complaint_id>/withdraw/", orders.order_withdraw, name="order-withdraw"),
+    path("notices/", notices.notice_list, name="notices"),
+    path("notices/read/", notices.notices_mark_read, name="notices-read"),
+    path("account/password/", account.password, name="account-password"),
+]

@@ -1,0 +1,1 @@
+"""The consumer's face (phone first): filing a complaint ("我要和解")."""

@@ -1,0 +1,36 @@
+"""The council's console: the dashboard and order list (with bulk urging and exports), the order page
+and its actions, the lists and the businesses."""
+
+from django.urls import path
+
+from hejie.web.council import businesses, dashboard, lists, orders
+
+urlpatterns = [
+    path("council/", dashboard.dashboard_view, name="council"),
+    path("council/orders/", dashboard.order_list, name="council-orders"),
+    path("council/orders/urge/", dashboard.urge_bulk, name="council-urge-bulk"),
+    path("council/orders/export.csv", dashboard.export_csv, name="council-export-csv"),
+    path("council/orders/export.xlsx", dashboard.export_xlsx, name="council-export-xlsx"),
+    path("council/orders/<int:complaint_id>/", orders.order_page, name="council-order"),
+    path("council/orders/<int:complaint_id>/urge/", orders.order_urge, name="council-order-urge"),
+    path("council/orders/<int:complaint_id>/forward/", orders.order_forward, name="council-order-forward"),
+    path("council/orders/<int:complaint_id>/forward-external/", orders.order_forward_external,
+         name="council-order-external"),
+    path("council/orders/<int:complaint_id>/reject/", orders.order_reject, name="council-order-reject"),
+    path("council/orders/<int:complaint_id>/mediate/", orders.order_mediate, name="council-order-mediate"),
+    path("council/orders/<int:complaint_id>/message/", orders.order_message, name="council-order-message"),
+    path("council/orders/<int:complaint_id>/outcome/", orders.order_outcome, name="council-order-outcome"),
+    path("council/lists/", lists.lists_page, name="council-lists"),
+    path("council/lists/black/<int:pk>/publish/", lists.publish, name="council-black-publish"),
+    path("council/lists/black/<int:pk>/dismiss/", lists.dismiss, name="council-black-dismiss"),
+    path("council/lists/black/<int:pk>/remove/", lists.remove, name="council-black-remove"),
+    path("council/lists/appeals/<int:pk>/decide/", lists.appeal, name="council-appeal-decide"),
+    path("council/lists/red/<int:pk>/confirm/", lists.confirm, name="council-red-confirm"),
+    path("council/lists/red/<int:pk>/remove/", lists.red_remove, name="council-red-remove"),
+    path("council/businesses/", businesses.businesses_page, name="council-businesses"),
+    path("council/businesses/<int:business_id>/", businesses.business_page, name="council-business"),
+    path("council/businesses/<int:business_id>/approve/", businesses.approve, name="council-business-approve"),
+    path("council/businesses/<int:business_id>/refuse/", businesses.refuse, name="council-business-refuse"),
+    path("council/businesses/<int:business_id>/suspend/", businesses.suspend, name="council-business-suspend"),
+    path("council/businesses/<int:business_id>/reactivate/", businesses.reactivate, name="council-business-reactivate"),
+]

@@ -1,0 +1,1 @@
+"""The partner's face: applying, and the bulk import of businesses with its reports."""

@@ -1,0 +1,15 @@
+"""The partner's pages: applying, where the application stands, imports and their businesses."""
+
+from django.urls import path
+
+from hejie.web.partners import views
+
+urlpatterns = [
+    path("partners/apply/", views.apply, name="partner-apply"),
+    path("partners/status/", views.status, name="partner-status"),
+    path("partners/imports/", views.imports, name="partner-imports"),
+    path("partners/imports/<int:batch_id>/", views.import_detail, name="partner-import"),
+    path("partners/imports/<int:batch_id>/commit/", views.import_commit, name="partner-import-commit"),
+    path("partners/imports/<int:batch_id>/reset/", views.import_reset, name="partner-import-reset"),
+    path("partners/businesses/", views.businesses, name="partner-businesses"),
+]
