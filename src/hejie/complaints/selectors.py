@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Case, F, Prefetch, When
 
+from hejie.accounts import access
 from hejie.complaints.models import Complaint, ComplaintEvent, Message, Proposal
 from hejie.complaints.states import RECONCILING, Side
 from hejie.core.errors import NotFound
@@ -105,7 +106,7 @@ SEARCH_MAX = 64
 
 def inbox_views(user) -> tuple[str, ...]:
     """The filters a person's inbox offers (the first is the default)."""
-    return CONSUMER_VIEWS if user.role == "consumer" else BUSINESS_VIEWS
+    return CONSUMER_VIEWS if access.is_consumer(user) else BUSINESS_VIEWS
 
 
 def inbox_for(user, *, view: str = "", q: str = ""):
@@ -131,7 +132,7 @@ def inbox_for(user, *, view: str = "", q: str = ""):
 
     views = inbox_views(user)
     view = view if view in views else views[0]
-    consumer = user.role == "consumer"
+    consumer = access.is_consumer(user)
     qs = complaints_newest_first(user) if consumer else complaints_by_urgency(user)
     unacknowledged = Urge.objects.filter(complaint=OuterRef("pk"), acknowledged_at__isnull=True).order_by(
         "-created_at", "-id")

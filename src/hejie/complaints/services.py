@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
+from hejie.accounts import access
 from hejie.businesses.models import Business, Store
 from hejie.complaints import policy as rules
 from hejie.complaints.models import Complaint, ComplaintEvent, Mediation, Message, Policy, Proposal, Urge
@@ -52,22 +53,13 @@ AMOUNT_CLAIMS = frozenset({"refund", "compensation"})  # claims that must say ho
 # --------------------------------------------------------------------------- helpers
 
 
+_SIDE_OF_ROLE = {access.Role.CONSUMER: Side.CONSUMER, access.Role.BUSINESS: Side.BUSINESS,
+                 access.Role.COUNCIL: Side.COUNCIL}
+
+
 def side_of(user, complaint: Complaint) -> str | None:
-    """The side ``user`` plays on ``complaint``, or None if it is not theirs to see."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    if user.role == "consumer":
-        return Side.CONSUMER if complaint.consumer_id == user.pk else None
-    if user.role == "business":
-        return Side.BUSINESS if user.business_id and complaint.business_id == user.business_id else None
-    if user.role == "council":
-        region = user.region
-        if region is not None and getattr(complaint, region.level_field) == region.code:
-            return Side.COUNCIL
-        return None
-    if user.role == "operator":
-        return Side.COUNCIL
-    return None
+    """The side ``user`` plays on ``complaint`` (``access.order_role``), or None if it is not theirs to see."""
+    return _SIDE_OF_ROLE.get(access.order_role(user, complaint))
 
 
 def _lock(complaint_or_id) -> Complaint:
@@ -173,16 +165,11 @@ def _save(complaint: Complaint, *fields: str) -> None:
 
 
 def _business_users(complaint: Complaint):
-    from hejie.accounts.models import User
-
-    return list(User.objects.filter(role="business", business_id=complaint.business_id, is_active=True))
+    return list(access.business_staff(complaint.business_id))
 
 
 def _council_users(complaint: Complaint):
-    from hejie.accounts.models import User
-
-    codes = [c for c in (complaint.region_l1, complaint.region_l2, complaint.region_l3) if c]
-    return list(User.objects.filter(role="council", region_id__in=codes, is_active=True))
+    return list(access.council_covering(complaint))
 
 
 def _text(value, field: str, *, required: bool = True, min_len: int = 1, max_len: int = MAX_TEXT) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from hejie.businesses.permissions import oversees
+from hejie.accounts import access
 from hejie.core.errors import NotFound
 from hejie.ratings.models import BlacklistAppeal, BlacklistEntry, ListDecision
 
@@ -63,6 +63,6 @@ def business_overseen(user, business_id):
     from hejie.businesses.selectors import business_get
 
     business = business_get(business_id)
-    if not oversees(user, business):
+    if not access.in_jurisdiction(user, business):
         raise NotFound("商户不存在 (no such business)")
     return business

@@ -10,8 +10,8 @@ from django.db.models import BigIntegerField, Count, OuterRef, Q, QuerySet, Subq
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
+from hejie.accounts import access
 from hejie.businesses.models import Business
-from hejie.businesses.permissions import is_operator
 from hejie.complaints.policy import overdue_filters
 from hejie.core import clock
 from hejie.core.errors import NotAllowed, NotFound
@@ -23,8 +23,7 @@ if TYPE_CHECKING:
 
 def partner_of(user: User | None) -> Partner:
     """The active partner ``user`` works for, or ``NotAllowed``."""
-    if (user is None or not getattr(user, "is_authenticated", False) or not user.is_active
-            or user.role != "partner" or user.partner_id is None):
+    if not access.is_partner_staff(user):
         raise NotAllowed("只有合作方工作人员可以访问 (partner staff only)")
     partner = user.partner
     if partner.status != Partner.Status.ACTIVE:
@@ -34,17 +33,9 @@ def partner_of(user: User | None) -> Partner:
 
 def partners_visible_to(user: User | None) -> QuerySet[Partner]:
     """Operators: all; council staff: partners registered in their
-    jurisdiction; partner staff: their own. Nobody else sees applications."""
-    if is_operator(user):
-        return Partner.objects.all()
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Partner.objects.none()
-    if user.role == "council" and user.region_id is not None:
-        own = user.region
-        return Partner.objects.filter(**{f"region__l{own.level}": own.code})
-    if user.role == "partner" and user.partner_id is not None:
-        return Partner.objects.filter(pk=user.partner_id)
-    return Partner.objects.none()
+    jurisdiction; partner staff: their own. Nobody else sees applications
+    (``access.partners_q``)."""
+    return Partner.objects.filter(access.partners_q(user))
 
 
 def partner_get_for(user: User | None, partner_id) -> Partner:
@@ -56,12 +47,8 @@ def partner_get_for(user: User | None, partner_id) -> Partner:
 
 
 def imports_visible_to(user: User | None) -> QuerySet[ImportBatch]:
-    if is_operator(user):
-        return ImportBatch.objects.all()
-    if (user is None or not getattr(user, "is_authenticated", False) or not user.is_active
-            or user.role != "partner" or user.partner_id is None):
-        return ImportBatch.objects.none()
-    return ImportBatch.objects.filter(partner_id=user.partner_id)
+    """Operators: all; partner staff: their partner's (``access.imports_q``)."""
+    return ImportBatch.objects.filter(access.imports_q(user))
 
 
 def import_get_for(user: User | None, batch_id) -> ImportBatch:
