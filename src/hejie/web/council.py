@@ -28,6 +28,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from hejie.accounts import access
 from hejie.businesses.models import Industry
 from hejie.businesses.selectors import oversight_region
 from hejie.complaints.states import RECONCILING, State
@@ -77,8 +78,7 @@ def council_only(view):
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("web:signin-staff"))
-        if not user.is_active or user.role not in ("council", "operator") or (
-                user.role == "council" and user.region_id is None):
+        if not access.is_overseer(user):
             raise Http404("no such page")
         return view(request, *args, **kwargs)
 
