@@ -1461,7 +1461,7 @@ def signin_rows() -> list[tuple[str, str, str, str]]:
         rows.append(("council 消委", username, STAFF_PASSWORD,
                      f"{user.region.name}: {scope.count()} orders, {queued} to review, {overdue} overdue, "
                      f"{mediating} in mediation, {applying} applications, {black} black-list candidates"))
-    staff = User.objects.filter(role="business", username__startswith="biz_").select_related("business")
+    staff = User.objects.filter(role=User.Role.BUSINESS, username__startswith="biz_").select_related("business")
     for user in sorted((u for u in staff if u.username[4:].isdigit()), key=lambda u: int(u.username[4:])):
         orders = Complaint.objects.filter(business_id=user.business_id)
         open_ = orders.filter(state__in=OPEN_STATES).count()
