@@ -15,7 +15,8 @@ Who is who (``role`` is ``User.Role``; the predicates answer False for
 * business staff: ``is_business_staff`` (of ``user.business``);
   ``is_business_admin``: also manages the business (staff, webhooks, standards).
 * council staff: ``is_council`` (of the jurisdiction ``user.region``).
-* operator: ``is_operator``: the role, or a Django superuser.
+* operator: ``is_operator``: the role, or a Django superuser (whatever its
+  role: the operator's rules are checked first, so a superuser sees all).
 * partner staff: ``is_partner_staff`` (of ``user.partner``).
 * ``is_overseer``: council staff or an operator (the council's console).
 
@@ -28,7 +29,8 @@ a ``Region`` row (or a row reached through a foreign key to one, such as a
 partner's region) by its own ``l1/l2/l3`` (``region_tree_q``). Operators'
 jurisdiction is the whole country.
 
-What each sees and may do (``-``: nothing; "nobody": not even operators)::
+What each sees and may do (``-``: nothing). An inactive account gets
+nothing from any of these, not even the visitor's view::
 
     object / action        consumer   business staff      council staff        operator  partner staff  visitor
     ---------------------  ---------  ------------------  -------------------  --------  -------------  -------
@@ -53,9 +55,10 @@ What each sees and may do (``-``: nothing; "nobody": not even operators)::
       (may_change_password: staff accounts with a usable password)
     file a complaint       yes        -                   -                    -         -              -
 
-Who is told (recipients, active accounts only): ``business_staff`` (a
-business's staff) and ``council_members`` / ``council_covering`` (the councils
-of a region and the regions above it).
+Who is told (recipients, active accounts): ``business_staff`` (a business's
+staff; ``active_only=False`` also lists the deactivated, for its admins) and
+``council_members`` / ``council_covering`` (the councils of a region and the
+regions above it).
 
 Account kinds (``is_consumer_account``, ``is_staff_account``,
 ``may_become_staff``) ask what kind of account it is whether or not it is
