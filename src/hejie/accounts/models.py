@@ -8,7 +8,7 @@ from hejie.core import clock
 class HejieUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         # `hejie createsuperuser` makes an operator (a consumer would need a phone)
-        extra_fields.setdefault("role", "operator")
+        extra_fields.setdefault("role", User.Role.OPERATOR)
         return super().create_superuser(username, email, password, **extra_fields)
 
 
@@ -20,6 +20,8 @@ class User(AbstractUser):
     council: staff of one jurisdiction (``region``); sees its whole subtree.
     operator: runs the system (Django admin).
     partner: staff of one partner organisation (``partner``): bulk onboarding.
+
+    What each role may see and do is ``hejie.accounts.access`` (the one place).
     """
 
     class Role(models.TextChoices):
@@ -64,22 +66,6 @@ class User(AbstractUser):
                 condition=~Q(role="partner") | Q(partner__isnull=False), name="partner_staff_has_partner"
             ),
         ]
-
-    @property
-    def is_consumer(self) -> bool:
-        return self.role == self.Role.CONSUMER
-
-    @property
-    def is_business_staff(self) -> bool:
-        return self.role == self.Role.BUSINESS
-
-    @property
-    def is_council(self) -> bool:
-        return self.role == self.Role.COUNCIL
-
-    @property
-    def is_operator(self) -> bool:
-        return self.role == self.Role.OPERATOR
 
     @property
     def masked_phone(self) -> str:

@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils.crypto import salted_hmac
 
+from hejie.accounts import access
 from hejie.accounts.models import ApiToken, OneTimeCode, PasswordFailure, User
 from hejie.accounts.phones import mask_phone, normalize_phone
 from hejie.core import clock
@@ -160,7 +161,7 @@ def otp_send(*, phone: str, ip: str | None = None) -> None:
     ip = _clean_ip(ip)
     with transaction.atomic():
         owner = User.objects.filter(phone=phone).only("role").first()
-        if owner is not None and owner.role != User.Role.CONSUMER:
+        if access.is_staff_account(owner):
             raise NotAllowed(
                 "该手机号属于工作人员账号，请使用用户名和密码登录 "
                 "(this number belongs to a staff account; sign in with username and password)",
@@ -327,7 +328,7 @@ def consumer_get_or_create(*, phone: str) -> User:
                         role=User.Role.CONSUMER,
                         password=make_password(None),
                     )
-        if user.role != User.Role.CONSUMER:
+        if access.is_staff_account(user):
             raise NotAllowed(
                 f"手机号 {mask_phone(phone)} 属于工作人员账号，不能作为消费者登录 "
                 "(this number belongs to a staff account and cannot sign in as a consumer)",
@@ -690,7 +691,7 @@ def password_change(*, user: User, current_password: str, new_password: str, new
     ``current_password`` before anything is checked. Call this outside any wider transaction."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         raise Unauthenticated("请先登录 (sign in first)")
-    if user.role == User.Role.CONSUMER or not user.has_usable_password():
+    if not access.may_change_password(user):
         raise NotAllowed("该账号没有密码，通过短信验证码登录 (this account has no password; it signs in by SMS code)",
                          code="no_password")
     attempt = None

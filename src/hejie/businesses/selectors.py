@@ -7,11 +7,10 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from hejie.accounts import access
 from hejie.businesses.models import Business, Industry
-from hejie.businesses.permissions import administers, is_operator
 from hejie.core.errors import NotAllowed, NotFound, invalid
 from hejie.regions.models import Region
 from hejie.regions.selectors import region_get
@@ -64,19 +63,8 @@ def business_get(id: int | str) -> Business:
 def businesses_visible_to(user: User | None) -> QuerySet[Business]:
     """Council staff: their jurisdiction's subtree; business staff: their own;
     operators: all; consumers and the public: active businesses (their record
-    is public). Inactive accounts see nothing."""
-    qs = Business.objects.all()
-    if user is None or not getattr(user, "is_authenticated", False):
-        return qs.filter(status=Business.Status.ACTIVE)
-    if not user.is_active:
-        return qs.none()
-    if is_operator(user):
-        return qs
-    if user.role == "council":
-        return qs.filter(**user.region.subtree_filter()) if user.region_id else qs.none()
-    if user.role == "business":
-        return qs.filter(pk=user.business_id) if user.business_id else qs.none()
-    return qs.filter(status=Business.Status.ACTIVE)
+    is public). Inactive accounts see nothing (``access.businesses_q``)."""
+    return Business.objects.filter(access.businesses_q(user))
 
 
 # ------------------------------------------------------------- the public face
@@ -177,15 +165,14 @@ def oversight_region(user: User | None, region_code: str | None = None, *, field
     malformed code: ``InvalidInput`` on ``field``.
     """
     region = region_get(region_code, field=field) if region_code else None
-    if is_operator(user):
+    if access.is_operator(user):
         return region
-    if (user is None or not getattr(user, "is_authenticated", False) or not user.is_active
-            or user.role != "council" or user.region_id is None):
+    if not access.is_council(user):
         raise NotAllowed("只有消委工作人员可以查看 (council staff only)")
     own = user.region
     if region is None:
         return own
-    if getattr(region, f"l{own.level}") != own.code:
+    if not access.within(own, region):
         raise NotAllowed(
             f"{region.full_name}不在您的辖区（{own.full_name}）内 "
             f"({region.code} is outside your jurisdiction {own.code})"
@@ -244,7 +231,7 @@ def region_path_codes(region_code: str | None) -> list[str]:
 
 def staff_list(*, actor: User | None, business: Business) -> QuerySet:
     """The staff accounts of ``business`` (active first, then by name), for its admins."""
-    if not administers(actor, business):
+    if not access.may_manage_business(actor, business):
         raise NotAllowed("只有本商户的管理员可以管理员工账号 (only the business's admins may manage its staff)")
-    return (get_user_model().objects.filter(business=business, role="business")
+    return (access.business_staff(business.pk, active_only=False)
             .order_by("-is_active", "-is_business_admin", "username"))

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from hejie.accounts import access
 from hejie.accounts.models import ApiToken
 from hejie.accounts.phones import normalize_phone
 from hejie.accounts.services import (
@@ -30,7 +31,6 @@ from hejie.accounts.services import (
 from hejie.businesses.credit_code import validate_credit_code
 from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.names import initials_for
-from hejie.businesses.permissions import administers, oversees
 from hejie.businesses.selectors import industry_get
 from hejie.core import clock
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, invalid
@@ -96,8 +96,7 @@ def _lock(business: Business | int) -> Business:
 
 
 def _council_covering(business: Business):
-    codes = [c for c in (business.region_l1, business.region_l2, business.region_l3) if c]
-    return get_user_model().objects.filter(role="council", is_active=True, region_id__in=codes)
+    return access.council_covering(business)
 
 
 def _staff_of(business: Business):
@@ -109,7 +108,7 @@ def _attach_applicant(applicant: User, business: Business) -> None:
     for another business or apply on someone's behalf (council, operator)."""
     User = get_user_model()
     locked = User.objects.select_for_update().get(pk=applicant.pk)
-    if locked.role not in (User.Role.CONSUMER, User.Role.BUSINESS) or locked.business_id is not None:
+    if not access.may_become_staff(locked):
         return
     locked.role = User.Role.BUSINESS
     locked.business = business
@@ -288,7 +287,7 @@ def _transition(
 ) -> Business:
     with transaction.atomic():
         locked = _lock(business)
-        if not oversees(actor, locked):
+        if not access.in_jurisdiction(actor, locked):
             raise NotAllowed(
                 f"你无权{verb_zh}该商户：只有其所在辖区的消委或运营人员可以 "
                 f"(only council staff of the business's jurisdiction or operators may {verb_en} it)"
@@ -395,7 +394,7 @@ def store_add(*, actor: User, business: Business | int, name: str, region_code: 
     )
     with transaction.atomic():
         locked = _lock(business)
-        if not administers(actor, locked):
+        if not access.may_manage_business(actor, locked):
             raise NotAllowed(
                 "只有本商户的管理员或运营人员可以添加门店 (only the business's admins or operators may add stores)"
             )
@@ -483,7 +482,7 @@ def business_join(
     admin is attached beside its earlier staff accounts.
     """
     User = get_user_model()
-    if applicant is not None and getattr(applicant, "is_authenticated", False) and applicant.role != User.Role.CONSUMER:
+    if access.is_staff_account(applicant):
         raise NotAllowed(
             "工作人员账号不能申请入驻，请退出登录后再申请 (staff accounts cannot apply to join; sign out first)",
             code="staff_account",
@@ -552,18 +551,17 @@ def _initial_password() -> str:
 def _admin_of(actor: User | None, business: Business | int) -> Business:
     """The business, locked, if ``actor`` is one of its admins (or an operator)."""
     locked = _lock(business)
-    if not administers(actor, locked):
+    if not access.may_manage_business(actor, locked):
         raise NotAllowed("只有本商户的管理员可以管理员工账号 (only the business's admins may manage its staff)")
     return locked
 
 
 def _staff_member(business: Business, user_id) -> User:
-    User = get_user_model()
     try:
         pk = int(user_id)
     except (TypeError, ValueError):
         pk = None
-    member = (User.objects.select_for_update().filter(pk=pk, business=business, role=User.Role.BUSINESS).first()
+    member = (access.business_staff(business.pk, active_only=False).select_for_update().filter(pk=pk).first()
               if pk and 0 < pk < 2**63 else None)
     if member is None:
         raise NotFound("本商户没有这名员工 (no such staff member)")
@@ -581,7 +579,7 @@ def staff_invite(*, actor: User, business: Business | int, username: str, displa
             raise Conflict("商户入驻未通过，不能添加员工 (the business was refused; it cannot add staff)",
                            code="wrong_state")
         password = _initial_password()
-        user = user_create(username=username, password=password, role="business",
+        user = user_create(username=username, password=password, role=access.Role.BUSINESS,
                            business_credit_code=locked.credit_code, display_name=display_name,
                            is_business_admin=bool(is_admin))
         notify(users=[u for u in _staff_of(locked).filter(is_business_admin=True) if u.pk != user.pk],

@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
+from hejie.accounts import access
 from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.selectors import business_directory, business_get_for
 from hejie.complaints.evidence import TYPES, evidence_store, inspect_upload, refuse_too_many, upload_name
@@ -64,7 +65,7 @@ NO_STORE = "none"
 
 
 def _require_consumer(consumer) -> None:
-    if consumer is None or not getattr(consumer, "is_authenticated", False) or consumer.role != "consumer":
+    if not access.may_file_complaints(consumer):
         raise NotAllowed("只有消费者可以投诉 (only consumers can file complaints)")
 
 
@@ -84,9 +85,10 @@ def draft_files(draft: ComplaintDraft) -> list[DraftFile]:
 
 def draft_file_get(consumer, file_id) -> DraftFile:
     """A file of ``consumer``'s own draft; NotFound for anyone else's."""
+    if not access.may_file_complaints(consumer):
+        raise NotFound("文件不存在 (no such file)")
     try:
-        return DraftFile.objects.get(pk=int(file_id), draft__consumer=consumer,
-                                     draft__consumer__role="consumer")
+        return DraftFile.objects.get(pk=int(file_id), draft__consumer=consumer)
     except (DraftFile.DoesNotExist, TypeError, ValueError):
         raise NotFound("文件不存在 (no such file)") from None
 

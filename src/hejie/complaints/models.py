@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from hejie.accounts import access
 from hejie.complaints.events import EventType
 from hejie.complaints.states import OPEN_STATES, Side, State
 from hejie.core import clock
@@ -89,24 +90,10 @@ class Policy(models.Model):
 
 class ComplaintQuerySet(models.QuerySet):
     def visible_to(self, user) -> ComplaintQuerySet:
-        """The one scoping rule: consumers see their own orders, business staff
-        their business's, council staff their jurisdiction's subtree, operators
-        everything. Anyone else sees nothing."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        role = user.role
-        if role == "consumer":
-            return self.filter(consumer=user)
-        if role == "business":
-            return self.filter(business_id=user.business_id) if user.business_id else self.none()
-        if role == "council":
-            if user.region_id is None:
-                return self.none()
-            region = user.region
-            return self.filter(**region.subtree_filter())
-        if role == "operator":
-            return self.all()
-        return self.none()
+        """The one scoping rule (``access.orders_q``): consumers see their own orders,
+        business staff their business's, council staff their jurisdiction's subtree,
+        operators everything. Anyone else sees nothing."""
+        return self.filter(access.orders_q(user))
 
 
 class Complaint(models.Model):

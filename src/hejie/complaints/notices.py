@@ -20,7 +20,7 @@ import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from hejie.accounts.models import User
+from hejie.accounts import access
 from hejie.complaints import events
 from hejie.complaints.events import EventType
 from hejie.complaints.models import Complaint, ComplaintEvent
@@ -46,19 +46,6 @@ class Notice:
 
 
 C, B, K = Party.CONSUMER, Party.BUSINESS, Party.COUNCIL
-
-
-def business_staff(complaint: Complaint) -> list:
-    """The active staff of the order's business (none for a business not on the platform)."""
-    if not complaint.business_id:
-        return []
-    return list(User.objects.filter(role="business", business_id=complaint.business_id, is_active=True))
-
-
-def council_members(complaint: Complaint) -> list:
-    """The active council members whose jurisdiction holds the order's region."""
-    codes = [c for c in (complaint.region_l1, complaint.region_l2, complaint.region_l3) if c]
-    return list(User.objects.filter(role="council", region_id__in=codes, is_active=True))
 
 
 def _at(moment) -> str:
@@ -204,8 +191,8 @@ def _users(party: Party, order: Complaint) -> list:
     if party is Party.CONSUMER:
         return [order.consumer]
     if party is Party.BUSINESS:
-        return business_staff(order)
-    return council_members(order)
+        return list(access.business_staff(order.business_id)) if order.business_id else []
+    return list(access.council_covering(order))
 
 
 def consume(batch: events.Batch) -> None:

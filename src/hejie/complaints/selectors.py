@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
+from hejie.accounts import access
 from hejie.businesses.models import Business
 from hejie.businesses.selectors import industry_get, oversight_region
 from hejie.complaints import policy
@@ -142,7 +143,7 @@ SEARCH_MAX = 64
 
 def inbox_views(user) -> tuple[str, ...]:
     """The filters a person's inbox offers (the first is the default)."""
-    return CONSUMER_VIEWS if user.role == "consumer" else BUSINESS_VIEWS
+    return CONSUMER_VIEWS if access.is_consumer(user) else BUSINESS_VIEWS
 
 
 def inbox_for(user, *, view: str = "", q: str = ""):
@@ -161,7 +162,7 @@ def inbox_for(user, *, view: str = "", q: str = ""):
     ``urged`` (an urge not yet acknowledged)."""
     views = inbox_views(user)
     view = view if view in views else views[0]
-    consumer = user.role == "consumer"
+    consumer = access.is_consumer(user)
     qs = complaints_newest_first(user) if consumer else complaints_by_urgency(user)
     unacknowledged = Urge.objects.filter(complaint=OuterRef("pk"), acknowledged_at__isnull=True).order_by(
         "-created_at", "-id")

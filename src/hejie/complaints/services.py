@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
+from hejie.accounts import access
 from hejie.businesses.models import Business, Store
 from hejie.complaints import events
 from hejie.complaints import policy as rules
@@ -52,22 +53,13 @@ AMOUNT_CLAIMS = frozenset({"refund", "compensation"})  # claims that must say ho
 # --------------------------------------------------------------------------- helpers
 
 
+_SIDE_OF_ROLE = {access.Role.CONSUMER: Side.CONSUMER, access.Role.BUSINESS: Side.BUSINESS,
+                 access.Role.COUNCIL: Side.COUNCIL}
+
+
 def side_of(user, complaint: Complaint) -> str | None:
-    """The side ``user`` plays on ``complaint``, or None if it is not theirs to see."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    if user.role == "consumer":
-        return Side.CONSUMER if complaint.consumer_id == user.pk else None
-    if user.role == "business":
-        return Side.BUSINESS if user.business_id and complaint.business_id == user.business_id else None
-    if user.role == "council":
-        region = user.region
-        if region is not None and getattr(complaint, region.level_field) == region.code:
-            return Side.COUNCIL
-        return None
-    if user.role == "operator":
-        return Side.COUNCIL
-    return None
+    """The side ``user`` plays on ``complaint`` (``access.order_role``), or None if it is not theirs to see."""
+    return _SIDE_OF_ROLE.get(access.order_role(user, complaint))
 
 
 def _lock(complaint_or_id) -> Complaint:
@@ -310,7 +302,7 @@ def complaint_submit(
     ``idempotent_replay = True``, instead of a second order; the same key with
     different fields raises Conflict ``idempotency_mismatch``. A consumer may
     file at most FILING_LIMIT complaints per FILING_WINDOW (RateLimited)."""
-    if consumer is None or getattr(consumer, "role", None) != "consumer":
+    if not access.may_file_complaints(consumer):
         raise NotAllowed("只有消费者可以投诉 (only consumers can file complaints)")
     idempotency_key = _text(idempotency_key, "idempotency_key", required=False, max_len=IDEMPOTENCY_KEY_MAX) or None
     problem_type = _choice(problem_type, Complaint.ProblemType, "problem_type")

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count
 
-from hejie.businesses.permissions import is_operator
+from hejie.accounts import access
 from hejie.businesses.selectors import industry_get, oversight_region
 from hejie.complaints import figures as daily
 from hejie.complaints.models import Complaint
@@ -137,8 +137,7 @@ def complaint_stats_for(user: User | None, *, region_code: str | None = None, in
     now = now or clock.now()
     stats_period(date_from, date_to, today=clock.local_date(now))  # checks the dates
     industry_row = industry_get(industry) if industry else None
-    is_council = getattr(user, "is_authenticated", False) and user.is_active and user.role == "council"
-    if is_council or is_operator(user):
+    if access.is_overseer(user):
         region = oversight_region(user, region_code)
         overdue = True
     else:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from hejie.accounts import access
 from hejie.businesses.models import Business
-from hejie.businesses.permissions import oversees
 from hejie.businesses.selectors import business_get
 from hejie.core.errors import NotFound
 from hejie.ratings.models import BlacklistAppeal, BlacklistEntry, ListDecision
@@ -61,6 +61,6 @@ def applications_waiting(*, region) -> QuerySet:
 def business_overseen(user, business_id):
     """A business ``user`` oversees (council of its jurisdiction, operator); NotFound otherwise."""
     business = business_get(business_id)
-    if not oversees(user, business):
+    if not access.in_jurisdiction(user, business):
         raise NotFound("商户不存在 (no such business)")
     return business

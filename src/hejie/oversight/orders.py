@@ -36,6 +36,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from hejie.accounts import access
 from hejie.businesses.models import Business
 from hejie.businesses.selectors import industry_get, oversight_region
 from hejie.complaints import figures as daily
@@ -215,7 +216,7 @@ def queue_counts(user, *, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or clock.now()
     orders = Complaint.objects.visible_to(user)
     states = {}
-    if user.role in ("council", "operator"):  # a jurisdiction (a council account always has one) or everywhere
+    if access.is_overseer(user):  # a jurisdiction, or everywhere
         states = dict(daily.figure_rows(region=oversight_region(user, None))
                       .filter(state__in=QUEUE_STATES.values())
                       .values("state").annotate(n=Sum("total")).order_by().values_list("state", "n"))

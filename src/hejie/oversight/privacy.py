@@ -1,11 +1,12 @@
 """Consumers' personal data in the council's console and exports.
 
-The rule: a consumer's phone number and name are shown in full only to
-council staff (or an operator) whose account carries ``sees_personal_data``,
-which an operator grants in the admin to the few who must call consumers
-(mediators). Everyone else in the console sees them masked: the phone as
-``138****1234`` (the last four digits, as 12315 shows them), the name as its
-first character and asterisks.
+The rule (``hejie.accounts.access.may_see_personal_data``): a consumer's
+phone number and name are shown in full only to council staff (or an
+operator) whose account carries ``sees_personal_data``, which an operator
+grants in the admin to the few who must call consumers (mediators).
+Everyone else in the console sees them masked: the phone as ``138****1234``
+(the last four digits, as 12315 shows them), the name as its first
+character and asterisks.
 
 A consumer's free text (the description, messages) may itself contain a phone
 number, an ID card number or an e-mail address. For staff without the right,
@@ -19,17 +20,12 @@ from __future__ import annotations
 
 import re
 
+from hejie.accounts.access import may_see_personal_data
 from hejie.accounts.phones import mask_phone
 
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-
-
-def may_see_personal_data(user) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.role in ("council", "operator") and bool(getattr(user, "sees_personal_data", False))
 
 
 def mask_name(name: str | None) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from hejie.businesses.permissions import is_operator
+from hejie.accounts import access
 from hejie.core.errors import NotAllowed, NotFound
 from hejie.partners.models import ImportBatch, ImportRow, Partner
 
@@ -19,8 +19,7 @@ if TYPE_CHECKING:
 
 def partner_of(user: User | None) -> Partner:
     """The active partner ``user`` works for, or ``NotAllowed``."""
-    if (user is None or not getattr(user, "is_authenticated", False) or not user.is_active
-            or user.role != "partner" or user.partner_id is None):
+    if not access.is_partner_staff(user):
         raise NotAllowed("只有合作方工作人员可以访问 (partner staff only)")
     partner = user.partner
     if partner.status != Partner.Status.ACTIVE:
@@ -30,17 +29,9 @@ def partner_of(user: User | None) -> Partner:
 
 def partners_visible_to(user: User | None) -> QuerySet[Partner]:
     """Operators: all; council staff: partners registered in their
-    jurisdiction; partner staff: their own. Nobody else sees applications."""
-    if is_operator(user):
-        return Partner.objects.all()
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Partner.objects.none()
-    if user.role == "council" and user.region_id is not None:
-        own = user.region
-        return Partner.objects.filter(**{f"region__l{own.level}": own.code})
-    if user.role == "partner" and user.partner_id is not None:
-        return Partner.objects.filter(pk=user.partner_id)
-    return Partner.objects.none()
+    jurisdiction; partner staff: their own. Nobody else sees applications
+    (``access.partners_q``)."""
+    return Partner.objects.filter(access.partners_q(user))
 
 
 def partner_get_for(user: User | None, partner_id) -> Partner:
@@ -52,12 +43,8 @@ def partner_get_for(user: User | None, partner_id) -> Partner:
 
 
 def imports_visible_to(user: User | None) -> QuerySet[ImportBatch]:
-    if is_operator(user):
-        return ImportBatch.objects.all()
-    if (user is None or not getattr(user, "is_authenticated", False) or not user.is_active
-            or user.role != "partner" or user.partner_id is None):
-        return ImportBatch.objects.none()
-    return ImportBatch.objects.filter(partner_id=user.partner_id)
+    """Operators: all; partner staff: their partner's (``access.imports_q``)."""
+    return ImportBatch.objects.filter(access.imports_q(user))
 
 
 def import_get_for(user: User | None, batch_id) -> ImportBatch:

@@ -48,11 +48,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 
+from hejie.accounts import access
 from hejie.accounts.services import account_errors
 from hejie.businesses.credit_code import validate_credit_code
 from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.names import initials_for
-from hejie.businesses.permissions import is_operator
 from hejie.core import clock
 from hejie.core.background import enqueue
 from hejie.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, invalid
@@ -118,14 +118,7 @@ def imports_stuck() -> list[ImportBatch]:
 
 
 def _council_over(actor: User | None, region: Region) -> bool:
-    if is_operator(actor):
-        return True
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return False
-    if actor.role != "council" or actor.region_id is None:
-        return False
-    own = actor.region
-    return getattr(region, f"l{own.level}") == own.code
+    return access.in_jurisdiction(actor, region)
 
 
 def partner_apply(*, applicant: User | None, name: str, kind: str, region_code: str,
@@ -150,8 +143,8 @@ def partner_apply(*, applicant: User | None, name: str, kind: str, region_code: 
     if unknown:
         raise invalid("industries", f"未知的行业 {', '.join(unknown)[:60]} (unknown industry)")
     User = get_user_model()
-    if applicant is not None and getattr(applicant, "pk", None) and applicant.role not in (User.Role.CONSUMER,):
-        if not is_operator(applicant):
+    if applicant is not None and getattr(applicant, "pk", None) and access.is_staff_account(applicant):
+        if not access.is_operator(applicant):
             raise NotAllowed("该账号已属于其他机构，不能代为申请 (this account already belongs to an organisation)")
     with transaction.atomic():
         if Partner.objects.filter(name=name).exists():
@@ -162,12 +155,12 @@ def partner_apply(*, applicant: User | None, name: str, kind: str, region_code: 
             partner.industries.set(found)
         if applicant is not None and applicant.pk:
             locked = User.objects.select_for_update().get(pk=applicant.pk)
-            if locked.role == User.Role.CONSUMER and locked.business_id is None and locked.partner_id is None:
+            if access.may_become_staff(locked):
                 locked.role, locked.partner = User.Role.PARTNER, partner
                 locked.save(update_fields=["role", "partner"])
                 applicant.role, applicant.partner = locked.role, partner
                 partner.admins.add(locked)
-        notify(users=User.objects.filter(role="council", is_active=True, region=region), event="partner_applied",
+        notify(users=access.council_members([region.code]), event="partner_applied",
                title=f"新的合作方申请：{name} (a partner applied)", body="请审核 (please review)")
     return partner
 
@@ -223,12 +216,9 @@ def partner_refuse(*, actor: User, partner: Partner | int, reason: str) -> Partn
 
 def partner_administers(actor: User | None, partner: Partner) -> bool:
     """The partner's admin staff (or an operator)."""
-    if is_operator(actor):
+    if access.is_operator(actor):
         return True
-    if (actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active
-            or actor.role != "partner" or actor.partner_id != partner.pk):
-        return False
-    return partner.admins.filter(pk=actor.pk).exists()
+    return access.is_partner_staff_of(actor, partner.pk) and partner.admins.filter(pk=actor.pk).exists()
 
 
 def partner_staff_add(*, actor: User, partner: Partner | int, username: str, password: str,
@@ -281,8 +271,7 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
     account apart; staff accounts do not apply this way. An association
     names at least one industry; other kinds none. Every field is checked
     before anything is written, and all the errors are raised together."""
-    User = get_user_model()
-    if applicant is not None and getattr(applicant, "is_authenticated", False) and applicant.role != User.Role.CONSUMER:
+    if access.is_staff_account(applicant):
         raise NotAllowed("工作人员账号不能申请，请退出登录后再申请 (staff accounts cannot apply; sign out first)",
                          code="staff_account")
     errors: dict[str, str] = {}
@@ -345,10 +334,7 @@ def _new_staff(partner: Partner, username: str, password: str, display_name: str
 
 
 def _staff_partner(actor: User | None, partner: Partner) -> None:
-    if is_operator(actor):
-        return
-    if (actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active
-            or actor.role != "partner" or actor.partner_id != partner.pk):
+    if not (access.is_operator(actor) or access.is_partner_staff_of(actor, partner.pk)):
         raise NotAllowed("只有该合作方的工作人员可以导入 (only the partner's staff may import)")
 
 
@@ -728,7 +714,7 @@ def import_run(*, batch_id: int) -> None:
             batch.save(update_fields=["status", "committed_at"])
             if batch.created and batch.partner.onboard_status == Partner.OnboardStatus.APPLIED:
                 region = batch.partner.region
-                notify(users=get_user_model().objects.filter(role="council", is_active=True, region=region),
+                notify(users=access.council_members([region.code]),
                        event="partner_import",
                        title=f"{batch.partner.name}导入了{batch.created}家商户待审核 "
                              f"({batch.created} businesses to review)")

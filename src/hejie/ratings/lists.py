@@ -49,8 +49,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
+from hejie.accounts import access
 from hejie.businesses.models import Business
-from hejie.businesses.permissions import oversees
 from hejie.businesses.selectors import PUBLIC_STATUSES
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
@@ -217,7 +217,7 @@ def _reason(reason: str | None) -> str:
 
 
 def _may_decide(actor: User | None, business: Business, *, public: bool) -> None:
-    if oversees(actor, business):
+    if access.in_jurisdiction(actor, business):
         return
     if not public:
         raise NotFound("不存在 (not found)")
@@ -431,7 +431,7 @@ def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
     try:
         with transaction.atomic():
             locked = _lock_black(entry)
-            if actor is None or actor.business_id != locked.business_id or not actor.is_active:
+            if not access.is_staff_of_business(actor, locked.business_id):
                 if locked.status != BlacklistEntry.Status.PUBLISHED:
                     raise NotFound("黑榜记录不存在 (no such black-list entry)")
                 raise NotAllowed("只有被列入黑榜的商户可以申诉 (only the listed business may appeal)")
@@ -448,9 +448,8 @@ def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
                 row.file.save(f"{appeal.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
                 written.append(row.file.name)
                 row.save()
-            from hejie.ratings.services import _council_for
 
-            notify(users=_council_for(locked.business), event="blacklist_appealed",
+            notify(users=access.council_covering(locked.business), event="blacklist_appealed",
                    title=f"黑榜申诉：{locked.business.name} (a black-list appeal)", body=text[:200])
     except BaseException:
         for path in written:  # nothing half-written: no file without its row
@@ -528,11 +527,9 @@ def blacklist_expire(*, now: dt.datetime | None = None, batch_size: int = 500) -
 def _sees_appeals(user, entry: BlacklistEntry) -> bool:
     """Council staff overseeing the business (or operators); the business's own active staff
     once the entry was published (a candidate is not theirs to know of)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.business_id is not None and user.business_id == entry.business_id:
+    if access.is_staff_of_business(user, entry.business_id):
         return entry.published_at is not None
-    return oversees(user, entry.business)
+    return access.in_jurisdiction(user, entry.business)
 
 
 def blacklist_appeals_for(user, entry_id) -> list[BlacklistAppeal]:

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import Count, Min, Q, Sum
 
+from hejie.accounts import access
 from hejie.businesses.models import Business
 from hejie.complaints import events
 from hejie.complaints.models import Complaint
@@ -125,13 +126,6 @@ def ratings_expire_due(*, now: dt.datetime, batch_size: int = 500, policy=None) 
             return refreshed
 
 
-def _council_for(business: Business):
-    from hejie.accounts.models import User
-
-    codes = [c for c in (business.region_l1, business.region_l2, business.region_l3) if c]
-    return User.objects.filter(role="council", region_id__in=codes, is_active=True)
-
-
 def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None,
                     later: Collection[int] = ()) -> BlacklistEntry | None:
     """Called when a case fails. Creates (or extends) a black-list *candidate*
@@ -175,7 +169,7 @@ def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None,
     entry = BlacklistEntry.objects.create(business=business, rule=rule, reason=reason, created_at=now)
     entry.cases.add(*cases)
     notify(
-        users=_council_for(business), event="blacklist_candidate",
+        users=access.council_covering(business), event="blacklist_candidate",
         title=f"黑榜候选：{business.name}", body=reason, complaint=complaint,
     )
     return entry

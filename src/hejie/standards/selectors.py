@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q
 
-from hejie.businesses.permissions import is_operator
+from hejie.accounts import access
 from hejie.businesses.selectors import industry_get
 from hejie.core.errors import NotFound, invalid
 from hejie.standards.models import ServiceStandard, StandardClause, StandardVersion
@@ -49,9 +49,7 @@ def standard_get(*, user, standard_id, version: int | None = None) -> tuple[Serv
     if standard is None:
         raise NotFound("服务标准不存在 (no such standard)")
     versions = list(standard.versions.all())
-    writer = is_operator(user) or (
-        standard.publisher_id is not None and getattr(user, "is_authenticated", False) and user.is_active
-        and user.role == "partner" and user.partner_id == standard.publisher_id)
+    writer = access.is_operator(user) or access.is_partner_staff_of(user, standard.publisher_id)
     if not writer:
         versions = [v for v in versions if v.status != StandardVersion.Status.DRAFT]
     if not versions:

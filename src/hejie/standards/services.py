@@ -19,8 +19,8 @@ import re
 
 from django.db import IntegrityError, transaction
 
+from hejie.accounts import access
 from hejie.businesses.models import Business, Industry
-from hejie.businesses.permissions import administers, is_operator
 from hejie.businesses.selectors import industry_get
 from hejie.core import clock
 from hejie.core.errors import Conflict, NotAllowed, NotFound, invalid
@@ -44,8 +44,7 @@ def sort_key(number: str) -> str:
 
 def _association_of(actor):
     """The active association ``actor`` works for, or None."""
-    if (actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active
-            or actor.role != "partner" or actor.partner_id is None):
+    if not access.is_partner_staff(actor):
         return None
     partner = actor.partner
     if partner.kind != Partner.Kind.ASSOCIATION or partner.status != Partner.Status.ACTIVE:
@@ -56,7 +55,7 @@ def _association_of(actor):
 def _check_writer(actor, standard: ServiceStandard | None = None, industry=None) -> None:
     """Operators write any standard; an association's staff only their own
     association's standards, in the industries it covers."""
-    if is_operator(actor):
+    if access.is_operator(actor):
         return
     association = _association_of(actor)
     if association is None:
@@ -90,13 +89,13 @@ def standard_create(*, actor, industry: str, title: str, publisher_name: str = "
     """A standard for ``industry``. Its publisher is the actor's association
     (association staff), or the association ``publisher`` an operator names
     (or none)."""
-    if not is_operator(actor):
+    if not access.is_operator(actor):
         _check_writer(actor)
     industry_obj = industry_get(industry)
     title = _text(title, field="title", label="标准名称", max_length=TITLE_MAX)
     publisher_name = _text(publisher_name, field="publisher_name", label="发布机构", max_length=TITLE_MAX,
                            required=False)
-    association = _association_of(actor) if not is_operator(actor) else None
+    association = _association_of(actor) if not access.is_operator(actor) else None
     if association is not None:
         _check_writer(actor, industry=industry_obj)
         if publisher is not None and (getattr(publisher, "pk", publisher) != association.pk):
@@ -211,7 +210,7 @@ def standard_accept(*, actor, business) -> list[StandardAcceptance]:
         business = Business.objects.select_for_update().get(pk=int(pk))
     except (Business.DoesNotExist, TypeError, ValueError, OverflowError):
         raise NotFound("商户不存在 (no such business)") from None
-    if not administers(actor, business):
+    if not access.may_manage_business(actor, business):
         raise NotAllowed("只有商户管理员可以接受服务标准 (only the business's admin staff may accept standards)")
     versions = list(StandardVersion.objects.filter(standard__industry_id=business.industry_id,
                                                    status=StandardVersion.Status.PUBLISHED))

@@ -1,8 +1,10 @@
-"""Who may manage webhooks: a business's admin staff (and operators, by id)."""
+"""Who may manage webhooks: a business's admin staff (and operators, by id).
+The rules are ``hejie.accounts.access``; this module turns them into the
+webhooks' answers (403, or 404 for what is not yours)."""
 
 from __future__ import annotations
 
-from hejie.businesses.permissions import administers, is_operator
+from hejie.accounts import access
 from hejie.core.errors import NotAllowed, NotFound
 
 ONLY_ADMINS = "只有商户管理员可以管理推送地址 (only a business's admin staff manage webhooks)"
@@ -10,26 +12,22 @@ NO_SUCH_ENDPOINT = "推送地址不存在 (no such webhook endpoint)"
 NO_SUCH_DELIVERY = "推送记录不存在 (no such delivery)"
 
 
-def _active(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
-
-
 def own_business_id(user) -> int:
     """The business whose webhooks ``user`` administers; 403 for anyone else
     (consumers, council staff, a business's ordinary staff; operators manage
     a business's endpoints by id or in the Django admin)."""
-    if _active(user) and user.role == "business" and user.business_id and user.is_business_admin:
+    if access.is_business_admin(user):
         return user.business_id
     raise NotAllowed(ONLY_ADMINS)
 
 
 def check_may_manage(user) -> None:
     """403 unless ``user`` could manage some business's webhooks at all."""
-    if not is_operator(user):
+    if not access.is_operator(user):
         own_business_id(user)
 
 
 def check_administers(user, business, *, missing: str = NO_SUCH_ENDPOINT) -> None:
     """404, not 403, for another business's endpoint: it does not exist for you."""
-    if not administers(user, business):
+    if not access.may_manage_business(user, business):
         raise NotFound(missing)

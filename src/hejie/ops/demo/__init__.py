@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count
 
+from hejie.accounts import access
 from hejie.accounts.models import User
 from hejie.businesses.models import Business
 from hejie.complaints.models import Complaint, Policy, Urge
@@ -128,18 +129,18 @@ def signin_rows() -> list[tuple[str, str, str, str]]:
         user = User.objects.filter(username=username).select_related("region").first()
         if user is None:
             continue
-        scope = Complaint.objects.filter(**user.region.subtree_filter())
+        scope = Complaint.objects.visible_to(user)
         queued = scope.filter(state=State.PENDING_REVIEW).count()
         overdue = scope.filter(state=State.DELIVERED, first_response_at__isnull=True,
                                respond_by__lt=clock.now()).count()
         mediating = scope.filter(state=State.MEDIATING).count()
-        applying = Business.objects.filter(status="applied", **user.region.subtree_filter("")).count()
+        applying = Business.objects.filter(access.jurisdiction_q(user.region), status="applied").count()
         black = BlacklistEntry.objects.filter(status="candidate",
-                                              **user.region.subtree_filter("business__")).count()
+                                              ).filter(access.jurisdiction_q(user.region, "business__")).count()
         rows.append(("council 消委", username, STAFF_PASSWORD,
                      f"{user.region.name}: {scope.count()} orders, {queued} to review, {overdue} overdue, "
                      f"{mediating} in mediation, {applying} applications, {black} black-list candidates"))
-    staff = User.objects.filter(role="business", username__startswith="biz_").select_related("business")
+    staff = User.objects.filter(role=User.Role.BUSINESS, username__startswith="biz_").select_related("business")
     for user in sorted((u for u in staff if u.username[4:].isdigit()), key=lambda u: int(u.username[4:])):
         orders = Complaint.objects.filter(business_id=user.business_id)
         open_ = orders.filter(state__in=OPEN_STATES).count()

@@ -13,6 +13,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from hejie.accounts import access
 from hejie.complaints import evidence as evidence_files
 from hejie.core.errors import DomainError, NotFound
 from hejie.oversight.lists import entries_of_business, may_appeal
@@ -26,7 +27,7 @@ staff_signin_required = login_required(login_url=reverse_lazy("web:signin-staff"
 @staff_signin_required
 def business_appeals(request):
     user = request.user
-    if user.role != "business" or not user.business_id:
+    if not access.is_business_staff(user):
         raise Http404("business staff only")
     errors: dict[str, str] = {}
     values: dict[str, str] = {}

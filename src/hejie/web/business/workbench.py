@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hejie.accounts import access
 from hejie.accounts.phones import mask_phone
 from hejie.accounts.services import phone_code_send
 from hejie.businesses import selectors, services
@@ -39,7 +40,7 @@ _FIELDS = ("name", "credit_code", "industry", "address", "contact_name", "contac
 
 
 def _business_of(user) -> Business | None:
-    if not user.is_authenticated or user.role != "business" or not user.business_id:
+    if not access.is_business_staff(user):
         return None
     return selectors.business_get(user.business_id)
 
@@ -94,7 +95,7 @@ def _join_context(request, state: dict, errors: dict[str, str]) -> dict:
         "no_standard": not standards or (bool(industry) and industry not in with_standards),
         "accept_rules": state["accept_rules"],
         "accept_standards": state["accept_standards"], "policy": get_policy(),
-        "signed_in_consumer": request.user.is_authenticated and request.user.role == "consumer",
+        "signed_in_consumer": access.is_consumer(request.user),
     }
 
 
@@ -114,9 +115,9 @@ def join(request):
     code to the contact phone) re-render the form with everything typed kept (but the password),
     so it works without JavaScript."""
     user = request.user
-    if user.is_authenticated and user.role == "business":
+    if access.is_business_staff(user):
         return redirect("web:join-status")
-    staff_account = user.is_authenticated and user.role != "consumer"
+    staff_account = access.is_staff_account(user)
     state = _join_state(request.POST if request.method == "POST" else {})
     errors: dict[str, str] = {}
     status = 200
@@ -231,7 +232,7 @@ def record(request):
 
 def _admin_business(request) -> Business:
     business = _business_of(request.user)
-    if business is None or not request.user.is_business_admin:
+    if business is None or not access.is_business_admin(request.user):
         raise Http404("the business's admins only")
     return business
 
@@ -264,9 +265,7 @@ def staff(request):
 
 
 def _member_or_404(business, user_id):
-    from django.contrib.auth import get_user_model
-
-    member = (get_user_model().objects.filter(pk=user_id, business=business, role="business").first()
+    member = (access.business_staff(business.pk, active_only=False).filter(pk=user_id).first()
               if 0 < user_id < 2**63 else None)
     if member is None:
         raise Http404("no such staff member")

@@ -16,7 +16,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from hejie.accounts import services
+from hejie.accounts import access, services
 from hejie.core.errors import DomainError
 from hejie.core.http import client_ip
 from hejie.web.common.auth import with_retry_after
@@ -25,15 +25,11 @@ from hejie.web.common.i18n import field_messages
 FIELDS = ("current_password", "new_password", "new_password_again")
 
 
-def _has_password(user) -> bool:
-    return user.role != "consumer" and user.has_usable_password()
-
-
 @require_http_methods(["GET", "POST"])
 @login_required(login_url=reverse_lazy("web:signin-staff"))
 def password(request):
     user = request.user
-    if not _has_password(user):
+    if not access.may_change_password(user):
         raise Http404("accounts that sign in with a password only")
     errors: dict[str, str] = {}
     status = 200

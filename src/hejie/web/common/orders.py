@@ -24,6 +24,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hejie.accounts import access
 from hejie.complaints import evidence as evidence_files
 from hejie.complaints import services
 from hejie.complaints.selectors import (
@@ -54,7 +55,7 @@ signin_required = login_required(login_url=reverse_lazy("web:signin"))
 @signin_required
 def complaint_list(request):
     user = request.user
-    consumer = user.role == "consumer"
+    consumer = access.is_consumer(user)
     views = inbox_views(user)
     view = request.GET.get("view", "")
     view = view if view in views else views[0]

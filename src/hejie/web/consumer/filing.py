@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hejie.accounts import access
 from hejie.complaints import drafts
 from hejie.complaints import policy as rules
 from hejie.complaints.evidence import max_bytes, max_files, upload_name
@@ -46,7 +47,7 @@ def consumer_only(view):
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("web:signin"))
-        if user.role != "consumer" or not user.is_active:
+        if not access.may_file_complaints(user):
             return render(request, "web/file/refused.html", status=403)
         return view(request, *args, **kwargs)
 

@@ -2,7 +2,7 @@
 ``web/council/urls.py``): applications to approve or refuse with a reason, search
 within the jurisdiction, and any business's record (stars, credit index and
 how they were computed) with suspend / reactivate. The decisions are
-``businesses.services``; who may take them is ``businesses.permissions.oversees``."""
+``businesses.services``; who may take them is ``accounts.access.in_jurisdiction``."""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.urls import reverse
 
+from hejie.accounts import access
+
 
 def council_only(view):
     """Council staff and operators only: a visitor goes to the staff sign-in,
@@ -19,8 +21,7 @@ def council_only(view):
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("web:signin-staff"))
-        if not user.is_active or user.role not in ("council", "operator") or (
-                user.role == "council" and user.region_id is None):
+        if not access.is_overseer(user):
             raise Http404("no such page")
         return view(request, *args, **kwargs)
 

@@ -24,6 +24,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hejie.accounts import access
 from hejie.businesses.models import Industry
 from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
 from hejie.core.errors import DomainError, NotAllowed, NotFound, TooLarge
@@ -77,7 +78,7 @@ def _upload_page(request, partner, *, error: str = "", status: int = 200):
 @staff_signin_required
 def imports(request):
     user = request.user
-    if request.method == "GET" and user.role == "partner" and user.partner_id and user.partner.status != "active":
+    if request.method == "GET" and access.is_partner_staff(user) and user.partner.status != Partner.Status.ACTIVE:
         return redirect("web:partner-status")  # its own staff, before approval (or after refusal): where it stands
     partner = _partner(request)
     if request.method == "GET":
@@ -173,7 +174,7 @@ def _field_messages(exc: DomainError) -> dict[str, str]:
 def apply(request):
     """A partner organisation applies to the council; its first admin account is made with it."""
     user = request.user
-    if user.is_authenticated and user.role == "partner":
+    if access.is_partner_staff(user):
         return redirect("web:partner-status")
     values = {f: request.POST.get(f, "").strip() for f in APPLY_FIELDS} if request.method == "POST" else {}
     chosen = request.POST.getlist("industries") if request.method == "POST" else []
@@ -202,7 +203,7 @@ def apply(request):
 def status(request):
     """Where the partner's application stands (its staff, whatever the status)."""
     user = request.user
-    if user.role != "partner" or not user.partner_id:
+    if not access.is_partner_staff(user):
         raise Http404
     partner = selectors.partner_get_for(user, user.partner_id)
     return render(request, "web/partners/status.html", {

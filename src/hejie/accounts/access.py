@@ -1,0 +1,304 @@
+"""Who may see and do what: the one place.
+
+Every face (web, API) and every service or selector asks here instead of
+comparing roles or writing the jurisdiction rule itself. This module sits low
+in the stack (it imports only accounts, regions and core), so it never
+imports the models it scopes: scopes are ``Q`` objects with a field
+``prefix`` (``orders_q(user, prefix="complaint__")``) that any model can
+filter by, and predicates read only the fields an object carries
+(``consumer_id``, ``business_id``, ``region_l1/l2/l3``...).
+
+Who is who (``role`` is ``User.Role``; the predicates answer False for
+``None``, an anonymous visitor and an inactive account):
+
+* consumer: ``is_consumer``; signs in by SMS code, has no password.
+* business staff: ``is_business_staff`` (of ``user.business``);
+  ``is_business_admin``: also manages the business (staff, webhooks, standards).
+* council staff: ``is_council`` (of the jurisdiction ``user.region``).
+* operator: ``is_operator``: the role, or a Django superuser (whatever its
+  role: the operator's rules are checked first, so a superuser sees all).
+* partner staff: ``is_partner_staff`` (of ``user.partner``).
+* ``is_overseer``: council staff or an operator (the council's console).
+
+The jurisdiction rule, once: council staff of a region see its whole subtree
+(the province's council sees every prefecture and county in it; a county's
+council only that county). Rows carrying the copied codes
+``region_l1/l2/l3`` (orders, businesses) are in it when their code at the
+region's level equals the region's code (``jurisdiction_q``, ``within``);
+a ``Region`` row (or a row reached through a foreign key to one, such as a
+partner's region) by its own ``l1/l2/l3`` (``region_tree_q``). Operators'
+jurisdiction is the whole country.
+
+What each sees and may do (``-``: nothing). An inactive account gets
+nothing from any of these, not even the visitor's view::
+
+    object / action        consumer   business staff      council staff        operator  partner staff  visitor
+    ---------------------  ---------  ------------------  -------------------  --------  -------------  -------
+    orders (orders_q)      own        their business's    jurisdiction         all       -              -
+    side on an order       consumer   business            council              council   -              -
+      (order_role)
+    businesses             active     own only            jurisdiction         all       active         active
+      (businesses_q)
+    manage a business      -          its admins          -                    yes       -              -
+      (may_manage_business: staff accounts, webhooks, accepting standards)
+    oversee a business     -          -                   in jurisdiction      yes       -              -
+      (in_jurisdiction: approve, suspend, lists, appeals)
+    partners (partners_q)  -          -                   registered in        all       own            -
+                                                          jurisdiction
+    partner imports        -          -                   -                    all       own partner's  -
+      (imports_q)
+    write a standard       -          -                   -                    yes       their          -
+      (is_partner_staff_of)                                                              association's
+    personal data          -          -                   if granted           if        -              -
+      (may_see_personal_data: unmasked phones, names)     (sees_personal_data) granted
+    change a password      -          yes                 yes                  yes       yes            -
+      (may_change_password: staff accounts with a usable password)
+    file a complaint       yes        -                   -                    -         -              -
+
+Who is told (recipients, active accounts): ``business_staff`` (a business's
+staff; ``active_only=False`` also lists the deactivated, for its admins) and
+``council_members`` / ``council_covering`` (the councils of a region and the
+regions above it).
+
+Account kinds (``is_consumer_account``, ``is_staff_account``,
+``may_become_staff``) ask what kind of account it is whether or not it is
+active: sign-in and joining rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from hejie.accounts.models import User
+from hejie.regions.models import Region
+
+Role = User.Role
+
+# businesses.Business.Status.ACTIVE: the public sees active businesses (accounts sits below businesses)
+ACTIVE_BUSINESS = "active"
+
+
+def _nothing(prefix: str = "") -> Q:
+    """A filter that matches no row (Django answers it without a query)."""
+    return Q(**{f"{prefix}pk__in": []})
+
+
+# ------------------------------------------------------------------ who is who
+
+
+def signed_in(user) -> bool:
+    """An authenticated, active account. Every predicate below starts here."""
+    return user is not None and bool(getattr(user, "is_authenticated", False)) and bool(user.is_active)
+
+
+def role_of(user) -> Role | None:
+    """The role of a signed-in, active user; None for anyone else."""
+    return Role(user.role) if signed_in(user) else None
+
+
+def is_operator(user) -> bool:
+    """Operators run the system; a superuser counts as one."""
+    return signed_in(user) and (user.role == Role.OPERATOR or bool(user.is_superuser))
+
+
+def is_consumer(user) -> bool:
+    return signed_in(user) and user.role == Role.CONSUMER
+
+
+def is_business_staff(user) -> bool:
+    return signed_in(user) and user.role == Role.BUSINESS and user.business_id is not None
+
+
+def is_business_admin(user) -> bool:
+    """Business staff who manage their business (its staff, webhooks, standards)."""
+    return is_business_staff(user) and bool(user.is_business_admin)
+
+
+def is_council(user) -> bool:
+    return signed_in(user) and user.role == Role.COUNCIL and user.region_id is not None
+
+
+def is_partner_staff(user) -> bool:
+    return signed_in(user) and user.role == Role.PARTNER and user.partner_id is not None
+
+
+def is_overseer(user) -> bool:
+    """Council staff or an operator: the council's console and figures are theirs."""
+    return is_operator(user) or is_council(user)
+
+
+def is_staff_of_business(user, business_id) -> bool:
+    """An active account of this business's staff."""
+    return is_business_staff(user) and business_id is not None and user.business_id == business_id
+
+
+def is_partner_staff_of(user, partner_id) -> bool:
+    """An active account of this partner's staff."""
+    return is_partner_staff(user) and partner_id is not None and user.partner_id == partner_id
+
+
+# ------------------------------------------------------------------ account kinds (active or not)
+
+
+def is_consumer_account(user) -> bool:
+    """A consumer's account, active or not: it signs in by SMS code and has no password."""
+    return user is not None and bool(getattr(user, "is_authenticated", False)) and user.role == Role.CONSUMER
+
+
+def is_staff_account(user) -> bool:
+    """A signed-in account that is not a consumer's (business, council, operator, partner),
+    active or not: staff sign in with a password, and do not file or apply to join."""
+    return user is not None and bool(getattr(user, "is_authenticated", False)) and user.role != Role.CONSUMER
+
+
+def may_change_password(user) -> bool:
+    """Staff accounts that have a usable password (consumers have none)."""
+    return signed_in(user) and is_staff_account(user) and user.has_usable_password()
+
+
+def may_become_staff(user) -> bool:
+    """A consumer's account attached to no organisation yet: applying to join (a business or
+    a partner), it becomes the organisation's first admin."""
+    return is_consumer_account(user) and user.business_id is None and user.partner_id is None
+
+
+# ------------------------------------------------------------------ the jurisdiction rule
+
+
+def jurisdiction_q(region: Region, prefix: str = "") -> Q:
+    """Rows carrying ``region_l1/l2/l3`` (behind ``prefix``) in ``region``'s subtree."""
+    return Q(**region.subtree_filter(prefix))
+
+
+def region_tree_q(region: Region, prefix: str = "") -> Q:
+    """``Region`` rows in ``region``'s subtree, or rows reached through a foreign key to a
+    region (``prefix="region__"``)."""
+    return Q(**{f"{prefix}l{region.level}": region.code})
+
+
+def within(region: Region, obj) -> bool:
+    """Whether ``obj`` (a ``Region``, or a row carrying ``region_l1/l2/l3``) lies in
+    ``region``'s subtree."""
+    field = f"l{region.level}" if isinstance(obj, Region) else region.level_field
+    return getattr(obj, field) == region.code
+
+
+def in_jurisdiction(user, obj) -> bool:
+    """Whether ``user`` oversees ``obj`` (an order, a business, a region): council staff whose
+    jurisdiction contains it, or an operator (everywhere)."""
+    if is_operator(user):
+        return True
+    return is_council(user) and within(user.region, obj)
+
+
+# ------------------------------------------------------------------ scopes
+
+
+def orders_q(user, prefix: str = "") -> Q:
+    """The orders ``user`` may see: consumers their own, business staff their business's,
+    council staff their jurisdiction's, operators all; anyone else none."""
+    if is_operator(user):
+        return Q()
+    if is_consumer(user):
+        return Q(**{f"{prefix}consumer_id": user.pk})
+    if is_business_staff(user):
+        return Q(**{f"{prefix}business_id": user.business_id})
+    if is_council(user):
+        return jurisdiction_q(user.region, prefix)
+    return _nothing(prefix)
+
+
+def businesses_q(user, prefix: str = "") -> Q:
+    """The businesses ``user`` may see: council staff their jurisdiction's, business staff
+    their own, operators all, the public (visitors, consumers, partner staff) the active
+    ones (their record is public); an inactive account none."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Q(**{f"{prefix}status": ACTIVE_BUSINESS})
+    if not user.is_active:
+        return _nothing(prefix)
+    if is_operator(user):
+        return Q()
+    if is_council(user):
+        return jurisdiction_q(user.region, prefix)
+    if user.role == Role.BUSINESS:
+        return Q(**{f"{prefix}pk": user.business_id}) if user.business_id else _nothing(prefix)
+    if user.role == Role.COUNCIL:
+        return _nothing(prefix)  # council staff without a jurisdiction (the database forbids it)
+    return Q(**{f"{prefix}status": ACTIVE_BUSINESS})
+
+
+def partners_q(user, prefix: str = "") -> Q:
+    """The partners (applications included) ``user`` may see: operators all, council staff
+    those registered in their jurisdiction, partner staff their own; nobody else any."""
+    if is_operator(user):
+        return Q()
+    if is_council(user):
+        return region_tree_q(user.region, f"{prefix}region__")
+    if is_partner_staff(user):
+        return Q(**{f"{prefix}pk": user.partner_id})
+    return _nothing(prefix)
+
+
+def imports_q(user, prefix: str = "") -> Q:
+    """The bulk imports ``user`` may see: operators all, partner staff their partner's."""
+    if is_operator(user):
+        return Q()
+    if is_partner_staff(user):
+        return Q(**{f"{prefix}partner_id": user.partner_id})
+    return _nothing(prefix)
+
+
+# ------------------------------------------------------------------ actions
+
+
+def order_role(user, order) -> Role | None:
+    """The part ``user`` plays on ``order`` (a complaint): ``CONSUMER`` (their own),
+    ``BUSINESS`` (their business's), ``COUNCIL`` (in their jurisdiction; an operator acts as
+    council everywhere); None if the order is not theirs to see."""
+    if is_operator(user):
+        return Role.COUNCIL
+    if is_consumer(user):
+        return Role.CONSUMER if order.consumer_id == user.pk else None
+    if is_business_staff(user):
+        return Role.BUSINESS if order.business_id == user.business_id else None
+    if is_council(user):
+        return Role.COUNCIL if within(user.region, order) else None
+    return None
+
+
+def may_manage_business(user, business) -> bool:
+    """The business's own admin staff, or an operator."""
+    return is_operator(user) or (is_business_admin(user) and user.business_id == business.pk)
+
+
+def may_see_personal_data(user) -> bool:
+    """Council staff or operators whose account carries ``sees_personal_data`` (granted by an
+    operator) see consumers' phone numbers and names unmasked."""
+    return is_overseer(user) and bool(getattr(user, "sees_personal_data", False))
+
+
+def may_file_complaints(user) -> bool:
+    return is_consumer(user)
+
+
+# ------------------------------------------------------------------ who is told
+
+
+def business_staff(business_id, *, active_only: bool = True) -> QuerySet[User]:
+    """The staff accounts of a business (the active ones unless ``active_only=False``)."""
+    qs = User.objects.filter(role=Role.BUSINESS, business_id=business_id)
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def council_members(codes: Iterable[str | None]) -> QuerySet[User]:
+    """The active council staff of these regions (empty codes are skipped)."""
+    return User.objects.filter(role=Role.COUNCIL, region_id__in=[c for c in codes if c], is_active=True)
+
+
+def council_covering(obj: Any) -> QuerySet[User]:
+    """The active council staff whose jurisdiction contains ``obj`` (a row carrying
+    ``region_l1/l2/l3``): the councils of its county, city and province."""
+    return council_members((obj.region_l1, obj.region_l2, obj.region_l3))
