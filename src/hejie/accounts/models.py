@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
+from hejie.accounts.phones import mask_phone
 from hejie.core import clock
 
 
@@ -69,8 +70,6 @@ class User(AbstractUser):
 
     @property
     def masked_phone(self) -> str:
-        from hejie.accounts.phones import mask_phone
-
         return mask_phone(self.phone)
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ services (and so through the transition table and the timeline)."""
 from django.contrib import admin
 
 from hejie.complaints.models import Complaint, ComplaintEvent, Evidence, Mediation, Message, Policy, Proposal, Urge
+from hejie.core import clock
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -78,8 +79,6 @@ class PolicyAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        from hejie.core import clock
-
         obj.updated_at = clock.now()
         super().save_model(request, obj, form, change)
 

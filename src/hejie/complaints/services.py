@@ -32,6 +32,8 @@ from hejie.complaints.states import NEW, OPEN_STATES, RECONCILING, Side, State, 
 from hejie.core import clock
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, invalid
 from hejie.core.validation import clean_text
+from hejie.regions.selectors import region_get
+from hejie.standards.selectors import clause_citable
 
 # A deadline passes strictly after its moment: at exactly 14 days the case is
 # still "within 14 days"; one microsecond later it is not.
@@ -339,8 +341,6 @@ def complaint_submit(
     elif business is not None:
         region = business.region
     else:
-        from hejie.regions.selectors import region_get
-
         region = region_get(region_code, field="region_code")
 
     matter_key = _matter_key(business, business_name, order_ref, problem_type)
@@ -456,8 +456,6 @@ def _cited_clause(complaint: Complaint, clause_id):
     (``hejie.standards.selectors.clause_citable``); None when none is cited."""
     if clause_id in (None, ""):
         return None
-    from hejie.standards.selectors import clause_citable
-
     return clause_citable(business=complaint.business, clause_id=clause_id)
 
 

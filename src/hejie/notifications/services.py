@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from hejie.core import clock
 from hejie.core.background import enqueue
 from hejie.notifications.backends import OutboundMessage
 from hejie.notifications.models import Notification
@@ -74,9 +75,7 @@ def notify(*, users: Iterable, event: str, title: str, body: str = "", complaint
 
 
 def notification_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
-    from hejie.core.clock import now
-
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(id__in=list(ids))
-    return qs.update(read_at=now())
+    return qs.update(read_at=clock.now())

@@ -52,6 +52,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from hejie.accounts import access
 from hejie.businesses.models import Business
 from hejie.businesses.selectors import PUBLIC_STATUSES
+from hejie.complaints.evidence import TYPES, inspect_upload
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.core import clock
@@ -413,8 +414,6 @@ def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
     import uuid
 
     from django.core.files.base import ContentFile
-
-    from hejie.complaints.evidence import TYPES, inspect_upload
 
     text = clean_text(text, field="text", label="申诉理由", max_length=APPEAL_TEXT_MAX, required=True)
     if len(files) > APPEAL_FILES_MAX:

@@ -42,7 +42,7 @@ from hejie.businesses.models import Business
 from hejie.businesses.selectors import PUBLIC_STATUSES, business_get, businesses_visible_to
 from hejie.complaints.models import Complaint
 from hejie.core.errors import Gone, NotFound
-from hejie.ratings.lists import CASE_FIELDS
+from hejie.ratings.lists import CASE_FIELDS, blacklist_entries, redlist_entries
 from hejie.ratings.models import BlacklistEntry, ListDecision, RedListEntry
 
 RECENT_COMPLAINTS = 20
@@ -147,8 +147,6 @@ def public_black_entry(entry_id) -> BlacklistEntry:
     """A published black-list entry with its business and cases; ``Gone`` for one
     that was published and removed (``kind``: rule, appeal or decision);
     ``NotFound`` for a candidate, a dismissed one, or no entry."""
-    from hejie.ratings.lists import blacklist_entries
-
     entry = blacklist_entries().filter(pk=_entry_id(entry_id)).first()
     if entry is None or entry.published_at is None:
         raise NotFound("黑榜记录不存在 (no such black-list entry)")
@@ -170,8 +168,6 @@ def public_red_entry(entry_id) -> RedListEntry:
     """A confirmed red-list entry; ``Gone`` for one confirmed and later removed
     (``kind`` ``blacklisted`` when it left because the business was published on
     the black list, else ``decision``); ``NotFound`` otherwise."""
-    from hejie.ratings.lists import redlist_entries
-
     entry = redlist_entries().filter(pk=_entry_id(entry_id)).first()
     if entry is None:
         raise NotFound("红榜记录不存在 (no such red-list entry)")

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.core import clock
+from hejie.ratings.lists import RED_MIN_CREDIT_INDEX
 from hejie.ratings.models import BlacklistEntry, RedListEntry
 from hejie.ratings.services import rating_compute
 
@@ -106,8 +107,6 @@ def rating_outlook(*, breakdown: dict, policy=None) -> dict:
     business can do, not what time will do.
     """
     from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-
-    from hejie.ratings.lists import RED_MIN_CREDIT_INDEX
 
     policy = policy or get_policy()
     top_seconds, top_stars, top_points = policy.score_tiers[0]
