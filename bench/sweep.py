@@ -189,7 +189,7 @@ def _check_loaded(n: int, m: int, plan: Plan, policy) -> None:
     """The loaded rows are what the services would have stored: same timers
     from ``_refresh_timers``, valid for the model (full_clean)."""
     from hejie.complaints.models import Complaint
-    from hejie.complaints.services import _refresh_timers
+    from hejie.complaints.services.orders import _refresh_timers
 
     check(Complaint.objects.count() == n, "wrong number of orders loaded")
     check(Complaint.objects.filter(next_deadline_at__lte=plan.now).count() == m, "wrong number of due orders")

@@ -16,6 +16,7 @@ from hejie.businesses.models import Business
 from hejie.complaints import events, figures, services
 from hejie.complaints.events import EventType, Stage
 from hejie.complaints.models import Complaint, ComplaintEvent
+from hejie.complaints.services import orders
 from hejie.complaints.states import TABLE
 from hejie.notifications.models import Notification
 from hejie.ops.sweep import sweep
@@ -64,7 +65,7 @@ def test_every_state_changing_action_has_an_event_type():
 
 def test_an_event_outside_a_unit_of_work_is_refused(delivered):
     with transaction.atomic(), pytest.raises(RuntimeError, match="no unit of work"):
-        services._event(delivered, EventType.RATED, actor=None, side="system", now=T0)
+        orders._event(delivered, EventType.RATED, actor=None, side="system", now=T0)
 
 
 def test_the_event_type_is_a_checked_choice(delivered):

@@ -13,6 +13,7 @@ from hejie.complaints import events
 from hejie.complaints import services as complaints
 from hejie.complaints.events import EventType
 from hejie.complaints.models import Complaint
+from hejie.complaints.services import orders
 from hejie.core import clock
 from hejie.ops.sweep import sweep
 from hejie.webhooks import services, transport
@@ -308,7 +309,7 @@ def _event_queries(order) -> int:
     """The queries of one event that changes nothing else (no figure, no notice) and its consumers."""
     with transaction.atomic(), CaptureQueriesContext(connection) as ctx, events.unit():
         events.watch(order)
-        complaints._event(order, EventType.URGE_ACKNOWLEDGED, actor=None, side="system", now=clock.now())
+        orders._event(order, EventType.URGE_ACKNOWLEDGED, actor=None, side="system", now=clock.now())
     return len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]])
 
 

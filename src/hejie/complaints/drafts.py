@@ -30,15 +30,8 @@ from hejie.businesses.selectors import business_directory, business_get_for
 from hejie.complaints.evidence import TYPES, evidence_store, inspect_upload, refuse_too_many, upload_name
 from hejie.complaints.models import Complaint, ComplaintDraft, DraftFile, Evidence
 from hejie.complaints.selectors import complaint_counts
-from hejie.complaints.services import (
-    AMOUNT_CLAIMS,
-    DESCRIPTION_MIN,
-    MAX_TEXT,
-    _amount,
-    _choice,
-    _date,
-    complaint_submit,
-)
+from hejie.complaints.services.intake import AMOUNT_CLAIMS, DESCRIPTION_MIN, complaint_submit
+from hejie.complaints.services.orders import MAX_TEXT, _amount, _choice, _date
 from hejie.core import clock
 from hejie.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from hejie.core.validation import clean_text

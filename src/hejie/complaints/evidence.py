@@ -21,7 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hejie.complaints.events import EventType
 from hejie.complaints.models import Evidence
-from hejie.complaints.services import _acting, _event, side_of
+from hejie.complaints.services.orders import _acting, _event, side_of
 from hejie.core.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedMedia
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; beyond that it is a decompression bomb

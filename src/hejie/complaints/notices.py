@@ -25,7 +25,7 @@ from hejie.complaints import events
 from hejie.complaints.events import EventType
 from hejie.complaints.models import Complaint, ComplaintEvent
 from hejie.complaints.policy import get_policy
-from hejie.complaints.services import MEDIATION_ROUTES
+from hejie.complaints.services.mediation import MEDIATION_ROUTES
 from hejie.complaints.states import Side
 from hejie.core import clock
 from hejie.notifications.services import notify

@@ -31,7 +31,7 @@ from django.db.models import Q
 from hejie.complaints import events
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
-from hejie.complaints.services import _process_due
+from hejie.complaints.services.orders import _process_due
 
 logger = logging.getLogger("hejie.sweep")
 BATCH_SIZE = 500

@@ -382,11 +382,11 @@ def test_a_refused_filing_is_explained_on_the_review_page_and_the_draft_stays(me
 
 
 def test_rate_limit_is_explained_and_the_draft_stays(me, shop, consumer, make_business, monkeypatch):
-    from hejie.complaints import services
+    from hejie.complaints.services import intake
 
-    monkeypatch.setattr(services, "FILING_LIMIT", 1)
-    services.complaint_submit(consumer=consumer, business_id=make_business().pk, problem_type="price",
-                              description="另一件投诉，价格不对。", claim_type="apology")
+    monkeypatch.setattr(intake, "FILING_LIMIT", 1)
+    intake.complaint_submit(consumer=consumer, business_id=make_business().pk, problem_type="price",
+                            description="另一件投诉，价格不对。", claim_type="apology")
     fill_all(me, shop)
     response = me.post("/file/review/", {"token": ComplaintDraft.objects.get().token})
     assert response.status_code == 429 and "投诉提交过于频繁" in html(response)

@@ -1,0 +1,271 @@
+"""Intake and routing: a consumer files (delivered straight to an active business, or
+queued for the council of the region), and the council forwards or rejects what was
+queued."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from hejie.accounts import access
+from hejie.businesses.models import Business, Store
+from hejie.complaints import events
+from hejie.complaints import policy as rules
+from hejie.complaints.events import EventType
+from hejie.complaints.models import Complaint, Policy
+from hejie.complaints.numbering import next_number
+from hejie.complaints.services.orders import (
+    _acting,
+    _amount,
+    _choice,
+    _date,
+    _event,
+    _move,
+    _refresh_timers,
+    _save,
+    _text,
+)
+from hejie.complaints.states import NEW, OPEN_STATES, Side, check
+from hejie.core import clock
+from hejie.core.errors import Conflict, NotAllowed, RateLimited, invalid
+from hejie.regions.selectors import region_get
+
+# Filing flood limit: at most this many complaints per consumer in a rolling
+# window. A module constant, not a Policy field: it guards the platform
+# against abuse rather than setting a rule of the reconciliation.
+FILING_LIMIT = 10
+
+
+FILING_WINDOW = dt.timedelta(hours=1)
+
+
+IDEMPOTENCY_KEY_MAX = 100
+
+
+DESCRIPTION_MIN = 10  # what happened, in at least this many characters
+
+
+AMOUNT_CLAIMS = frozenset({"refund", "compensation"})  # claims that must say how much
+
+
+def _matter_key(business: Business | None, business_name: str, order_ref: str, problem_type: str) -> str:
+    who = f"b{business.pk}" if business else "n" + re.sub(r"\s+", "", business_name).lower()
+    what = f"ref:{order_ref.strip().lower()}" if order_ref.strip() else f"type:{problem_type}"
+    return f"{who}|{what}"[:200]
+
+
+def _refuse_open_duplicate(consumer_id: int, matter_key: str, *, exclude_pk: int | None = None) -> None:
+    """One open complaint per consumer and matter (also a database constraint)."""
+    qs = Complaint.objects.filter(consumer_id=consumer_id, matter_key=matter_key, state__in=OPEN_STATES)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    existing = qs.only("number").first()
+    if existing is not None:
+        raise Conflict(
+            f"您已就同一事项有一件进行中的投诉 {existing.number}，请在原投诉中继续 "
+            f"(there is already an open complaint on this matter: {existing.number})",
+            code="duplicate", fields={"number": existing.number},
+        )
+
+
+def _deliver(complaint: Complaint, policy: Policy, now: dt.datetime) -> None:
+    complaint.delivered_at = now
+    complaint.respond_by = rules.respond_by(now, policy)
+    complaint.settle_by = rules.settle_by(now, policy)
+    complaint.auto_urge_level = 0
+    _refresh_timers(complaint, policy)  # the state must already be delivered
+
+
+def _request_hash(**fields) -> str:
+    """sha256 of a canonical JSON of the normalised filing (amounts as fixed
+    decimals, dates as ISO): "38", 38 and "38.00" are the same request."""
+    canonical = json.dumps({k: (str(v) if isinstance(v, Decimal | dt.date) else v) for k, v in fields.items()},
+                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(existing: Complaint, request_hash: str) -> Complaint:
+    """The order a repeated filing with the same Idempotency-Key stands for."""
+    if existing.request_hash != request_hash:
+        raise Conflict(
+            f"此幂等键已用于另一份内容不同的投诉 {existing.number}，请换一个键 "
+            f"(this Idempotency-Key was already used for complaint {existing.number} with a different body; "
+            f"use a new key for a new complaint)",
+            code="idempotency_mismatch", fields={"idempotency_key": "used with a different body"},
+        )
+    existing.idempotent_replay = True
+    return existing
+
+
+def _refuse_flood(consumer_id: int, now: dt.datetime) -> None:
+    """At most FILING_LIMIT filings per consumer in FILING_WINDOW (rolling)."""
+    times = list(
+        Complaint.objects.filter(consumer_id=consumer_id, created_at__gt=now - FILING_WINDOW)
+        .order_by("-created_at").values_list("created_at", flat=True)[:FILING_LIMIT]
+    )
+    if len(times) < FILING_LIMIT:
+        return
+    wait = max(1, math.ceil((times[-1] + FILING_WINDOW - now).total_seconds()))
+    hours = int(FILING_WINDOW.total_seconds() // 3600)
+    raise RateLimited(
+        f"投诉提交过于频繁：每{hours}小时最多{FILING_LIMIT}件，请{wait}秒后再试 "
+        f"(too many complaints: at most {FILING_LIMIT} per {hours} h; try again in {wait} s)",
+        retry_after=wait,
+    )
+
+
+def complaint_submit(
+    *, consumer, problem_type: str, description: str, claim_type: str, business_id: int | None = None,
+    business_name: str = "", store_id: int | None = None, region_code: str | None = None,
+    claim_amount=None, purchase_amount=None, purchase_date=None, order_ref: str = "",
+    idempotency_key: str | None = None,
+) -> Complaint:
+    """File a complaint. Delivered straight to an active business (the clock
+    starts); otherwise queued for the council of the region.
+
+    With ``idempotency_key``, a repeat of the same filing (same key, same
+    normalised fields) returns the order the first one made, marked with
+    ``idempotent_replay = True``, instead of a second order; the same key with
+    different fields raises Conflict ``idempotency_mismatch``. A consumer may
+    file at most FILING_LIMIT complaints per FILING_WINDOW (RateLimited)."""
+    if not access.may_file_complaints(consumer):
+        raise NotAllowed("只有消费者可以投诉 (only consumers can file complaints)")
+    idempotency_key = _text(idempotency_key, "idempotency_key", required=False, max_len=IDEMPOTENCY_KEY_MAX) or None
+    problem_type = _choice(problem_type, Complaint.ProblemType, "problem_type")
+    claim_type = _choice(claim_type, Complaint.ClaimType, "claim_type")
+    description = _text(description, "description", min_len=DESCRIPTION_MIN)
+    claim = _amount(claim_amount, "claim_amount", required=claim_type in AMOUNT_CLAIMS)
+    purchase = _amount(purchase_amount, "purchase_amount")
+    purchase_date = _date(purchase_date, "purchase_date")
+    order_ref = _text(order_ref, "order_ref", required=False, max_len=64)
+    business_name = _text(business_name, "business_name", required=False, max_len=120)
+
+    business = store = region = None
+    review_reason = ""
+    if business_id not in (None, ""):
+        try:
+            business = Business.objects.select_related("region").get(pk=int(business_id))
+        except (Business.DoesNotExist, ValueError, TypeError):
+            raise invalid("business_id", "商户不存在 (no such business)") from None
+        if not business.is_active:
+            review_reason = f"business_{business.status}"
+    elif business_name:
+        review_reason = "not_on_platform"
+    else:
+        raise invalid("business_id", "请选择商户，或填写商户名称 (choose a business or give its name)", code="required")
+    if store_id not in (None, ""):
+        if business is None:
+            raise invalid("store_id", "门店须属于所选商户 (the store must belong to the chosen business)")
+        try:
+            store = Store.objects.select_related("region").get(pk=int(store_id), business=business, is_active=True)
+        except (Store.DoesNotExist, ValueError, TypeError):
+            raise invalid("store_id", "该商户没有这个门店 (no such store for this business)") from None
+    if store is not None:
+        region = store.region
+    elif business is not None:
+        region = business.region
+    else:
+        region = region_get(region_code, field="region_code")
+
+    matter_key = _matter_key(business, business_name, order_ref, problem_type)
+    request_hash = _request_hash(
+        business_id=business.pk if business else None, business_name=business_name,
+        store_id=store.pk if store else None, region_code=(region_code or "").strip() or None,
+        problem_type=problem_type, description=description, claim_type=claim_type, claim_amount=claim,
+        purchase_amount=purchase, purchase_date=purchase_date, order_ref=order_ref,
+    )
+    policy = rules.get_policy()
+    # The order number is drawn in its own short transaction before the filing's:
+    # the per-province daily counter row is then locked for microseconds, not for
+    # the whole filing (numbers are unique, not gapless: a refused filing skips one).
+    number = next_number(region.l1)
+    with transaction.atomic(), events.unit() as batch:
+        batch.policy = policy
+        # One filing at a time per consumer: the replay check and the flood
+        # limit below hold under concurrent requests (PostgreSQL row lock;
+        # SQLite's IMMEDIATE transactions already serialise writers).
+        list(type(consumer).objects.select_for_update().filter(pk=consumer.pk).values_list("pk", flat=True))
+        now = clock.now()
+        if idempotency_key is not None:
+            existing = Complaint.objects.filter(consumer_id=consumer.pk, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return _replay(existing, request_hash)
+        _refuse_flood(consumer.pk, now)
+        _refuse_open_duplicate(consumer.pk, matter_key)
+        complaint = Complaint(
+            number=number, consumer=consumer, business=business, store=store,
+            business_name_given=business_name if business is None else "", region=region, **region.codes(),
+            problem_type=problem_type, description=description, claim_type=claim_type, claim_amount=claim,
+            purchase_amount=purchase, purchase_date=purchase_date, order_ref=order_ref, matter_key=matter_key,
+            review_reason=review_reason, created_at=now, state="", idempotency_key=idempotency_key,
+            request_hash=request_hash if idempotency_key else "",
+        )
+        action = "queue" if review_reason else "deliver"
+        rule = check(action, NEW, Side.CONSUMER)
+        complaint.state = rule.to
+        if action == "deliver":
+            _deliver(complaint, policy, now)
+        try:
+            with transaction.atomic():
+                complaint.save()
+        except IntegrityError:
+            if idempotency_key is not None:  # lost a race with the same filing: answer with its order
+                existing = Complaint.objects.filter(consumer_id=consumer.pk, idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    return _replay(existing, request_hash)
+            raise Conflict("您已就同一事项提交过投诉 (you already have an open complaint on this matter)",
+                           code="duplicate") from None
+        events.watch(complaint, new=True)
+        _event(complaint, EventType.SUBMITTED, actor=consumer, side=Side.CONSUMER, now=now, state_from=NEW,
+               payload={"routed": action, "review_reason": review_reason})
+    return complaint
+
+
+def complaint_forward(*, actor, complaint, business_id: int | None = None, external: str = "",
+                      note: str = "") -> Complaint:
+    """Council: send a queued order on — to a business now active on the
+    platform (delivered: the clock starts), or to another body (e.g. 12315)."""
+    note = _text(note, "note", required=False, max_len=1000)
+    if business_id not in (None, ""):
+        try:
+            business = Business.objects.get(pk=int(business_id))
+        except (Business.DoesNotExist, ValueError, TypeError):
+            raise invalid("business_id", "商户不存在 (no such business)") from None
+        with _acting(actor, complaint, "forward") as (complaint, side, policy, now):
+            if not business.is_active:
+                raise invalid("business_id", "该商户尚未入驻或已暂停 (that business is not active on the platform)")
+            complaint.business = business
+            complaint.business_name_given = ""
+            complaint.matter_key = _matter_key(business, "", complaint.order_ref, complaint.problem_type)
+            _refuse_open_duplicate(complaint.consumer_id, complaint.matter_key, exclude_pk=complaint.pk)
+            _move(complaint, "forward", actor=actor, side=side, now=now,
+                  payload={"business_id": business.pk, "note": note})
+            _deliver(complaint, policy, now)
+            _save(complaint, "business", "business_name_given", "matter_key", "delivered_at", "respond_by",
+                  "settle_by")
+        return complaint
+    external = _text(external, "external", max_len=120)
+    with _acting(actor, complaint, "forward_external") as (complaint, side, policy, now):
+        complaint.forwarded_to = external
+        complaint.closing_reason = note or f"已转交{external} (forwarded to {external})"
+        complaint.outcome_at = now
+        _move(complaint, "forward_external", actor=actor, side=side, now=now, payload={"to": external, "note": note})
+        _save(complaint, "forwarded_to", "closing_reason", "outcome_at")
+    return complaint
+
+
+def complaint_reject(*, actor, complaint, reason: str) -> Complaint:
+    """Council: refuse a queued order, with a reason the consumer reads."""
+    reason = _text(reason, "reason", min_len=2, max_len=1000)
+    with _acting(actor, complaint, "reject") as (complaint, side, policy, now):
+        complaint.closing_reason = reason
+        complaint.outcome_at = now
+        _move(complaint, "reject", actor=actor, side=side, now=now, payload={"reason": reason})
+        _save(complaint, "closing_reason", "outcome_at")
+    return complaint

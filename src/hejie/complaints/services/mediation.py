@@ -1,0 +1,72 @@
+"""Mediation by the council after a failure, or after a settlement that was not kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hejie.complaints.models import Complaint, Mediation
+from hejie.complaints.services.intake import _refuse_open_duplicate
+from hejie.complaints.services.orders import (
+    MAX_TEXT,
+    _acting,
+    _amount,
+    _move,
+    _save,
+    _text,
+)
+from hejie.complaints.states import Side, State
+from hejie.core.errors import Conflict, invalid
+
+MEDIATION_ROUTES = "12315行政投诉、仲裁、向人民法院起诉 (12315 administrative complaint, arbitration, court)"
+
+
+def mediation_request(*, actor, complaint, reason: str = "") -> Mediation:
+    """Consumer asks the council to mediate after a failure (within the
+    policy's window) or after a settlement that was not fulfilled; council
+    staff may also take a failed case into mediation themselves."""
+    reason = _text(reason, "reason", required=False, max_len=MAX_TEXT)
+    with _acting(actor, complaint, "request_mediation") as (complaint, side, policy, now):
+        if complaint.state == State.SETTLED and complaint.fulfilment != Complaint.Fulfilment.NOT_FULFILLED:
+            raise Conflict("和解已成功；只有未履行时才能申请调解 (only an unfulfilled settlement can go to mediation)",
+                           code="wrong_state")
+        if complaint.state == State.FAILED and side == Side.CONSUMER:
+            limit = complaint.outcome_at + dt.timedelta(days=policy.mediation_request_days)
+            if now > limit:
+                raise Conflict(f"已超过申请调解期限（和解终止后{policy.mediation_request_days}天）"
+                               f"(the {policy.mediation_request_days}-day window to ask for mediation has passed)",
+                               code="too_late")
+        _refuse_open_duplicate(complaint.consumer_id, complaint.matter_key, exclude_pk=complaint.pk)
+        mediation = Mediation.objects.create(
+            complaint=complaint, requested_by=actor, requested_at=now, reason=reason,
+            mediator=actor if side == Side.COUNCIL else None,
+        )
+        _move(complaint, "request_mediation", actor=actor, side=side, now=now,
+              payload={"mediation_id": mediation.pk, "reason": reason})
+        _save(complaint)
+    return mediation
+
+
+def mediation_record_outcome(*, actor, complaint, outcome: str, terms: str = "", amount=None) -> Mediation:
+    """Council: record how the mediation ended (settled with terms, or failed)."""
+    if outcome not in ("settled", "failed"):
+        raise invalid("outcome", "结果应为 settled 或 failed (outcome must be settled or failed)")
+    terms = _text(terms, "terms", required=outcome == "settled", max_len=MAX_TEXT)
+    amount = _amount(amount, "amount")
+    action = "mediation_settle" if outcome == "settled" else "mediation_fail"
+    with _acting(actor, complaint, action) as (complaint, side, policy, now):
+        mediation = complaint.mediations.select_for_update().filter(outcome="").first()
+        if mediation is None:  # pragma: no cover - state mediating always has one
+            raise Conflict("没有进行中的调解 (no mediation in progress)")
+        mediation.outcome = outcome
+        mediation.terms = terms
+        mediation.amount = amount
+        mediation.decided_at = now
+        mediation.mediator = mediation.mediator or actor
+        mediation.save(update_fields=["outcome", "terms", "amount", "decided_at", "mediator"])
+        complaint.outcome_at = now
+        if outcome == "settled":
+            complaint.fulfilment = ""
+        _move(complaint, action, actor=actor, side=side, now=now,
+              payload={"mediation_id": mediation.pk, "terms": terms, "amount": str(amount) if amount else None})
+        _save(complaint, "outcome_at", "fulfilment")
+    return mediation
