@@ -1,5 +1,6 @@
-"""Compile the translation catalogs (``locale/*/LC_MESSAGES/django.po`` and each area's
-``locale/areas/<area>/*/LC_MESSAGES/django.po`` → ``.mo``)
+"""Compile the translation catalogs (``locale/*/LC_MESSAGES/django.po``, each page area's
+``locale/areas/<area>/*/LC_MESSAGES/django.po`` and each app's own
+``<app>/locale/*/LC_MESSAGES/django.po``, which Django finds by itself → ``.mo``)
 with the pure-Python Babel package, so no GNU gettext is needed.
 
 The compiled ``.mo`` files are kept in the repository next to their ``.po``
@@ -15,11 +16,12 @@ import io
 import sys
 from pathlib import Path
 
-LOCALE_DIR = Path(__file__).resolve().parents[2] / "locale"
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
+LOCALE_DIR = PACKAGE_DIR / "locale"
 
 
 def po_files() -> list[Path]:
-    return sorted(LOCALE_DIR.glob("**/LC_MESSAGES/*.po"))
+    return sorted([*LOCALE_DIR.glob("**/LC_MESSAGES/*.po"), *PACKAGE_DIR.glob("*/locale/*/LC_MESSAGES/*.po")])
 
 
 def compile_po(po: Path) -> bytes:
