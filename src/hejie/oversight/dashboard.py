@@ -68,7 +68,7 @@ def period_of(*, days: str | int | None = None, date_from: dt.date | None = None
     today = today or clock.local_date()
     if date_from is None and date_to is None:
         try:
-            n = int(days) if days not in (None, "") else DEFAULT_DAYS
+            n = int(days) if days is not None and days != "" else DEFAULT_DAYS
         except (TypeError, ValueError):
             raise invalid("days", "请选择 7、30 或 90 天 (choose 7, 30 or 90 days)") from None
         if n not in PRESET_DAYS:
@@ -124,9 +124,9 @@ def industry_breakdown(*, region: Region | None, industry: str | None = None, da
                        date_to: dt.date) -> list[dict]:
     """One row per industry with orders, most complaints first (orders against no business
     on the platform have no industry and are left out). Two queries."""
-    rows = (daily.figure_rows(region=region, industry=industry, date_from=date_from, date_to=date_to)
-            .exclude(industry="").values("industry").annotate(**daily.COUNTS).order_by())
-    rows = [r for r in rows if r["total"]]
+    counted = (daily.figure_rows(region=region, industry=industry, date_from=date_from, date_to=date_to)
+               .exclude(industry="").values("industry").annotate(**daily.COUNTS).order_by())
+    rows = [r for r in counted if r["total"]]
     names = {code: (zh, en) for code, zh, en in
              Industry.objects.filter(pk__in=[r["industry"] for r in rows]).values_list("pk", "name", "name_en")}
     out = [{"code": r["industry"], "name": names.get(r["industry"], (r["industry"],) * 2)[0],
@@ -213,8 +213,8 @@ def dashboard(*, region: Region | None, period: Period, grain: str | None = None
     country) over ``period``. A fixed number of queries."""
     now = now or clock.now()
     grain = grain or default_grain(period)
-    dates = {"date_from": period.date_from, "date_to": period.date_to}
-    figures = complaint_figures(region=region, **dates, overdue=True, now=now)
+    date_from, date_to = period.date_from, period.date_to
+    figures = complaint_figures(region=region, date_from=date_from, date_to=date_to, overdue=True, now=now)
     figures["open"] = sum(figures["by_state"].get(s, 0) for s in ("pending_review", "delivered", "negotiating",
                                                                    "mediating"))
     children = subregions(region)
@@ -225,10 +225,10 @@ def dashboard(*, region: Region | None, period: Period, grain: str | None = None
         "now": now,
         "figures": figures,
         "children": children,
-        "subregions": subregion_breakdown(children, **dates),
-        "industries": industry_breakdown(region=region, **dates),
-        "businesses": business_top(region=region, **dates, by="total", top=top),
-        "failing": business_top(region=region, **dates, by="failed", top=top),
+        "subregions": subregion_breakdown(children, date_from=date_from, date_to=date_to),
+        "industries": industry_breakdown(region=region, date_from=date_from, date_to=date_to),
+        "businesses": business_top(region=region, date_from=date_from, date_to=date_to, by="total", top=top),
+        "failing": business_top(region=region, date_from=date_from, date_to=date_to, by="failed", top=top),
         "trends": trends(period, grain, region=region),
         "surges": {level: surge_rule.surges(region=region, level=level, now=now) for level in ("business",
                                                                                              "industry")},

@@ -25,7 +25,9 @@ import csv
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
 
 from hejie.businesses.models import Industry
 from hejie.businesses.selectors import PUBLIC_STATUSES
@@ -35,6 +37,7 @@ from hejie.complaints.stats import stats_period
 from hejie.core import clock
 from hejie.core.errors import invalid
 from hejie.oversight.dashboard import (
+    Period,
     default_grain,
     industry_breakdown,
     period_of,
@@ -131,7 +134,8 @@ def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datet
     return start, end
 
 
-def _scope(*, region: RegionT | None, industry: Industry | None, date_from: dt.date, date_to: dt.date):
+def _scope(*, region: RegionT | None, industry: Industry | None, date_from: dt.date,
+           date_to: dt.date) -> QuerySet[Complaint]:
     start, end = _bounds(date_from, date_to)
     qs = Complaint.objects.filter(created_at__gte=start, created_at__lt=end)
     if region is not None:
@@ -144,7 +148,7 @@ def _scope(*, region: RegionT | None, industry: Industry | None, date_from: dt.d
 # ------------------------------------------------------------------ the download
 
 
-def amount_band(amount) -> str:
+def amount_band(amount: Decimal | None) -> str:
     if amount is None:
         return ""
     for limit, label in AMOUNT_BANDS:
@@ -158,7 +162,7 @@ _ROW_FIELDS = ("pk", "number", "created_at", "region_l1", "region_l2", "region_l
                "claim_amount", "state", "delivered_at", "first_response_at", "settled_at", "scored_at", "stars")
 
 
-def _hours(start, end) -> str:
+def _hours(start: dt.datetime | None, end: dt.datetime | None) -> str:
     return f"{(end - start).total_seconds() / 3600:.1f}" if start and end else ""
 
 
@@ -200,7 +204,7 @@ class _Echo:
         return value
 
 
-def open_data_csv(**kwargs) -> Iterator[str]:
+def open_data_csv(**kwargs: Any) -> Iterator[str]:
     """The download as CSV text, line by line: UTF-8 with a byte-order mark (so
     that Excel reads the Chinese), a header of ``COLUMNS``, then the rows."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
@@ -220,7 +224,7 @@ def csv_filename(*, region: RegionT | None, industry: Industry | None, date_from
 # breakdowns; the public figures are the same numbers over the same set.
 
 
-def _dashboard_period(date_from: dt.date, date_to: dt.date):
+def _dashboard_period(date_from: dt.date, date_to: dt.date) -> Period:
     return period_of(date_from=date_from, date_to=date_to, today=max(date_to, clock.local_date()))
 
 
