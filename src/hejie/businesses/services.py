@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -74,7 +74,7 @@ def _email(value: str | None) -> str:
     return value
 
 
-def _store_rows(stores: Iterable[Mapping]) -> list[tuple[str, Region, str]]:
+def _store_rows(stores: Iterable[Mapping[str, Any]]) -> list[tuple[str, Region, str]]:
     rows: list[tuple[str, Region, str]] = []
     seen: set[str] = set()
     for i, store in enumerate(stores or ()):
@@ -169,7 +169,7 @@ def business_apply(
     contact_name: str = "",
     contact_phone: str = "",
     contact_email: str = "",
-    stores: Iterable[Mapping] = (),
+    stores: Iterable[Mapping[str, Any]] = (),
 ) -> Business:
     """A business applies to join (status ``applied``). The applicant becomes
     its admin staff (see ``_attach_applicant``); the council of its region is told.
@@ -233,7 +233,7 @@ def business_apply(
     return business
 
 
-def _reapply(business: Business, fields: dict, store_rows: list[tuple[str, Region, str]], *,
+def _reapply(business: Business, fields: dict[str, Any], store_rows: list[tuple[str, Region, str]], *,
              applicant: User | None) -> Business:
     """A refused business (locked) applies again: the same row, as a fresh application. What
     it says now replaces what it said before (the refusal's reason is cleared; the refusal
@@ -460,7 +460,7 @@ def business_join(
     contact_phone: str = "",
     phone_code: str,
     contact_email: str = "",
-    stores: Iterable[Mapping] = (),
+    stores: Iterable[Mapping[str, Any]] = (),
     accept_rules: bool = False,
     accept_standards: bool = False,
 ) -> tuple[Business, User]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from hejie.businesses.models import Business, Industry
 from hejie.complaints import figures as daily
@@ -97,7 +98,7 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _row(values: dict) -> dict:
+def _row(values: dict[str, Any]) -> dict[str, Any]:
     values = {k: values.get(k) or 0 for k in ("total", "settled", "failed")}
     return {**values, "settlement_rate": _rate(values["settled"], values["total"])}
 
@@ -110,7 +111,7 @@ def subregions(region: Region | None) -> list[Region]:
 
 
 def subregion_breakdown(children: list[Region], *, industry: str | None = None, date_from: dt.date,
-                        date_to: dt.date) -> list[dict]:
+                        date_to: dt.date) -> list[dict[str, Any]]:
     """One row per child region (those with no orders too). One query."""
     if not children:
         return []
@@ -121,7 +122,7 @@ def subregion_breakdown(children: list[Region], *, industry: str | None = None, 
 
 
 def industry_breakdown(*, region: Region | None, industry: str | None = None, date_from: dt.date,
-                       date_to: dt.date) -> list[dict]:
+                       date_to: dt.date) -> list[dict[str, Any]]:
     """One row per industry with orders, most complaints first (orders against no business
     on the platform have no industry and are left out). Two queries."""
     counted = (daily.figure_rows(region=region, industry=industry, date_from=date_from, date_to=date_to)
@@ -135,7 +136,7 @@ def industry_breakdown(*, region: Region | None, industry: str | None = None, da
 
 
 def business_top(*, region: Region | None, date_from: dt.date, date_to: dt.date, by: str = "total",
-                 top: int = TOP_N) -> list[dict]:
+                 top: int = TOP_N) -> list[dict[str, Any]]:
     """The top ``top`` businesses by complaints (``by="total"``) or failed cases (``by="failed"``). Two queries."""
     qs = daily.business_rows(region=region, date_from=date_from, date_to=date_to).values("business_id").annotate(
         **daily.COUNTS)
@@ -185,12 +186,12 @@ def bucket_start(day: dt.date, grain: str) -> dt.date:
     return day
 
 
-def trends(period: Period, grain: str, *, region: Region | None, industry: str | None = None) -> list[dict]:
+def trends(period: Period, grain: str, *, region: Region | None, industry: str | None = None) -> list[dict[str, Any]]:
     """Filed, settled and failed per bucket (see the module docstring), every
     bucket of the period present (zeros where nothing was filed). One query."""
     if grain not in GRAINS:
         raise invalid("grain", "按日、周或月 (day, week or month)")
-    found: dict[dt.date, dict] = {}
+    found: dict[dt.date, dict[str, Any]] = {}
     for day, row in daily.by_day(region=region, industry=industry, date_from=period.date_from,
                                  date_to=period.date_to).items():
         target = found.setdefault(bucket_start(day, grain), {"total": 0, "settled": 0, "failed": 0})
@@ -208,7 +209,7 @@ def trends(period: Period, grain: str, *, region: Region | None, industry: str |
 
 
 def dashboard(*, region: Region | None, period: Period, grain: str | None = None, now: dt.datetime | None = None,
-              top: int = TOP_N) -> dict:
+              top: int = TOP_N) -> dict[str, Any]:
     """Everything the dashboard shows for ``region``'s subtree (None: the whole
     country) over ``period``. A fixed number of queries."""
     now = now or clock.now()

@@ -234,7 +234,7 @@ def trend_unit(date_from: dt.date, date_to: dt.date) -> str:
 
 
 def trend(*, region: RegionT | None = None, industry: Industry | None = None, date_from: dt.date,
-          date_to: dt.date, unit: str | None = None) -> dict:
+          date_to: dt.date, unit: str | None = None) -> dict[str, Any]:
     """Complaints filed per day, week (from Monday) or month, in Asia/Shanghai,
     with how many of them were settled and failed by now; every period of the
     range is listed, empty ones with 0. One query on the daily figures (``oversight.dashboard.trends``)."""
@@ -247,7 +247,7 @@ def trend(*, region: RegionT | None = None, industry: Industry | None = None, da
 
 
 def by_region(*, region: RegionT | None = None, industry: Industry | None = None, date_from: dt.date,
-              date_to: dt.date) -> list[dict]:
+              date_to: dt.date) -> list[dict[str, Any]]:
     """The figures by the next level down (provinces for the whole country; a
     province's prefectures and the county-level units directly under it; a
     prefecture's counties), those with complaints, largest first. Two queries (the daily figures)."""
@@ -262,7 +262,7 @@ def by_region(*, region: RegionT | None = None, industry: Industry | None = None
 
 
 def by_industry(*, region: RegionT | None = None, industry: Industry | None = None, date_from: dt.date,
-                date_to: dt.date) -> list[dict]:
+                date_to: dt.date) -> list[dict[str, Any]]:
     """The figures by the industry of the business, largest first (complaints
     against a business not on the platform have no industry and are left out
     here; they count in the totals). Two queries (the daily figures)."""

@@ -44,11 +44,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Model, OuterRef, Prefetch, Q, QuerySet
 
 from hejie.accounts import access
 from hejie.businesses.models import Business
@@ -69,6 +69,8 @@ if TYPE_CHECKING:
     from hejie.accounts.models import User
     from hejie.regions.models import Region
 
+M = TypeVar("M", bound=Model)
+
 RED_MIN_CREDIT_INDEX = Decimal("8.00")
 RED_MIN_CASES = 10
 RED_MIN_SETTLEMENT_RATE = Decimal("0.90")
@@ -83,11 +85,11 @@ CASE_FIELDS = ("id", "number", "created_at", "delivered_at", "first_response_at"
 # ----------------------------------------------------------------------------- reads
 
 
-def _cases_prefetch() -> Prefetch:
+def _cases_prefetch() -> Prefetch[str]:
     return Prefetch("cases", queryset=Complaint.objects.only(*CASE_FIELDS).order_by("created_at", "id"))
 
 
-def _in_region(qs: QuerySet, region: Region | None) -> QuerySet:
+def _in_region(qs: QuerySet[M], region: Region | None) -> QuerySet[M]:
     return qs.filter(**region.subtree_filter("business__")) if region is not None else qs
 
 
