@@ -33,10 +33,12 @@ test: install-test lint
 	  $(MAKE) --no-print-directory test-sqlite; \
 	fi
 
-## ruff, then the import contracts (the layers, in pyproject.toml [tool.importlinter])
+## ruff, then the import contracts (the layers, in pyproject.toml [tool.importlinter]), then mypy
+## (django-stubs; the strict set and the rest in pyproject.toml [tool.mypy])
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test-sqlite: install-test
 	env -u DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
@@ -57,4 +59,4 @@ bench: install-test
 	$(BIN)/python bench/sweep.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -107,7 +107,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "hejie.sqlite3",
+            "NAME": DATA_DIR / "hejie.sqlite3",  # type: ignore[typeddict-item]  # Django takes a path
             "OPTIONS": {
                 # IMMEDIATE: every transaction takes the write lock at BEGIN, so
                 # two writers on one order serialise instead of failing midway.

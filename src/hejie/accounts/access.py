@@ -68,14 +68,38 @@ active: sign-in and joining rules.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Protocol, TypeAlias, TypeGuard
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, Q, QuerySet
 
 from hejie.accounts.models import User
 from hejie.regions.models import Region
 
 Role = User.Role
+
+Viewer: TypeAlias = User | AnonymousUser | None
+"""Whoever asks: an account, an anonymous visitor (``request.user``), or nobody (a script)."""
+
+
+class RegionalRow(Protocol):
+    """A row carrying the copied region codes (an order, a business)."""
+
+    @property
+    def region_l1(self) -> str | None: ...
+    @property
+    def region_l2(self) -> str | None: ...
+    @property
+    def region_l3(self) -> str | None: ...
+
+
+class OrderRow(RegionalRow, Protocol):
+    """What ``order_role`` reads of an order (``complaints.Complaint``, which sits above accounts)."""
+
+    @property
+    def consumer_id(self) -> int | None: ...
+    @property
+    def business_id(self) -> int | None: ...
 
 # businesses.Business.Status.ACTIVE: the public sees active businesses (accounts sits below businesses)
 ACTIVE_BUSINESS = "active"
@@ -89,53 +113,59 @@ def _nothing(prefix: str = "") -> Q:
 # ------------------------------------------------------------------ who is who
 
 
-def signed_in(user) -> bool:
-    """An authenticated, active account. Every predicate below starts here."""
-    return user is not None and bool(getattr(user, "is_authenticated", False)) and bool(user.is_active)
+def _authenticated(user: Viewer) -> TypeGuard[User]:
+    """An account, active or not (not an anonymous visitor, not nobody)."""
+    return user is not None and bool(getattr(user, "is_authenticated", False))
 
 
-def role_of(user) -> Role | None:
+def signed_in(user: Viewer) -> TypeGuard[User]:
+    """An authenticated, active account. Every predicate below starts here. The predicates
+    that answer True only for an account say so to the type checker (``TypeGuard``)."""
+    return _authenticated(user) and bool(user.is_active)
+
+
+def role_of(user: Viewer) -> Role | None:
     """The role of a signed-in, active user; None for anyone else."""
     return Role(user.role) if signed_in(user) else None
 
 
-def is_operator(user) -> bool:
+def is_operator(user: Viewer) -> TypeGuard[User]:
     """Operators run the system; a superuser counts as one."""
     return signed_in(user) and (user.role == Role.OPERATOR or bool(user.is_superuser))
 
 
-def is_consumer(user) -> bool:
+def is_consumer(user: Viewer) -> TypeGuard[User]:
     return signed_in(user) and user.role == Role.CONSUMER
 
 
-def is_business_staff(user) -> bool:
+def is_business_staff(user: Viewer) -> TypeGuard[User]:
     return signed_in(user) and user.role == Role.BUSINESS and user.business_id is not None
 
 
-def is_business_admin(user) -> bool:
+def is_business_admin(user: Viewer) -> TypeGuard[User]:
     """Business staff who manage their business (its staff, webhooks, standards)."""
     return is_business_staff(user) and bool(user.is_business_admin)
 
 
-def is_council(user) -> bool:
+def is_council(user: Viewer) -> TypeGuard[User]:
     return signed_in(user) and user.role == Role.COUNCIL and user.region_id is not None
 
 
-def is_partner_staff(user) -> bool:
+def is_partner_staff(user: Viewer) -> TypeGuard[User]:
     return signed_in(user) and user.role == Role.PARTNER and user.partner_id is not None
 
 
-def is_overseer(user) -> bool:
+def is_overseer(user: Viewer) -> TypeGuard[User]:
     """Council staff or an operator: the council's console and figures are theirs."""
     return is_operator(user) or is_council(user)
 
 
-def is_staff_of_business(user, business_id) -> bool:
+def is_staff_of_business(user: Viewer, business_id: int | None) -> TypeGuard[User]:
     """An active account of this business's staff."""
     return is_business_staff(user) and business_id is not None and user.business_id == business_id
 
 
-def is_partner_staff_of(user, partner_id) -> bool:
+def is_partner_staff_of(user: Viewer, partner_id: int | None) -> TypeGuard[User]:
     """An active account of this partner's staff."""
     return is_partner_staff(user) and partner_id is not None and user.partner_id == partner_id
 
@@ -143,23 +173,23 @@ def is_partner_staff_of(user, partner_id) -> bool:
 # ------------------------------------------------------------------ account kinds (active or not)
 
 
-def is_consumer_account(user) -> bool:
+def is_consumer_account(user: Viewer) -> TypeGuard[User]:
     """A consumer's account, active or not: it signs in by SMS code and has no password."""
-    return user is not None and bool(getattr(user, "is_authenticated", False)) and user.role == Role.CONSUMER
+    return _authenticated(user) and user.role == Role.CONSUMER
 
 
-def is_staff_account(user) -> bool:
+def is_staff_account(user: Viewer) -> TypeGuard[User]:
     """A signed-in account that is not a consumer's (business, council, operator, partner),
     active or not: staff sign in with a password, and do not file or apply to join."""
-    return user is not None and bool(getattr(user, "is_authenticated", False)) and user.role != Role.CONSUMER
+    return _authenticated(user) and user.role != Role.CONSUMER
 
 
-def may_change_password(user) -> bool:
+def may_change_password(user: Viewer) -> TypeGuard[User]:
     """Staff accounts that have a usable password (consumers have none)."""
     return signed_in(user) and is_staff_account(user) and user.has_usable_password()
 
 
-def may_become_staff(user) -> bool:
+def may_become_staff(user: Viewer) -> TypeGuard[User]:
     """A consumer's account attached to no organisation yet: applying to join (a business or
     a partner), it becomes the organisation's first admin."""
     return is_consumer_account(user) and user.business_id is None and user.partner_id is None
@@ -179,25 +209,34 @@ def region_tree_q(region: Region, prefix: str = "") -> Q:
     return Q(**{f"{prefix}l{region.level}": region.code})
 
 
-def within(region: Region, obj) -> bool:
+def within(region: Region, obj: Region | RegionalRow) -> bool:
     """Whether ``obj`` (a ``Region``, or a row carrying ``region_l1/l2/l3``) lies in
     ``region``'s subtree."""
     field = f"l{region.level}" if isinstance(obj, Region) else region.level_field
-    return getattr(obj, field) == region.code
+    code: str | None = getattr(obj, field)
+    return code == region.code
 
 
-def in_jurisdiction(user, obj) -> bool:
+def council_region(user: User) -> Region:
+    """The jurisdiction of council staff: call it once ``is_council`` has said they are (they then have one)."""
+    region = user.region
+    if region is None:
+        raise ValueError(f"council staff {user.pk} have no region")  # the database forbids it
+    return region
+
+
+def in_jurisdiction(user: Viewer, obj: Region | RegionalRow) -> bool:
     """Whether ``user`` oversees ``obj`` (an order, a business, a region): council staff whose
     jurisdiction contains it, or an operator (everywhere)."""
     if is_operator(user):
         return True
-    return is_council(user) and within(user.region, obj)
+    return is_council(user) and within(council_region(user), obj)
 
 
 # ------------------------------------------------------------------ scopes
 
 
-def orders_q(user, prefix: str = "") -> Q:
+def orders_q(user: Viewer, prefix: str = "") -> Q:
     """The orders ``user`` may see: consumers their own, business staff their business's,
     council staff their jurisdiction's, operators all; anyone else none."""
     if is_operator(user):
@@ -207,22 +246,22 @@ def orders_q(user, prefix: str = "") -> Q:
     if is_business_staff(user):
         return Q(**{f"{prefix}business_id": user.business_id})
     if is_council(user):
-        return jurisdiction_q(user.region, prefix)
+        return jurisdiction_q(council_region(user), prefix)
     return _nothing(prefix)
 
 
-def businesses_q(user, prefix: str = "") -> Q:
+def businesses_q(user: Viewer, prefix: str = "") -> Q:
     """The businesses ``user`` may see: council staff their jurisdiction's, business staff
     their own, operators all, the public (visitors, consumers, partner staff) the active
     ones (their record is public); an inactive account none."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not _authenticated(user):
         return Q(**{f"{prefix}status": ACTIVE_BUSINESS})
     if not user.is_active:
         return _nothing(prefix)
     if is_operator(user):
         return Q()
     if is_council(user):
-        return jurisdiction_q(user.region, prefix)
+        return jurisdiction_q(council_region(user), prefix)
     if user.role == Role.BUSINESS:
         return Q(**{f"{prefix}pk": user.business_id}) if user.business_id else _nothing(prefix)
     if user.role == Role.COUNCIL:
@@ -230,19 +269,19 @@ def businesses_q(user, prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": ACTIVE_BUSINESS})
 
 
-def partners_q(user, prefix: str = "") -> Q:
+def partners_q(user: Viewer, prefix: str = "") -> Q:
     """The partners (applications included) ``user`` may see: operators all, council staff
     those registered in their jurisdiction, partner staff their own; nobody else any."""
     if is_operator(user):
         return Q()
     if is_council(user):
-        return region_tree_q(user.region, f"{prefix}region__")
+        return region_tree_q(council_region(user), f"{prefix}region__")
     if is_partner_staff(user):
         return Q(**{f"{prefix}pk": user.partner_id})
     return _nothing(prefix)
 
 
-def imports_q(user, prefix: str = "") -> Q:
+def imports_q(user: Viewer, prefix: str = "") -> Q:
     """The bulk imports ``user`` may see: operators all, partner staff their partner's."""
     if is_operator(user):
         return Q()
@@ -254,7 +293,7 @@ def imports_q(user, prefix: str = "") -> Q:
 # ------------------------------------------------------------------ actions
 
 
-def order_role(user, order) -> Role | None:
+def order_role(user: Viewer, order: OrderRow) -> Role | None:
     """The part ``user`` plays on ``order`` (a complaint): ``CONSUMER`` (their own),
     ``BUSINESS`` (their business's), ``COUNCIL`` (in their jurisdiction; an operator acts as
     council everywhere); None if the order is not theirs to see."""
@@ -265,29 +304,29 @@ def order_role(user, order) -> Role | None:
     if is_business_staff(user):
         return Role.BUSINESS if order.business_id == user.business_id else None
     if is_council(user):
-        return Role.COUNCIL if within(user.region, order) else None
+        return Role.COUNCIL if within(council_region(user), order) else None
     return None
 
 
-def may_manage_business(user, business) -> bool:
+def may_manage_business(user: Viewer, business: Model) -> bool:
     """The business's own admin staff, or an operator."""
     return is_operator(user) or (is_business_admin(user) and user.business_id == business.pk)
 
 
-def may_see_personal_data(user) -> bool:
+def may_see_personal_data(user: Viewer) -> bool:
     """Council staff or operators whose account carries ``sees_personal_data`` (granted by an
     operator) see consumers' phone numbers and names unmasked."""
     return is_overseer(user) and bool(getattr(user, "sees_personal_data", False))
 
 
-def may_file_complaints(user) -> bool:
+def may_file_complaints(user: Viewer) -> bool:
     return is_consumer(user)
 
 
 # ------------------------------------------------------------------ who is told
 
 
-def business_staff(business_id, *, active_only: bool = True) -> QuerySet[User]:
+def business_staff(business_id: int, *, active_only: bool = True) -> QuerySet[User]:
     """The staff accounts of a business (the active ones unless ``active_only=False``)."""
     qs = User.objects.filter(role=Role.BUSINESS, business_id=business_id)
     return qs.filter(is_active=True) if active_only else qs
@@ -298,7 +337,7 @@ def council_members(codes: Iterable[str | None]) -> QuerySet[User]:
     return User.objects.filter(role=Role.COUNCIL, region_id__in=[c for c in codes if c], is_active=True)
 
 
-def council_covering(obj: Any) -> QuerySet[User]:
+def council_covering(obj: RegionalRow) -> QuerySet[User]:
     """The active council staff whose jurisdiction contains ``obj`` (a row carrying
     ``region_l1/l2/l3``): the councils of its county, city and province."""
     return council_members((obj.region_l1, obj.region_l2, obj.region_l3))

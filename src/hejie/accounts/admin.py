@@ -8,7 +8,7 @@ from hejie.core import clock
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("和解 Hejie", {"fields": ("role", "phone", "display_name", "business", "is_business_admin", "region",
                                    "sees_personal_data")}),
     )

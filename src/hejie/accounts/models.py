@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -6,8 +10,9 @@ from hejie.accounts.phones import mask_phone
 from hejie.core import clock
 
 
-class HejieUserManager(UserManager):
-    def create_superuser(self, username, email=None, password=None, **extra_fields):
+class HejieUserManager(UserManager["User"]):
+    def create_superuser(self, username: str, email: str | None = None, password: str | None = None,
+                         **extra_fields: Any) -> User:
         # `hejie createsuperuser` makes an operator (a consumer would need a phone)
         extra_fields.setdefault("role", User.Role.OPERATOR)
         return super().create_superuser(username, email, password, **extra_fields)
@@ -50,7 +55,7 @@ class User(AbstractUser):
                   "(order pages and exports); granted by an operator (hejie.oversight.privacy)",
     )
 
-    objects = HejieUserManager()
+    objects: ClassVar[HejieUserManager] = HejieUserManager()
 
     class Meta:
         constraints = [

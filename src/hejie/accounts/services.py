@@ -14,6 +14,7 @@ import hmac
 import ipaddress
 import math
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -22,7 +23,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 from hejie.accounts import access
@@ -40,8 +42,9 @@ OTP_DIGITS = 6
 OTP_TTL = dt.timedelta(minutes=5)
 OTP_MAX_ATTEMPTS = 5
 # (how many codes, within how long) — a new code is refused once a window holds that many.
-OTP_PHONE_LIMITS = ((1, dt.timedelta(seconds=60)), (5, dt.timedelta(hours=1)))
-OTP_IP_LIMITS = ((20, dt.timedelta(hours=1)),)
+Limits = tuple[tuple[int, dt.timedelta], ...]
+OTP_PHONE_LIMITS: Limits = ((1, dt.timedelta(seconds=60)), (5, dt.timedelta(hours=1)))
+OTP_IP_LIMITS: Limits = ((20, dt.timedelta(hours=1)),)
 _OTP_HMAC_SALT = "hejie.accounts.otp"
 _MSG_EXPIRED = "验证码已过期，请重新获取 (the code has expired; request a new one)"
 _MSG_LOCKED = "验证码错误次数过多，已失效，请重新获取 (too many wrong tries; this code is dead, request a new one)"
@@ -82,7 +85,7 @@ def _retry_after(times: list[dt.datetime], limit: int, window: dt.timedelta, now
     return max(1, math.ceil((leaves_at - now).total_seconds()))
 
 
-def _check_rate(qs, limits, now: dt.datetime) -> tuple[int, int, dt.timedelta] | None:
+def _check_rate(qs: QuerySet[OneTimeCode], limits: Limits, now: dt.datetime) -> tuple[int, int, dt.timedelta] | None:
     longest = max(window for _, window in limits)
     times = sorted(qs.filter(created_at__gt=now - longest).values_list("created_at", flat=True))
     for limit, window in limits:
@@ -171,7 +174,7 @@ def otp_send(*, phone: str, ip: str | None = None) -> None:
                     title="和解平台登录验证码 (Hejie sign-in code)", event="otp")
 
 
-def _clean_code(code, field: str = "code") -> str:
+def _clean_code(code: object, field: str = "code") -> str:
     value = str(code or "").strip()
     if not (len(value) == OTP_DIGITS and value.isdigit()):
         raise invalid(field, f"验证码应为{OTP_DIGITS}位数字 (the code is {OTP_DIGITS} digits)")
@@ -266,7 +269,7 @@ def phone_code_send(*, phone: str, ip: str | None = None, purpose: str = "join")
     return phone
 
 
-def _phone_code_take(*, phone: str, code, purpose: str, spend: bool) -> None:
+def _phone_code_take(*, phone: str, code: str | None, purpose: str, spend: bool) -> None:
     purpose = _purpose(purpose)
     code = _clean_code(code, PHONE_CODE_FIELD)
     with transaction.atomic():
@@ -277,7 +280,7 @@ def _phone_code_take(*, phone: str, code, purpose: str, spend: bool) -> None:
         raise failure  # after this transaction's commit: the attempt is counted
 
 
-def phone_code_check(*, phone: str, code, purpose: str = "join") -> None:
+def phone_code_check(*, phone: str, code: str | None, purpose: str = "join") -> None:
     """Check the code sent to ``phone`` for ``purpose``; on success it is spent (with every other
     outstanding code of the number for that purpose).
 
@@ -290,7 +293,7 @@ def phone_code_check(*, phone: str, code, purpose: str = "join") -> None:
 
 
 @contextmanager
-def phone_code_spent(*, phone: str, code, purpose: str = "join"):
+def phone_code_spent(*, phone: str, code: str | None, purpose: str = "join") -> Iterator[None]:
     """``with phone_code_spent(phone=…, code=…):`` — the code is checked first in a transaction of
     its own (a wrong try is counted and committed, then the error raised; the block does not run),
     then the block runs in a transaction that also spends the code: should the block fail and roll
@@ -448,7 +451,8 @@ def password_unlock(*, username: str) -> int:
                                           at__gt=now - PASSWORD_WINDOW).update(cleared_at=now)
 
 
-def password_authenticate(*, username: str, password: str, ip: str | None = None, request=None) -> User:
+def password_authenticate(*, username: str, password: str, ip: str | None = None,
+                          request: HttpRequest | None = None) -> User:
     """Staff sign-in. One message for an unknown user, a wrong password and a disabled account.
 
     Guesses are limited per username and per client address ``ip`` (the rule under PASSWORD_WINDOW): over
@@ -510,9 +514,9 @@ def token_revoke(*, user: User, raw: str | None = None, token_id: int | None = N
     """Revoke one of ``user``'s tokens, named by its raw key or its id. Revoking twice is harmless."""
     if (raw is None) == (token_id is None):
         raise invalid("token", "请指定要吊销的令牌（密钥或编号二选一） (give either the key or the token id)")
+    lookup = Q(key_hash=_token_hash(raw)) if raw is not None else Q(pk=token_id)
     with transaction.atomic():
-        qs = ApiToken.objects.select_for_update().filter(user=user)
-        token = qs.filter(key_hash=_token_hash(raw)).first() if raw is not None else qs.filter(pk=token_id).first()
+        token = ApiToken.objects.select_for_update().filter(user=user).filter(lookup).first()
         if token is None:
             raise NotFound("找不到该令牌 (no such token)")
         if token.revoked_at is None:
@@ -528,6 +532,14 @@ def token_revoke_all(*, user: User) -> int:
 
 
 # --- users --------------------------------------------------------------------
+
+
+def _max_length(field: str) -> int:
+    """The ``max_length`` of one of ``User``'s text fields."""
+    length: int | None = getattr(User._meta.get_field(field), "max_length", None)
+    if length is None:
+        raise ValueError(f"User.{field} has no max_length")
+    return length
 
 
 def user_create(
@@ -558,7 +570,7 @@ def user_create(
         User.username_validator(username)
     except ValidationError:
         raise invalid("username", "用户名只能包含字母、数字和 @/./+/-/_ (letters, digits and @/./+/-/_ only)") from None
-    if len(username) > User._meta.get_field("username").max_length:
+    if len(username) > _max_length("username"):
         raise invalid("username", "用户名过长，最多150个字符 (username too long, 150 characters at most)")
 
     business = None
@@ -569,7 +581,8 @@ def user_create(
                 "business", "经营者员工必须指定所属经营者的统一社会信用代码 (business staff need a credit code)"
             )
         # through the account's foreign key: accounts sits below businesses and does not import it
-        business = User._meta.get_field("business").related_model.objects.filter(credit_code=credit_code).first()
+        business_model = User._meta.get_field("business").related_model  # the Business class
+        business = business_model.objects.filter(credit_code=credit_code).first()  # type: ignore[union-attr]
         if business is None:
             raise invalid(
                 "business", f"未找到统一社会信用代码为 {credit_code} 的经营者 (no business with this credit code)"
@@ -596,7 +609,7 @@ def user_create(
     if role == User.Role.CONSUMER and phone is None:
         raise invalid("phone", "消费者账号必须有手机号 (a consumer needs a mobile number)")
 
-    if len(display_name or "") > User._meta.get_field("display_name").max_length:
+    if len(display_name or "") > _max_length("display_name"):
         raise invalid("display_name", "显示名称过长 (display name too long)")
 
     user = User(
@@ -651,7 +664,7 @@ def account_errors(username: str, password: str) -> dict[str, str]:
         except ValidationError:
             errors["username"] = "用户名只能包含字母、数字和 @/./+/-/_ (letters, digits and @/./+/-/_ only)"
         else:
-            if len(username) > User._meta.get_field("username").max_length:
+            if len(username) > _max_length("username"):
                 errors["username"] = "用户名过长，最多150个字符 (username too long, 150 characters at most)"
             elif User.objects.filter(username__iexact=username).exists():
                 errors["username"] = f"用户名 {username} 已被使用 (username already taken)"

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
 from hejie.accounts import access
-from hejie.businesses.models import Business, Industry
+from hejie.businesses.models import Business, Industry, Store
 from hejie.core.errors import NotAllowed, NotFound, invalid
 from hejie.regions.models import Region
 from hejie.regions.selectors import region_get
 
 if TYPE_CHECKING:
+    from hejie.accounts.access import Viewer
     from hejie.accounts.models import User
 
 SEARCH_LIMIT_MAX = 100
@@ -60,7 +62,7 @@ def business_get(id: int | str) -> Business:
         raise NotFound("商户不存在 (no such business)") from None
 
 
-def businesses_visible_to(user: User | None) -> QuerySet[Business]:
+def businesses_visible_to(user: Viewer) -> QuerySet[Business]:
     """Council staff: their jurisdiction's subtree; business staff: their own;
     operators: all; consumers and the public: active businesses (their record
     is public). Inactive accounts see nothing (``access.businesses_q``)."""
@@ -99,7 +101,7 @@ def _search_text(q: str | None) -> str:
 
 def business_directory(
     *,
-    user: User | None = None,
+    user: Viewer = None,
     q: str | None = "",
     industry: str | None = None,
     region_code: str | None = None,
@@ -138,7 +140,7 @@ def business_directory(
     return qs.select_related("industry", "region")
 
 
-def business_get_for(user: User | None, business_id) -> Business:
+def business_get_for(user: Viewer, business_id: int | str) -> Business:
     """A business as ``user`` may see it: any business on the public record,
     and applications only to their own staff, the council over them and
     operators. Otherwise ``NotFound`` (an application that is not yours does
@@ -152,11 +154,11 @@ def business_get_for(user: User | None, business_id) -> Business:
     raise NotFound("商户不存在 (no such business)")
 
 
-def stores_of(business: Business) -> QuerySet:
+def stores_of(business: Business) -> QuerySet[Store]:
     return business.stores.select_related("region").order_by("name", "id")
 
 
-def oversight_region(user: User | None, region_code: str | None = None, *, field: str = "region") -> Region | None:
+def oversight_region(user: Viewer, region_code: str | None = None, *, field: str = "region") -> Region | None:
     """The region whose subtree ``user`` may oversee (council staff, operators).
 
     Council staff: their own region, or ``region_code`` if it lies in their
@@ -169,7 +171,7 @@ def oversight_region(user: User | None, region_code: str | None = None, *, field
         return region
     if not access.is_council(user):
         raise NotAllowed("只有消委工作人员可以查看 (council staff only)")
-    own = user.region
+    own = access.council_region(user)
     if region is None:
         return own
     if not access.within(own, region):
@@ -187,21 +189,21 @@ def oversight_region(user: User | None, region_code: str | None = None, *, field
 REGION_PICKER_DEPTH = 3
 
 
-def picker_kind(options) -> str:
+def picker_kind(options: Iterable[Region]) -> str:
     """What a level of the picker is called: by the shallowest division in it (Hubei's
     cities and its province-governed county-level cities are listed together as cities)."""
     level = min((r.level for r in options), default=3)
     return {1: "province", 2: "city"}.get(level, "county")
 
 
-def region_picker(codes) -> dict:
+def region_picker(codes: Iterable[str | None]) -> dict[str, Any]:
     """The state of a cascading province → city → county picker from the codes chosen so
     far (one per select, in order): each level's ``options`` and ``selected`` code, the
     deepest valid ``region`` chosen and whether it is ``complete`` (it has no
     subdivisions). A code that is not a child of the one before it is dropped with
     everything after it, so a changed province clears the city and county."""
     codes = [str(c or "").strip() for c in codes][:REGION_PICKER_DEPTH]
-    levels: list[dict] = []
+    levels: list[dict[str, Any]] = []
     options = list(Region.objects.filter(parent__isnull=True).order_by("code"))
     region = None
     for i in range(REGION_PICKER_DEPTH):
@@ -229,7 +231,7 @@ def region_path_codes(region_code: str | None) -> list[str]:
     return chain[::-1]
 
 
-def staff_list(*, actor: User | None, business: Business) -> QuerySet:
+def staff_list(*, actor: User | None, business: Business) -> QuerySet[User]:
     """The staff accounts of ``business`` (active first, then by name), for its admins."""
     if not access.may_manage_business(actor, business):
         raise NotAllowed("只有本商户的管理员可以管理员工账号 (only the business's admins may manage its staff)")

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from hejie.accounts import access
 from hejie.accounts.models import ApiToken
@@ -72,7 +74,7 @@ def _email(value: str | None) -> str:
     return value
 
 
-def _store_rows(stores: Iterable[Mapping]) -> list[tuple[str, Region, str]]:
+def _store_rows(stores: Iterable[Mapping[str, Any]]) -> list[tuple[str, Region, str]]:
     rows: list[tuple[str, Region, str]] = []
     seen: set[str] = set()
     for i, store in enumerate(stores or ()):
@@ -95,11 +97,11 @@ def _lock(business: Business | int) -> Business:
         raise NotFound("商户不存在 (no such business)") from None
 
 
-def _council_covering(business: Business):
+def _council_covering(business: Business) -> QuerySet[User]:
     return access.council_covering(business)
 
 
-def _staff_of(business: Business):
+def _staff_of(business: Business) -> QuerySet[User]:
     return get_user_model().objects.filter(business=business, is_active=True)
 
 
@@ -167,7 +169,7 @@ def business_apply(
     contact_name: str = "",
     contact_phone: str = "",
     contact_email: str = "",
-    stores: Iterable[Mapping] = (),
+    stores: Iterable[Mapping[str, Any]] = (),
 ) -> Business:
     """A business applies to join (status ``applied``). The applicant becomes
     its admin staff (see ``_attach_applicant``); the council of its region is told.
@@ -231,7 +233,7 @@ def business_apply(
     return business
 
 
-def _reapply(business: Business, fields: dict, store_rows: list[tuple[str, Region, str]], *,
+def _reapply(business: Business, fields: dict[str, Any], store_rows: list[tuple[str, Region, str]], *,
              applicant: User | None) -> Business:
     """A refused business (locked) applies again: the same row, as a fresh application. What
     it says now replaces what it said before (the refusal's reason is cleared; the refusal
@@ -243,8 +245,9 @@ def _reapply(business: Business, fields: dict, store_rows: list[tuple[str, Regio
     business.created_at = clock.now()  # the application's date, as the status pages show it
     business.save(update_fields=[*fields, "status_reason", "created_at"])
     _replace_stores(business, store_rows)
+    staff = _staff_of(business)
     notify(
-        users=_staff_of(business).exclude(pk=getattr(applicant, "pk", None)),
+        users=staff.exclude(pk=applicant.pk) if applicant is not None else staff,
         event="business_applied",
         title=f"{business.name}已重新提交入驻申请 (the business's application was submitted again)",
         body="消委会将重新审核 (the council will review it again)",
@@ -419,7 +422,10 @@ JOIN_FIELDS_MESSAGE = "请修改标出的项目 (please correct the marked field
 READABLE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed on a phone
 
 
-def _collect(errors: dict[str, str], check):
+T = TypeVar("T")
+
+
+def _collect(errors: dict[str, str], check: Callable[[], T]) -> T | None:
     """Run one check; a one-field error is kept in ``errors`` (so the form shows them all at once)."""
     try:
         return check()
@@ -454,7 +460,7 @@ def business_join(
     contact_phone: str = "",
     phone_code: str,
     contact_email: str = "",
-    stores: Iterable[Mapping] = (),
+    stores: Iterable[Mapping[str, Any]] = (),
     accept_rules: bool = False,
     accept_standards: bool = False,
 ) -> tuple[Business, User]:
@@ -512,8 +518,7 @@ def business_join(
     _collect(store_errors, lambda: _store_rows(stores))
     for i, store in enumerate(stores):
         if explicit[i]:
-            _collect(store_errors, lambda store=store, i=i: _finest_region(store.get("region_code"),
-                                                                           field=f"stores.{i}.region_code"))
+            _collect(store_errors, partial(_finest_region, store.get("region_code"), field=f"stores.{i}.region_code"))
     errors.update({f: m for f, m in store_errors.items()
                    if not (f.endswith(".region_code") and not explicit[int(f.split(".")[1])])})
     errors.update(account_errors(username, password))
@@ -522,7 +527,7 @@ def business_join(
     has_standards = industry_row is not None and _joining_standards.in_force(industry_row)
     if has_standards and not accept_standards:
         errors["accept_standards"] = "请阅读并接受本行业的服务标准 (accept your industry's service standards to join)"
-    if errors:
+    if errors or phone is None:  # no phone: its error is in errors
         raise InvalidInput(JOIN_FIELDS_MESSAGE, fields=errors)
 
     # the other fields are right: now the code (a wrong one is counted even though nothing is written);
@@ -556,7 +561,7 @@ def _admin_of(actor: User | None, business: Business | int) -> Business:
     return locked
 
 
-def _staff_member(business: Business, user_id) -> User:
+def _staff_member(business: Business, user_id: int | str) -> User:
     try:
         pk = int(user_id)
     except (TypeError, ValueError):
@@ -589,7 +594,7 @@ def staff_invite(*, actor: User, business: Business | int, username: str, displa
     return user, password
 
 
-def staff_remove(*, actor: User, business: Business | int, user_id) -> User:
+def staff_remove(*, actor: User, business: Business | int, user_id: int | str) -> User:
     """Deactivate a staff account of the business and revoke its API tokens. An admin cannot
     remove themself, and the business keeps at least one admin."""
     with transaction.atomic():
@@ -609,7 +614,7 @@ def staff_remove(*, actor: User, business: Business | int, user_id) -> User:
     return member
 
 
-def staff_set_admin(*, actor: User, business: Business | int, user_id, is_admin: bool) -> User:
+def staff_set_admin(*, actor: User, business: Business | int, user_id: int | str, is_admin: bool) -> User:
     """Make a staff member an admin of the business, or no longer one (not oneself)."""
     with transaction.atomic():
         locked = _admin_of(actor, business)
@@ -627,7 +632,7 @@ def staff_set_admin(*, actor: User, business: Business | int, user_id, is_admin:
     return member
 
 
-def staff_reset_password(*, actor: User, business: Business | int, user_id) -> tuple[User, str]:
+def staff_reset_password(*, actor: User, business: Business | int, user_id: int | str) -> tuple[User, str]:
     """A new initial password for a staff member who lost theirs (not oneself); shown once.
     The member's API keys are revoked with it: the old password's keys must not keep working;
     and a lock from wrong guesses at the old password is lifted, so the member can sign in now."""

@@ -93,6 +93,7 @@ def draft_file_thumbnail(item: DraftFile) -> bytes | None:
     """A small JPEG of an image file, for the lists on a slow network (None for a PDF)."""
     if item.kind == "pdf":
         return None
+    img: Image.Image  # the file as opened, then its RGB copy
     with item.file.open("rb") as f, Image.open(f) as img:
         img.draft("RGB", (THUMB_PIXELS * 2, THUMB_PIXELS * 2))  # JPEG: decode at a reduced scale
         img = img.convert("RGB")

@@ -97,13 +97,13 @@ class Stage(enum.IntEnum):
 class Consumer:
     stage: Stage
     name: str
-    run: Callable[[Batch], None]
+    run: Callable[[Batch], object]  # what it returns is ignored
 
 
 _consumers: dict[Stage, Consumer] = {}
 
 
-def register(stage: Stage, run: Callable[[Batch], None]) -> None:
+def register(stage: Stage, run: Callable[[Batch], object]) -> None:
     """Register the consumer of ``stage`` (one per stage; registering it again with the
     same function is a no-op, so a repeated ``ready()`` does no harm)."""
     existing = _consumers.get(stage)

@@ -60,6 +60,7 @@ def sniff(data: bytes) -> str | None:
 
 
 def _reencode_image(data: bytes, kind: str) -> bytes:
+    img: Image.Image  # the file as opened, then upright
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > MAX_PIXELS:

@@ -46,6 +46,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
 from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
@@ -54,6 +55,9 @@ from hejie.businesses.models import Business
 from hejie.complaints import events
 from hejie.complaints.models import Complaint, DayBusinessFigures, DayFigures, DaySettleTimes
 from hejie.core import clock
+
+if TYPE_CHECKING:
+    from hejie.regions.models import Region
 
 FAST_SETTLEMENT = dt.timedelta(hours=24)
 BIN = dt.timedelta(minutes=6)  # a tenth of an hour: percentiles are within half of it (3 minutes) of exact
@@ -67,20 +71,27 @@ FIELDS = ("created_at", "region_id", "region_l1", "region_l2", "region_l3", "bus
 
 FIG, TIMES, BIZ = "figures", "times", "business"
 
+Facts: TypeAlias = tuple[Any, ...]  # an order's FIELDS, in that order
+Change: TypeAlias = tuple[Facts | None, Facts | None, Complaint]  # (before, after, the order); None: no order
+Key: TypeAlias = tuple[str, tuple[Any, ...]]  # (table, a row's key columns)
+Delta: TypeAlias = dict[Key, list[int]]  # the counted columns to add to each row
+# the three tables (or, in a migration, their historical models: the same fields)
+FigureModel: TypeAlias = type[DayFigures] | type[DaySettleTimes] | type[DayBusinessFigures]
+
 
 # --------------------------------------------------------------------------- an order's contribution
 
 
-def facts_of(instance) -> tuple:
+def facts_of(instance: Complaint) -> Facts:
     return tuple(getattr(instance, name) for name in FIELDS)
 
 
-def _facts_from(values: dict | None) -> tuple | None:
+def _facts_from(values: dict[str, Any] | None) -> Facts | None:
     """The counted columns from a ``Batch.before`` snapshot (None: the order is new)."""
     return None if values is None else tuple(values[name] for name in FIELDS)
 
 
-def _outcome(facts: tuple) -> tuple[int, int, int, int | None]:
+def _outcome(facts: Facts) -> tuple[int, int, int, int | None]:
     """(settled, failed, within 24 h, 6-minute bin or None) of one order."""
     *_, delivered_at, settled_at, scored_at, stars = facts
     failed = int(scored_at is not None and stars == 0)
@@ -90,7 +101,7 @@ def _outcome(facts: tuple) -> tuple[int, int, int, int | None]:
     return 1, failed, int(took <= _FAST_US), (took + _BIN_US // 2) // _BIN_US  # to the nearest 0.1 h
 
 
-def _contributions(facts: tuple, industry: str, into: dict, sign: int = 1) -> None:
+def _contributions(facts: Facts, industry: str, into: Delta, sign: int = 1) -> None:
     """Add what one order counts for to ``into`` ({(table, key): [values]}), or take it
     away (``sign=-1``)."""
     created_at, region_id, l1, l2, l3, business_id, state = facts[:7]
@@ -106,7 +117,7 @@ def _contributions(facts: tuple, industry: str, into: dict, sign: int = 1) -> No
         _add(into, (BIZ, (business_id, day, region_id, l1, l2, l3)), (1, settled, failed), sign)
 
 
-def _add(into: dict, key, values, sign: int = 1) -> None:
+def _add(into: Delta, key: Key, values: tuple[int, ...], sign: int = 1) -> None:
     row = into.get(key)
     if row is None:
         into[key] = [sign * v for v in values]
@@ -115,27 +126,28 @@ def _add(into: dict, key, values, sign: int = 1) -> None:
             row[i] += sign * v
 
 
-def _industries(changes: list[tuple[tuple | None, tuple | None, Complaint]]) -> dict[int, str]:
+def _industries(changes: list[Change]) -> dict[int, str]:
     """The industry of every business the changes name: from the orders' loaded business
     where the services selected it (no query), the rest in one query."""
     ids = {f[5] for before, after, _ in changes for f in (before, after) if f is not None and f[5] is not None}
     out: dict[int, str] = {}
     for _, _, order in changes:
-        if order.business_id in ids and Complaint.business.is_cached(order):
-            out[order.business_id] = order.business.industry_id
+        business = order.business if Complaint.business.is_cached(order) else None  # loaded: no query
+        if business is not None and business.pk in ids:
+            out[business.pk] = business.industry_id
     missing = ids - out.keys()
     if missing:
         out.update(Business.objects.filter(pk__in=missing).values_list("pk", "industry_id"))
     return out
 
 
-def _delta(changes: list[tuple[tuple | None, tuple | None, Complaint]]) -> dict:
+def _delta(changes: list[Change]) -> Delta:
     """What the figures gain and lose when each order goes from ``before`` to ``after``."""
     changes = [c for c in changes if c[0] != c[1]]
     if not changes:
         return {}
     industry = _industries(changes)
-    delta: dict = {}
+    delta: Delta = {}
     for before, after, _ in changes:
         if before is not None:
             _contributions(before, industry.get(before[5], ""), delta, -1)
@@ -161,7 +173,7 @@ def add_orders(orders: Iterable[Complaint]) -> None:
 # --------------------------------------------------------------------------- writing
 
 
-def _tables():
+def _tables() -> dict[str, FigureModel]:
     return {FIG: DayFigures, TIMES: DaySettleTimes, BIZ: DayBusinessFigures}
 
 
@@ -174,14 +186,14 @@ _COLUMNS = {
 }
 
 
-def _params(table: str, key: tuple, values) -> list:
+def _params(table: str, key: tuple[Any, ...], values: Iterable[int]) -> list[Any]:
     day_at = _COLUMNS[table][0].index("day")
-    key = list(key)
-    key[day_at] = connection.ops.adapt_datefield_value(key[day_at])
-    return [*key, *values]
+    cells = list(key)
+    cells[day_at] = connection.ops.adapt_datefield_value(cells[day_at])
+    return [*cells, *values]
 
 
-def _upsert(delta: dict) -> None:
+def _upsert(delta: Delta) -> None:
     """Add ``delta`` to the rows, creating those that do not exist, in key order."""
     if not delta:
         return
@@ -202,31 +214,32 @@ def _upsert(delta: dict) -> None:
             cursor.executemany(sql, [_params(table, k, delta[(table, k)]) for k in keys])
 
 
-def _sort_key(key: tuple) -> tuple:
+def _sort_key(key: tuple[Any, ...]) -> tuple[str, ...]:
     return tuple("" if v is None else str(v) for v in key)
 
 
 # --------------------------------------------------------------------------- rebuilding
 
 
-def _recount(complaints: QuerySet) -> Iterator[tuple[dt.date, dict]]:
+def _recount(complaints: QuerySet[Complaint]) -> Iterator[tuple[dt.date, Delta]]:
     """Every order's contribution, a day of filing at a time (orders read in filing order)."""
-    current, day = {}, None
+    current: Delta = {}
+    day: dt.date | None = None
     rows = complaints.order_by("created_at", "pk").values_list(*FIELDS, "business__industry_id")
     for row in rows.iterator(chunk_size=5000):
         facts, industry = row[:-1], row[-1] or ""
         row_day = clock.local_date(facts[0])
-        if row_day != day and current:
+        if row_day != day and day is not None and current:
             yield day, current
             current = {}
         day = row_day
         _contributions(facts, industry, current)
-    if current:
+    if current and day is not None:
         yield day, current
 
 
-def _stored(day_rows: dict[str, QuerySet]) -> dict:
-    out = {}
+def _stored(day_rows: dict[str, QuerySet[Any]]) -> Delta:
+    out: Delta = {}
     for table, qs in day_rows.items():
         columns, _, counted = _COLUMNS[table]
         for row in qs.values_list(*columns, *counted):
@@ -236,7 +249,8 @@ def _stored(day_rows: dict[str, QuerySet]) -> dict:
     return out
 
 
-def rebuild(*, complaints: QuerySet | None = None, tables: dict | None = None) -> dict[str, int]:
+def rebuild(*, complaints: QuerySet[Complaint] | None = None,
+            tables: dict[str, FigureModel] | None = None) -> dict[str, int]:
     """Recount the three tables from the orders, in one transaction. On PostgreSQL
     writers to the orders wait until it is done (SHARE lock); SQLite has one
     writer anyway. Returns the rows written per table. ``complaints`` and
@@ -260,7 +274,7 @@ def rebuild(*, complaints: QuerySet | None = None, tables: dict | None = None) -
     return written
 
 
-def _insert(model, table: str, rows: list[list]) -> None:
+def _insert(model: FigureModel, table: str, rows: list[list[Any]]) -> None:
     """Plain inserts of fresh rows: COPY on PostgreSQL, one prepared statement elsewhere."""
     if not rows:
         return
@@ -285,7 +299,7 @@ def differences(limit: int = 20) -> list[str]:
     out: list[str] = []
     seen: list[dt.date] = []
 
-    def compare(expected: dict, stored: dict) -> None:
+    def compare(expected: Delta, stored: Delta) -> None:
         for key in sorted(expected.keys() | stored.keys(), key=lambda k: (k[0], _sort_key(k[1]))):
             if expected.get(key) != stored.get(key) and len(out) < limit:
                 out.append(f"{key[0]} {key[1]}: kept {stored.get(key)}, recounted {expected.get(key)}")
@@ -304,19 +318,28 @@ def differences(limit: int = 20) -> list[str]:
 # --------------------------------------------------------------------------- reading
 
 
-def figure_rows(*, region=None, nodes: list[str] | None = None, industry: str | None = None,
-                date_from: dt.date | None = None, date_to: dt.date | None = None, model=None) -> QuerySet:
+@overload
+def figure_rows(*, region: Region | None = None, nodes: list[str] | None = None, industry: str | None = None,
+                date_from: dt.date | None = None, date_to: dt.date | None = None,
+                model: None = None) -> QuerySet[DayFigures]: ...
+@overload
+def figure_rows(*, region: Region | None = None, nodes: list[str] | None = None, industry: str | None = None,
+                date_from: dt.date | None = None, date_to: dt.date | None = None,
+                model: type[DaySettleTimes]) -> QuerySet[DaySettleTimes]: ...
+def figure_rows(*, region: Region | None = None, nodes: list[str] | None = None, industry: str | None = None,
+                date_from: dt.date | None = None, date_to: dt.date | None = None,
+                model: type[DaySettleTimes] | None = None) -> QuerySet[DayFigures] | QuerySet[DaySettleTimes]:
     """The ``DayFigures`` (or ``DaySettleTimes``) rows of a region's subtree (None: the
     whole country; or of each region in ``nodes``, by code), an industry (code) and
     the filing days ``date_from``–``date_to``."""
-    if model is None:
-        model = DayFigures
+    table: type[DayFigures] | type[DaySettleTimes] = DayFigures if model is None else model
+    qs: QuerySet[DayFigures] | QuerySet[DaySettleTimes]
     if nodes is not None:
-        qs = model.objects.filter(node__in=nodes)
+        qs = table.objects.filter(node__in=nodes)
     elif region is not None:
-        qs = model.objects.filter(node=region.code)
+        qs = table.objects.filter(node=region.code)
     else:
-        qs = model.objects.filter(level=1)
+        qs = table.objects.filter(level=1)
     if industry:
         qs = qs.filter(industry=industry)
     if date_from is not None:
@@ -326,7 +349,8 @@ def figure_rows(*, region=None, nodes: list[str] | None = None, industry: str | 
     return qs
 
 
-def business_rows(*, region=None, date_from: dt.date | None = None, date_to: dt.date | None = None) -> QuerySet:
+def business_rows(*, region: Region | None = None, date_from: dt.date | None = None,
+                  date_to: dt.date | None = None) -> QuerySet[DayBusinessFigures]:
     qs = DayBusinessFigures.objects.all()
     if region is not None:
         qs = qs.filter(**region.subtree_filter())
@@ -340,7 +364,7 @@ def business_rows(*, region=None, date_from: dt.date | None = None, date_to: dt.
 COUNTS = {"total": Sum("total"), "settled": Sum("settled"), "failed": Sum("failed")}
 
 
-def percentiles(fractions: Iterable[float], **scope) -> list[float | None]:
+def percentiles(fractions: Iterable[float], **scope: Any) -> list[float | None]:
     """The ``percentile_cont`` of delivery → settlement, in hours, for each fraction,
     over the settled orders of the scope (``figure_rows``'s arguments); None when
     there are none. One query.
@@ -376,13 +400,13 @@ def _value_at(bins: list[tuple[int, int]], rank: int) -> float:
     raise IndexError(rank)
 
 
-def by_day(**scope) -> dict[dt.date, dict]:
+def by_day(**scope: Any) -> dict[dt.date, dict[str, int]]:
     """total, settled and failed per filing day of the scope. One query."""
     return {row.pop("day"): row for row in
             figure_rows(**scope).values("day").annotate(**COUNTS).order_by("day")}
 
 
-def rows_by_state(**scope) -> dict:
+def rows_by_state(**scope: Any) -> dict[str, dict[str, int]]:
     """Per state: total, settled, failed and within_24h over the scope. One query."""
     return {row.pop("state"): row for row in figure_rows(**scope).values("state").annotate(
         **COUNTS, within_24h=Sum("within_24h")).order_by()}

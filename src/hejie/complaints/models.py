@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -88,8 +90,8 @@ class Policy(models.Model):
             raise ValidationError(errors)
 
 
-class ComplaintQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ComplaintQuerySet:
+class ComplaintQuerySet(models.QuerySet["Complaint"]):
+    def visible_to(self, user: access.Viewer) -> ComplaintQuerySet:
         """The one scoping rule (``access.orders_q``): consumers see their own orders,
         business staff their business's, council staff their jurisdiction's subtree,
         operators everything. Anyone else sees nothing."""
@@ -180,6 +182,9 @@ class Complaint(models.Model):
 
     objects = ComplaintQuerySet.as_manager()
 
+    # Not a column: set on an order that a repeated filing found already filed (``drafts``).
+    idempotent_replay: bool
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -234,10 +239,11 @@ class Complaint(models.Model):
 
     @property
     def business_display_name(self) -> str:
-        return self.business.name if self.business_id else self.business_name_given
+        business = self.business  # None without a query when there is no business_id
+        return business.name if business is not None else self.business_name_given
 
 
-class ComplaintEventQuerySet(models.QuerySet):
+class ComplaintEventQuerySet(models.QuerySet["ComplaintEvent"]):
     def update(self, **kwargs):
         raise TypeError("the timeline is append-only")
 
@@ -257,6 +263,9 @@ class ComplaintEvent(models.Model):
     state_to = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     payload = models.JSONField(default=dict, blank=True)
+
+    # Not a column: what the writing service hands the consumers (``events.record``).
+    context: dict[str, Any]
 
     objects = ComplaintEventQuerySet.as_manager()
 

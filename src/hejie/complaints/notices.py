@@ -16,9 +16,11 @@ consumer).
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hejie.accounts import access
 from hejie.complaints import events
@@ -29,6 +31,9 @@ from hejie.complaints.services.mediation import MEDIATION_ROUTES
 from hejie.complaints.states import Side
 from hejie.core import clock
 from hejie.notifications.services import notify
+
+if TYPE_CHECKING:
+    from hejie.accounts.models import User
 
 
 class Party(enum.Enum):
@@ -48,7 +53,9 @@ class Notice:
 C, B, K = Party.CONSUMER, Party.BUSINESS, Party.COUNCIL
 
 
-def _at(moment) -> str:
+def _at(moment: dt.datetime | None) -> str:
+    if moment is None:  # the deadlines told are those of a delivered order, which has them
+        raise ValueError("no deadline to tell")
     return f"{moment.astimezone(clock.SHANGHAI):%m-%d %H:%M}"
 
 
@@ -67,7 +74,7 @@ def _submitted(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
 
 def _forward(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
     yield _delivered(order)
-    yield Notice((C,), "forwarded", f"您的投诉 {order.number} 已转交 {order.business.name}")
+    yield Notice((C,), "forwarded", f"您的投诉 {order.number} 已转交 {order.business_display_name}")  # its business
 
 
 def _forward_external(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
@@ -80,8 +87,8 @@ def _reject(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
 
 
 def _message(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
-    others = {Side.CONSUMER: (B,), Side.BUSINESS: (C,), Side.COUNCIL: (C, B)}[event.side]
-    yield Notice(others, "message", f"{order.number} 有新消息", event.context["message"].body[:140])
+    others: dict[str, tuple[Party, ...]] = {Side.CONSUMER: (B,), Side.BUSINESS: (C,), Side.COUNCIL: (C, B)}
+    yield Notice(others[event.side], "message", f"{order.number} 有新消息", event.context["message"].body[:140])
 
 
 def _proposal(event: ComplaintEvent, order: Complaint) -> Iterator[Notice]:
@@ -187,7 +194,7 @@ def notices_for(event: ComplaintEvent, batch: events.Batch) -> Iterator[Notice]:
     return entry(event, event.complaint)
 
 
-def _users(party: Party, order: Complaint) -> list:
+def _users(party: Party, order: Complaint) -> list[User]:
     if party is Party.CONSUMER:
         return [order.consumer]
     if party is Party.BUSINESS:

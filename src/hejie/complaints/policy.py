@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from hejie.complaints.models import Policy
+from hejie.complaints.models import Complaint, Policy
 from hejie.complaints.states import RECONCILING
 
 
@@ -54,7 +54,7 @@ def consumer_reply_by(offered_at: dt.datetime, policy: Policy) -> dt.datetime:
     return offered_at + dt.timedelta(days=policy.consumer_silence_days)
 
 
-def next_auto_urge(complaint, policy: Policy) -> tuple[int, dt.datetime | None]:
+def next_auto_urge(complaint: Complaint, policy: Policy) -> tuple[int, dt.datetime | None]:
     """The next automatic urge still applicable to this order: (level, when).
 
     Levels already passed are skipped; a "no_response" urge is skipped once
@@ -66,11 +66,13 @@ def next_auto_urge(complaint, policy: Policy) -> tuple[int, dt.datetime | None]:
         if spec.get("kind") == "no_response" and complaint.first_response_at is not None:
             level += 1
             continue
+        if complaint.delivered_at is None:  # the clock runs from delivery: only reconciling orders have one
+            raise ValueError(f"order {complaint.pk} was not delivered")
         return level, complaint.delivered_at + dt.timedelta(hours=spec["after_hours"])
     return level, None
 
 
-def next_consumer_reminder(complaint, offered_at: dt.datetime, policy: Policy) -> dt.datetime | None:
+def next_consumer_reminder(complaint: Complaint, offered_at: dt.datetime, policy: Policy) -> dt.datetime | None:
     hours = policy.consumer_reminder_hours
     if complaint.consumer_reminder_level < len(hours):
         return offered_at + dt.timedelta(hours=hours[complaint.consumer_reminder_level])
@@ -82,13 +84,13 @@ def next_consumer_reminder(complaint, offered_at: dt.datetime, policy: Policy) -
 NEAR_SETTLE_BY = dt.timedelta(hours=48)
 
 
-def overdue_response(complaint, now: dt.datetime) -> bool:
+def overdue_response(complaint: Complaint, now: dt.datetime) -> bool:
     """Reconciling, no first response, and the response deadline has passed."""
     return (complaint.state in RECONCILING and complaint.first_response_at is None
             and complaint.respond_by is not None and now > complaint.respond_by)
 
 
-def overdue_settlement(complaint, now: dt.datetime) -> bool:
+def overdue_settlement(complaint: Complaint, now: dt.datetime) -> bool:
     """Still reconciling after the settle-by moment (the sweep is about to end it)."""
     return complaint.state in RECONCILING and complaint.settle_by is not None and now > complaint.settle_by
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     BigIntegerField,
@@ -34,7 +35,7 @@ from hejie.accounts import access
 from hejie.businesses.models import Business
 from hejie.businesses.selectors import industry_get, oversight_region
 from hejie.complaints import policy
-from hejie.complaints.models import Complaint, ComplaintEvent, Message, Proposal, Urge
+from hejie.complaints.models import Complaint, ComplaintEvent, ComplaintQuerySet, Message, Proposal, Urge
 from hejie.complaints.services import side_of
 from hejie.complaints.states import OPEN_STATES, RECONCILING, Side, allowed_actions
 from hejie.core import clock
@@ -45,16 +46,18 @@ from hejie.standards.models import StandardClause
 from hejie.standards.selectors import clauses_citable
 
 if TYPE_CHECKING:
-    from hejie.accounts.models import User
+    from django_stubs_ext import WithAnnotations
+
+    from hejie.accounts.access import Viewer
     from hejie.businesses.models import Industry
     from hejie.regions.models import Region
 
 
-def complaints_for(user):
+def complaints_for(user: Viewer) -> ComplaintQuerySet:
     return Complaint.objects.visible_to(user).select_related("business", "region")
 
 
-def complaints_by_urgency(user):
+def complaints_by_urgency(user: Viewer) -> QuerySet[Complaint]:
     """``user``'s orders, the next deadline first: the first-response deadline while
     the business has not answered, then the 14-day limit; orders without a running
     clock follow, newest first."""
@@ -67,11 +70,11 @@ def complaints_by_urgency(user):
     return complaints_for(user).annotate(due_at=due).order_by(F("due_at").asc(nulls_last=True), "-created_at", "-id")
 
 
-def complaints_newest_first(user):
+def complaints_newest_first(user: Viewer) -> QuerySet[Complaint]:
     return complaints_for(user).order_by("-created_at", "-id")
 
 
-def complaint_get_for(user, complaint_id) -> Complaint:
+def complaint_get_for(user: Viewer, complaint_id: int | str) -> Complaint:
     """The order if ``user`` may see it; otherwise NotFound (never 403: an
     order that is not yours does not exist for you)."""
     try:
@@ -95,7 +98,7 @@ def complaint_get_for(user, complaint_id) -> Complaint:
     return complaint
 
 
-def complaint_get_by_number_for(user, number: str) -> Complaint:
+def complaint_get_by_number_for(user: Viewer, number: str) -> Complaint:
     pk = complaints_for(user).filter(number=number).values_list("pk", flat=True).first()
     if pk is None:
         raise NotFound("投诉不存在 (no such complaint)")
@@ -109,7 +112,7 @@ _PERSONAL_ACTIONS = ("message", "evidence", "propose", "accept", "reject_proposa
                      "confirm_fulfilment", "rate", "forward", "forward_external", "reject")
 
 
-def actions_for(user, complaint: Complaint) -> list[str]:
+def actions_for(user: Viewer, complaint: Complaint) -> list[str]:
     """What ``user`` can do on ``complaint`` now: the transition table's answer
     narrowed by the order's own facts (an offer pending, a rating given, an
     urge to acknowledge …), so a face shows only buttons that will work.
@@ -141,12 +144,12 @@ BUSINESS_VIEWS = ("open", "waiting", "overdue", "urged", "closed", "all")
 SEARCH_MAX = 64
 
 
-def inbox_views(user) -> tuple[str, ...]:
+def inbox_views(user: Viewer) -> tuple[str, ...]:
     """The filters a person's inbox offers (the first is the default)."""
     return CONSUMER_VIEWS if access.is_consumer(user) else BUSINESS_VIEWS
 
 
-def inbox_for(user, *, view: str = "", q: str = ""):
+def inbox_for(user: Viewer, *, view: str = "", q: str = "") -> QuerySet[Complaint]:
     """``user``'s orders for the inbox, in one query per page: the urgency order
     (consumers: newest first), narrowed by ``view`` and by the search ``q``
     (order number, the consumer's order reference, words of the description),
@@ -198,7 +201,7 @@ def inbox_for(user, *, view: str = "", q: str = ""):
     return qs
 
 
-def order_page_get_for(user, complaint_id) -> Complaint:
+def order_page_get_for(user: Viewer, complaint_id: int | str) -> Complaint:
     """``complaint_get_for`` plus what the order page shows beside it: each
     message's picture and cited clause, each offer's cited clause (at the
     version cited), the urges' and mediations' people. NotFound when not
@@ -210,7 +213,7 @@ def order_page_get_for(user, complaint_id) -> Complaint:
     return complaint
 
 
-def citable_clauses(business) -> list:
+def citable_clauses(business: Business | None) -> list[StandardClause]:
     """The service-standard clauses either side may cite on an order against
     ``business`` (``standards.selectors.clauses_citable``), as a list for a picker."""
     return list(clauses_citable(business))
@@ -219,7 +222,7 @@ def citable_clauses(business) -> list:
 # --------------------------------------------------------------------------- figures for the apps below complaints
 
 
-def complaint_counts(business_ids) -> dict[int, int]:
+def complaint_counts(business_ids: Iterable[int]) -> dict[int, int]:
     """How many complaints each business has had (all time), in one query."""
     ids = list(business_ids)
     if not ids:
@@ -232,7 +235,7 @@ VOLUME_WINDOW_DAYS = 365
 VOLUME_MIN_DAYS = 30
 
 
-def complaints_per_10k_orders(business: Business) -> dict | None:
+def complaints_per_10k_orders(business: Business) -> dict[str, Any] | None:
     """Complaints per 10,000 orders, where the partner that brought
     ``business`` reported its order volume; ``None`` where none did.
 
@@ -254,7 +257,8 @@ def complaints_per_10k_orders(business: Business) -> dict | None:
         return None
     now = clock.now()
     year = dt.timedelta(days=VOLUME_WINDOW_DAYS)
-    if row.batch.committed_at < now - year:
+    committed_at = row.batch.committed_at  # set: the filter asks for it
+    if committed_at is None or committed_at < now - year:
         return None
     try:
         yearly = int(row.data["order_volume"])
@@ -273,7 +277,17 @@ def complaints_per_10k_orders(business: Business) -> dict | None:
     }
 
 
-def partner_businesses(user: User | None) -> QuerySet[Business]:
+class BusinessRecord(TypedDict):
+    """What ``partner_businesses`` annotates each business with."""
+
+    complaints_total: int
+    settled: int
+    failed: int
+    overdue: int
+    order_volume: int | None
+
+
+def partner_businesses(user: Viewer) -> QuerySet[WithAnnotations[Business, BusinessRecord]]:
     """The businesses the user's partner (``partners.selectors.partner_of``)
     brought, each annotated with its record: complaints, settled, failed,
     overdue now, and the order volume the partner reported for it (latest
@@ -302,7 +316,9 @@ def _prefixed(q: Q) -> Q:
     """``overdue_filters`` speaks of a complaint; here they are reached from a business."""
     out = Q()
     out.connector, out.negated = q.connector, q.negated
-    out.children = [_prefixed(c) if isinstance(c, Q) else (f"complaints__{c[0]}", c[1]) for c in q.children]
+    out.children = [_prefixed(c) if isinstance(c, Q)
+                    else (f"complaints__{c[0]}", c[1])  # type: ignore[index]  # a (lookup, value) pair
+                    for c in q.children]
     return out
 
 
@@ -310,7 +326,7 @@ CITED_TOP = 20
 
 
 def clauses_cited(*, region: Region | None, industry: Industry | None = None, since: dt.datetime | None = None,
-                  top: int = CITED_TOP) -> list[dict]:
+                  top: int = CITED_TOP) -> list[dict[str, Any]]:
     """Which service-standard clauses are cited most, per industry: citations
     in messages and proposals on orders in ``region``'s subtree (None:
     everywhere), made at or after ``since``. Each industry's clauses ranked by
@@ -327,11 +343,11 @@ def clauses_cited(*, region: Region | None, industry: Industry | None = None, si
         for row in qs.values("clause_id").annotate(n=Count("id")).order_by():
             counts[row["clause_id"]] += row["n"]
     clauses = StandardClause.objects.select_related("version__standard__industry").in_bulk(list(counts))
-    by_industry: dict[str, list[dict]] = {}
+    by_industry: dict[str, list[dict[str, Any]]] = {}
     ordered = sorted(clauses.values(), key=lambda c: (c.version.standard.industry.position,
                                                       c.version.standard.industry_id, -counts[c.pk],
                                                       c.version.standard_id, c.sort_key, c.version.version))
-    result: list[dict] = []
+    result: list[dict[str, Any]] = []
     for c in ordered:
         ind = c.version.standard.industry
         rows = by_industry.get(ind.code)
@@ -345,8 +361,8 @@ def clauses_cited(*, region: Region | None, industry: Industry | None = None, si
     return result
 
 
-def clauses_cited_for(user, *, region_code: str | None = None, industry: str | None = None,
-                      since: dt.datetime | None = None) -> tuple[Region | None, Industry | None, list[dict]]:
+def clauses_cited_for(user: Viewer, *, region_code: str | None = None, industry: str | None = None,
+                      since: dt.datetime | None = None) -> tuple[Region | None, Industry | None, list[dict[str, Any]]]:
     """``clauses_cited`` for council staff (their subtree, or a region inside
     it) and operators (anywhere); anyone else is refused."""
     region = oversight_region(user, region_code)

@@ -8,6 +8,7 @@ sides. ``system`` is the platform itself (the sweep).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
@@ -50,12 +51,12 @@ OUTCOMES = frozenset({S.SETTLED, S.FAILED, S.UNRESPONSIVE, S.MEDIATED, S.MEDIATI
 
 @dataclass(frozen=True)
 class Rule:
-    sources: frozenset
+    sources: frozenset[str]
     to: str | None
-    sides: frozenset
+    sides: frozenset[str]
 
 
-def _r(sources, to, sides) -> Rule:
+def _r(sources: Iterable[str], to: str | None, sides: Iterable[str]) -> Rule:
     return Rule(frozenset(sources), to, frozenset(sides))
 
 

@@ -44,7 +44,7 @@ the public figures remain available without a token); operators everything.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from django.db.models import Count
 
@@ -59,13 +59,19 @@ from hejie.core.errors import invalid
 from hejie.regions.selectors import region_get
 
 if TYPE_CHECKING:
-    from hejie.accounts.models import User
+    from hejie.accounts.access import Viewer
     from hejie.businesses.models import Industry
     from hejie.regions.models import Region
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
 
 
+@overload
+def stats_period(date_from: dt.date, date_to: dt.date, *, today: dt.date | None = None
+                 ) -> tuple[dt.datetime, dt.datetime]: ...
+@overload
+def stats_period(date_from: dt.date | None, date_to: dt.date | None, *, today: dt.date | None = None
+                 ) -> tuple[dt.datetime | None, dt.datetime | None]: ...
 def stats_period(date_from: dt.date | None, date_to: dt.date | None, *, today: dt.date | None = None
                  ) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Check a period of calendar dates (Asia/Shanghai) and turn it into
@@ -129,7 +135,7 @@ def complaint_figures(*, region: Region | None = None, industry: Industry | None
     return figures
 
 
-def complaint_stats_for(user: User | None, *, region_code: str | None = None, industry: str | None = None,
+def complaint_stats_for(user: Viewer, *, region_code: str | None = None, industry: str | None = None,
                         date_from: dt.date | None = None, date_to: dt.date | None = None,
                         now: dt.datetime | None = None) -> dict:
     """The figures ``user`` may see (module docstring), with what they cover:

@@ -16,7 +16,7 @@ from celery import current_app
 from django.conf import settings
 
 
-def enqueue(name: str, *args) -> bool:
+def enqueue(name: str, *args: object) -> bool:
     """Send task ``name`` with ``args`` to the Celery broker when one is
     configured (``CELERY_BROKER_URL``) and return True; return False, sending
     nothing, when none is. Raises what the broker client raises when the

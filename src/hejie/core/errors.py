@@ -4,24 +4,27 @@ into 400/403/404/409/410/413/415/422/429 with the message unchanged."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+from django.db.models import Model
 
 
 class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None):
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.fields = fields or {}
 
-    def details(self) -> dict:
+    def details(self) -> dict[str, Any]:
         """What the error says beyond its code, message and fields (none by default)."""
         return {}
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "fields": self.fields, **self.details()}
 
 
@@ -67,15 +70,15 @@ class Gone(DomainError):
     code = "gone"
     status = 410
 
-    def __init__(self, message: str, *, subject=None, when: dt.datetime | None = None, kind: str = "",
-                 related=None):
+    def __init__(self, message: str, *, subject: Model | None = None, when: dt.datetime | None = None, kind: str = "",
+                 related: Model | None = None) -> None:
         super().__init__(message)
         self.subject = subject
         self.when = when
         self.kind = kind
         self.related = related
 
-    def details(self) -> dict:
+    def details(self) -> dict[str, Any]:
         return {"removed_at": self.when, "removal": self.kind}
 
 
@@ -93,8 +96,9 @@ class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
 
-    def __init__(self, message: str, *, retry_after: int = 60, **kwargs):
-        super().__init__(message, **kwargs)
+    def __init__(self, message: str, *, retry_after: int = 60, code: str | None = None,
+                 fields: dict[str, str] | None = None) -> None:
+        super().__init__(message, code=code, fields=fields)
         self.retry_after = retry_after
 
 

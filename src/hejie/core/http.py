@@ -13,29 +13,48 @@ by the client and can be forged). A header that does not parse is ignored.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
+from typing import Protocol
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpRequest
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def _address(value: str):
+class StoredUpload(Protocol):
+    """A row holding an upload: evidence, a draft's file, an appeal's file."""
+
+    @property
+    def file(self) -> FieldFile: ...
+    @property
+    def original_name(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+
+
+def _address(value: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(value.strip())
     except ValueError:
         return None
 
 
-def _trusted(address, networks) -> bool:
+def _trusted(address: IPAddress | None, networks: Iterable[IPNetwork]) -> bool:
     return address is not None and any(address in net for net in networks)
 
 
-def client_ip(request) -> str | None:
-    remote = request.META.get("REMOTE_ADDR")
+def client_ip(request: HttpRequest) -> str | None:
+    remote: str | None = request.META.get("REMOTE_ADDR")
     networks = [ipaddress.ip_network(n, strict=False) for n in getattr(settings, "HEJIE_TRUSTED_PROXIES", ())]
     if not networks or not _trusted(_address(remote or ""), networks):
         return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
     for hop in reversed([h for h in forwarded.split(",") if h.strip()]):
         address = _address(hop)
         if address is None:
@@ -45,7 +64,7 @@ def client_ip(request) -> str | None:
     return remote
 
 
-def stored_file_response(stored, *, download: bool = False) -> FileResponse:
+def stored_file_response(stored: StoredUpload, *, download: bool = False) -> FileResponse:
     """A stored upload as a response that a browser neither sniffs nor runs: ``stored`` is any row
     with ``file``, ``original_name``, ``content_type`` and ``size`` (evidence, a draft's file, an
     appeal's file). Shown inline, or as an attachment with ``download``; its name is kept (UTF-8).

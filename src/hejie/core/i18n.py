@@ -43,7 +43,7 @@ def is_english() -> bool:
     return (get_language() or "").lower().startswith("en")
 
 
-def pick(text) -> str:
+def pick(text: object) -> str:
     """The half of a bilingual ``text`` in the active language (the whole text if it is not bilingual)."""
     text = "" if text is None else str(text)
     parts = _split(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hejie.core.errors import invalid
 
 
-def clean_text(value, *, field: str, max_length: int, label: str | None = None, min_length: int = 1,
+def clean_text(value: object, *, field: str, max_length: int, label: str | None = None, min_length: int = 1,
                required: bool = True) -> str:
     """Strip ``value`` and check it: text, present if required, within the
     lengths, and storable (PostgreSQL cannot hold NUL, UTF-8 no lone surrogate).

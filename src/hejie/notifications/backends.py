@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 logger = logging.getLogger("hejie.notifications")
 
@@ -20,7 +21,13 @@ class OutboundMessage:
     to: str  # phone number, openid, email address or URL, as the channel needs
     title: str
     body: str = ""
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend(Protocol):
+    """What a channel backend (``HEJIE_NOTIFICATION_BACKENDS``) offers."""
+
+    def send(self, message: OutboundMessage) -> None: ...
 
 
 class LogBackend:

@@ -14,12 +14,14 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Model
 from django.utils.module_loading import import_string
 
 from hejie.core import clock
 from hejie.core.background import enqueue
-from hejie.notifications.backends import OutboundMessage
+from hejie.notifications.backends import Backend, OutboundMessage
 from hejie.notifications.models import Notification
 
 logger = logging.getLogger("hejie.notifications")
@@ -28,9 +30,10 @@ logger = logging.getLogger("hejie.notifications")
 DELIVER_TASK = "hejie.notifications.deliver"
 
 
-def backend_for(channel: str):
+def backend_for(channel: str) -> Backend:
     path = settings.HEJIE_NOTIFICATION_BACKENDS.get(channel, "hejie.notifications.backends.LogBackend")
-    return import_string(path)()
+    backend: Backend = import_string(path)()
+    return backend
 
 
 def deliver_now(messages: list[OutboundMessage]) -> None:
@@ -56,26 +59,33 @@ def send_now(message: OutboundMessage) -> None:
     transaction.on_commit(lambda: _deliver([message]))
 
 
-def notify(*, users: Iterable, event: str, title: str, body: str = "", complaint=None) -> list[Notification]:
-    users = [u for u in users if u is not None]
-    if not users:
+def notify(*, users: Iterable[AbstractBaseUser | None], event: str, title: str, body: str = "",
+           complaint: Model | None = None) -> list[Notification]:
+    """Tell ``users`` (``None`` entries are skipped): an in-app notice each, and the channels after
+    commit. ``complaint`` is the order it is about, if any. This app sits below accounts and
+    complaints, so it knows the user and the order by their keys only."""
+    people = [u for u in users if u is not None]
+    if not people:
         return []
+    complaint_id = complaint.pk if complaint is not None else None
     rows = Notification.objects.bulk_create(
-        [Notification(user=u, event=event, complaint=complaint, title=title, body=body) for u in users]
+        [Notification(user_id=u.pk, event=event, complaint_id=complaint_id, title=title, body=body) for u in people]
     )
     outbound = []
-    for u in users:
-        if getattr(u, "phone", None):
-            outbound.append(OutboundMessage("sms", u.phone, title, body, {"event": event}))
-        if getattr(u, "email", None):
-            outbound.append(OutboundMessage("email", u.email, title, body, {"event": event}))
+    for u in people:
+        phone = getattr(u, "phone", None)
+        if phone:
+            outbound.append(OutboundMessage("sms", phone, title, body, {"event": event}))
+        email = getattr(u, "email", None)
+        if email:
+            outbound.append(OutboundMessage("email", email, title, body, {"event": event}))
     if outbound:
         transaction.on_commit(lambda: _deliver(outbound))
     return rows
 
 
-def notification_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
-    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+def notification_mark_read(*, user: AbstractBaseUser, ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(user_id=user.pk, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(id__in=list(ids))
     return qs.update(read_at=clock.now())

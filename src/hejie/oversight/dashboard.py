@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from hejie.businesses.models import Business, Industry
 from hejie.complaints import figures as daily
@@ -68,7 +69,7 @@ def period_of(*, days: str | int | None = None, date_from: dt.date | None = None
     today = today or clock.local_date()
     if date_from is None and date_to is None:
         try:
-            n = int(days) if days not in (None, "") else DEFAULT_DAYS
+            n = int(days) if days is not None and days != "" else DEFAULT_DAYS
         except (TypeError, ValueError):
             raise invalid("days", "请选择 7、30 或 90 天 (choose 7, 30 or 90 days)") from None
         if n not in PRESET_DAYS:
@@ -97,7 +98,7 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _row(values: dict) -> dict:
+def _row(values: dict[str, Any]) -> dict[str, Any]:
     values = {k: values.get(k) or 0 for k in ("total", "settled", "failed")}
     return {**values, "settlement_rate": _rate(values["settled"], values["total"])}
 
@@ -110,7 +111,7 @@ def subregions(region: Region | None) -> list[Region]:
 
 
 def subregion_breakdown(children: list[Region], *, industry: str | None = None, date_from: dt.date,
-                        date_to: dt.date) -> list[dict]:
+                        date_to: dt.date) -> list[dict[str, Any]]:
     """One row per child region (those with no orders too). One query."""
     if not children:
         return []
@@ -121,12 +122,12 @@ def subregion_breakdown(children: list[Region], *, industry: str | None = None, 
 
 
 def industry_breakdown(*, region: Region | None, industry: str | None = None, date_from: dt.date,
-                       date_to: dt.date) -> list[dict]:
+                       date_to: dt.date) -> list[dict[str, Any]]:
     """One row per industry with orders, most complaints first (orders against no business
     on the platform have no industry and are left out). Two queries."""
-    rows = (daily.figure_rows(region=region, industry=industry, date_from=date_from, date_to=date_to)
-            .exclude(industry="").values("industry").annotate(**daily.COUNTS).order_by())
-    rows = [r for r in rows if r["total"]]
+    counted = (daily.figure_rows(region=region, industry=industry, date_from=date_from, date_to=date_to)
+               .exclude(industry="").values("industry").annotate(**daily.COUNTS).order_by())
+    rows = [r for r in counted if r["total"]]
     names = {code: (zh, en) for code, zh, en in
              Industry.objects.filter(pk__in=[r["industry"] for r in rows]).values_list("pk", "name", "name_en")}
     out = [{"code": r["industry"], "name": names.get(r["industry"], (r["industry"],) * 2)[0],
@@ -135,7 +136,7 @@ def industry_breakdown(*, region: Region | None, industry: str | None = None, da
 
 
 def business_top(*, region: Region | None, date_from: dt.date, date_to: dt.date, by: str = "total",
-                 top: int = TOP_N) -> list[dict]:
+                 top: int = TOP_N) -> list[dict[str, Any]]:
     """The top ``top`` businesses by complaints (``by="total"``) or failed cases (``by="failed"``). Two queries."""
     qs = daily.business_rows(region=region, date_from=date_from, date_to=date_to).values("business_id").annotate(
         **daily.COUNTS)
@@ -185,12 +186,12 @@ def bucket_start(day: dt.date, grain: str) -> dt.date:
     return day
 
 
-def trends(period: Period, grain: str, *, region: Region | None, industry: str | None = None) -> list[dict]:
+def trends(period: Period, grain: str, *, region: Region | None, industry: str | None = None) -> list[dict[str, Any]]:
     """Filed, settled and failed per bucket (see the module docstring), every
     bucket of the period present (zeros where nothing was filed). One query."""
     if grain not in GRAINS:
         raise invalid("grain", "按日、周或月 (day, week or month)")
-    found: dict[dt.date, dict] = {}
+    found: dict[dt.date, dict[str, Any]] = {}
     for day, row in daily.by_day(region=region, industry=industry, date_from=period.date_from,
                                  date_to=period.date_to).items():
         target = found.setdefault(bucket_start(day, grain), {"total": 0, "settled": 0, "failed": 0})
@@ -208,13 +209,13 @@ def trends(period: Period, grain: str, *, region: Region | None, industry: str |
 
 
 def dashboard(*, region: Region | None, period: Period, grain: str | None = None, now: dt.datetime | None = None,
-              top: int = TOP_N) -> dict:
+              top: int = TOP_N) -> dict[str, Any]:
     """Everything the dashboard shows for ``region``'s subtree (None: the whole
     country) over ``period``. A fixed number of queries."""
     now = now or clock.now()
     grain = grain or default_grain(period)
-    dates = {"date_from": period.date_from, "date_to": period.date_to}
-    figures = complaint_figures(region=region, **dates, overdue=True, now=now)
+    date_from, date_to = period.date_from, period.date_to
+    figures = complaint_figures(region=region, date_from=date_from, date_to=date_to, overdue=True, now=now)
     figures["open"] = sum(figures["by_state"].get(s, 0) for s in ("pending_review", "delivered", "negotiating",
                                                                    "mediating"))
     children = subregions(region)
@@ -225,10 +226,10 @@ def dashboard(*, region: Region | None, period: Period, grain: str | None = None
         "now": now,
         "figures": figures,
         "children": children,
-        "subregions": subregion_breakdown(children, **dates),
-        "industries": industry_breakdown(region=region, **dates),
-        "businesses": business_top(region=region, **dates, by="total", top=top),
-        "failing": business_top(region=region, **dates, by="failed", top=top),
+        "subregions": subregion_breakdown(children, date_from=date_from, date_to=date_to),
+        "industries": industry_breakdown(region=region, date_from=date_from, date_to=date_to),
+        "businesses": business_top(region=region, date_from=date_from, date_to=date_to, by="total", top=top),
+        "failing": business_top(region=region, date_from=date_from, date_to=date_to, by="failed", top=top),
         "trends": trends(period, grain, region=region),
         "surges": {level: surge_rule.surges(region=region, level=level, now=now) for level in ("business",
                                                                                              "industry")},

@@ -12,7 +12,8 @@ and e-mail addresses for staff without that right. Times are Asia/Shanghai.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,9 @@ from hejie.core import clock
 from hejie.core.i18n import pick
 from hejie.oversight.orders import OrderFilters, council_orders
 from hejie.oversight.privacy import mask_name, may_see_personal_data, scrub
+
+if TYPE_CHECKING:
+    from hejie.accounts.access import Viewer
 
 CHUNK = 2000
 FIELDS = ("number", "created_at", "state", "business_name_given", "business__name", "business__industry__name",
@@ -54,7 +58,8 @@ def _local(moment: dt.datetime | None) -> str:
     return moment.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def export_rows(user, filters: OrderFilters, *, now: dt.datetime | None = None) -> Iterator[list]:
+def export_rows(user: Viewer, filters: OrderFilters, *,
+                now: dt.datetime | None = None) -> Iterator[Sequence[str | int | float | None]]:
     """The header, then one list per order of ``council_orders(user, filters)``.
     Values are str, int, float or None (for CSV and xlsx alike)."""
     allowed = may_see_personal_data(user)

@@ -4,7 +4,9 @@ open an appeal's files: ``ratings.lists.appeal_file_open_for``)."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db.models import Model, Prefetch, QuerySet
 
 from hejie.accounts import access
 from hejie.businesses.models import Business
@@ -12,14 +14,20 @@ from hejie.businesses.selectors import business_get
 from hejie.core.errors import NotFound
 from hejie.ratings.models import BlacklistAppeal, BlacklistEntry, ListDecision
 
+if TYPE_CHECKING:
+    from hejie.accounts.access import Viewer
+    from hejie.regions.models import Region
+
+M = TypeVar("M", bound=Model)
+
 DECISIONS_SHOWN = 50
 
 
-def _in_region(qs: QuerySet, region, prefix: str) -> QuerySet:
+def _in_region(qs: QuerySet[M], region: Region | None, prefix: str) -> QuerySet[M]:
     return qs.filter(**region.subtree_filter(prefix)) if region is not None else qs
 
 
-def appeals_waiting(*, region) -> QuerySet[BlacklistAppeal]:
+def appeals_waiting(*, region: Region | None) -> QuerySet[BlacklistAppeal]:
     """Pending appeals against entries of businesses in ``region``'s subtree, oldest first, with their files."""
     qs = (BlacklistAppeal.objects.filter(status=BlacklistAppeal.Status.PENDING)
           .select_related("entry__business__region", "author").prefetch_related("files")
@@ -27,7 +35,7 @@ def appeals_waiting(*, region) -> QuerySet[BlacklistAppeal]:
     return _in_region(qs, region, "entry__business__")
 
 
-def decisions(*, region, limit: int = DECISIONS_SHOWN) -> list[ListDecision]:
+def decisions(*, region: Region | None, limit: int = DECISIONS_SHOWN) -> list[ListDecision]:
     """The latest list decisions about businesses in ``region``'s subtree: who, when, why."""
     qs = ListDecision.objects.select_related("business", "actor").order_by("-created_at", "-id")
     return list(_in_region(qs, region, "business__")[:limit])
@@ -51,14 +59,14 @@ def may_appeal(entry: BlacklistEntry) -> bool:
         a.status == BlacklistAppeal.Status.PENDING for a in entry.appeals.all())
 
 
-def applications_waiting(*, region) -> QuerySet:
+def applications_waiting(*, region: Region | None) -> QuerySet[Business]:
     """Businesses in ``region``'s subtree whose application to join waits for a decision, oldest first."""
     qs = Business.objects.filter(status=Business.Status.APPLIED).select_related("industry", "region")
     qs = qs.filter(**region.subtree_filter()) if region is not None else qs
     return qs.order_by("created_at", "id")
 
 
-def business_overseen(user, business_id):
+def business_overseen(user: Viewer, business_id: int | str) -> Business:
     """A business ``user`` oversees (council of its jurisdiction, operator); NotFound otherwise."""
     business = business_get(business_id)
     if not access.in_jurisdiction(user, business):

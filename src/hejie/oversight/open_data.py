@@ -25,7 +25,9 @@ import csv
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
 
 from hejie.businesses.models import Industry
 from hejie.businesses.selectors import PUBLIC_STATUSES
@@ -35,6 +37,7 @@ from hejie.complaints.stats import stats_period
 from hejie.core import clock
 from hejie.core.errors import invalid
 from hejie.oversight.dashboard import (
+    Period,
     default_grain,
     industry_breakdown,
     period_of,
@@ -131,7 +134,8 @@ def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datet
     return start, end
 
 
-def _scope(*, region: RegionT | None, industry: Industry | None, date_from: dt.date, date_to: dt.date):
+def _scope(*, region: RegionT | None, industry: Industry | None, date_from: dt.date,
+           date_to: dt.date) -> QuerySet[Complaint]:
     start, end = _bounds(date_from, date_to)
     qs = Complaint.objects.filter(created_at__gte=start, created_at__lt=end)
     if region is not None:
@@ -144,7 +148,7 @@ def _scope(*, region: RegionT | None, industry: Industry | None, date_from: dt.d
 # ------------------------------------------------------------------ the download
 
 
-def amount_band(amount) -> str:
+def amount_band(amount: Decimal | None) -> str:
     if amount is None:
         return ""
     for limit, label in AMOUNT_BANDS:
@@ -158,7 +162,7 @@ _ROW_FIELDS = ("pk", "number", "created_at", "region_l1", "region_l2", "region_l
                "claim_amount", "state", "delivered_at", "first_response_at", "settled_at", "scored_at", "stars")
 
 
-def _hours(start, end) -> str:
+def _hours(start: dt.datetime | None, end: dt.datetime | None) -> str:
     return f"{(end - start).total_seconds() / 3600:.1f}" if start and end else ""
 
 
@@ -200,7 +204,7 @@ class _Echo:
         return value
 
 
-def open_data_csv(**kwargs) -> Iterator[str]:
+def open_data_csv(**kwargs: Any) -> Iterator[str]:
     """The download as CSV text, line by line: UTF-8 with a byte-order mark (so
     that Excel reads the Chinese), a header of ``COLUMNS``, then the rows."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
@@ -220,7 +224,7 @@ def csv_filename(*, region: RegionT | None, industry: Industry | None, date_from
 # breakdowns; the public figures are the same numbers over the same set.
 
 
-def _dashboard_period(date_from: dt.date, date_to: dt.date):
+def _dashboard_period(date_from: dt.date, date_to: dt.date) -> Period:
     return period_of(date_from=date_from, date_to=date_to, today=max(date_to, clock.local_date()))
 
 
@@ -230,7 +234,7 @@ def trend_unit(date_from: dt.date, date_to: dt.date) -> str:
 
 
 def trend(*, region: RegionT | None = None, industry: Industry | None = None, date_from: dt.date,
-          date_to: dt.date, unit: str | None = None) -> dict:
+          date_to: dt.date, unit: str | None = None) -> dict[str, Any]:
     """Complaints filed per day, week (from Monday) or month, in Asia/Shanghai,
     with how many of them were settled and failed by now; every period of the
     range is listed, empty ones with 0. One query on the daily figures (``oversight.dashboard.trends``)."""
@@ -243,7 +247,7 @@ def trend(*, region: RegionT | None = None, industry: Industry | None = None, da
 
 
 def by_region(*, region: RegionT | None = None, industry: Industry | None = None, date_from: dt.date,
-              date_to: dt.date) -> list[dict]:
+              date_to: dt.date) -> list[dict[str, Any]]:
     """The figures by the next level down (provinces for the whole country; a
     province's prefectures and the county-level units directly under it; a
     prefecture's counties), those with complaints, largest first. Two queries (the daily figures)."""
@@ -258,7 +262,7 @@ def by_region(*, region: RegionT | None = None, industry: Industry | None = None
 
 
 def by_industry(*, region: RegionT | None = None, industry: Industry | None = None, date_from: dt.date,
-                date_to: dt.date) -> list[dict]:
+                date_to: dt.date) -> list[dict[str, Any]]:
     """The figures by the industry of the business, largest first (complaints
     against a business not on the platform have no industry and are left out
     here; they count in the totals). Two queries (the daily figures)."""

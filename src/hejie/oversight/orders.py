@@ -31,13 +31,15 @@ Filters (the names are the query-string parameters):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from hejie.accounts import access
-from hejie.businesses.models import Business
+from hejie.businesses.models import Business, Industry
 from hejie.businesses.selectors import industry_get, oversight_region
 from hejie.complaints import figures as daily
 from hejie.complaints.figures import FAST_SETTLEMENT
@@ -48,6 +50,10 @@ from hejie.complaints.stats import stats_period
 from hejie.core import clock
 from hejie.core.errors import InvalidInput, invalid
 from hejie.oversight import surges as surge_rule
+from hejie.regions.models import Region
+
+if TYPE_CHECKING:
+    from hejie.accounts.access import Viewer
 
 QUEUES = ("review", "urge", "mediation", "failed")
 FIGURES = ("settled", "failed", "within_24h", "open")
@@ -61,13 +67,13 @@ SEARCH_MAX = 64
 class OrderFilters:
     """Checked filters, and the objects they name (for the page's labels)."""
 
-    values: dict = field(default_factory=dict)  # the raw, valid values, by KEYS
-    region: object = None  # the region filtered (or the jurisdiction's own, when none is given)
-    jurisdiction: object = None
-    industry: object = None
-    business: object = None
+    values: dict[str, str] = field(default_factory=dict)  # the raw, valid values, by KEYS
+    region: Region | None = None  # the region filtered (or the jurisdiction's own, when none is given)
+    jurisdiction: Region | None = None
+    industry: Industry | None = None
+    business: Business | None = None
 
-    def query(self, **override) -> str:
+    def query(self, **override: str | None) -> str:
         """The query string of these filters (``override`` replaces or, with None, drops a key)."""
         data = {**self.values, **override}
         return urlencode({k: data[k] for k in KEYS if data.get(k) not in (None, "")})
@@ -85,7 +91,7 @@ def _date(raw: str, name: str) -> dt.date | None:
         raise invalid(name, "日期格式应为 YYYY-MM-DD (a date as YYYY-MM-DD)") from None
 
 
-def parse_filters(user, data) -> OrderFilters:
+def parse_filters(user: Viewer, data: Mapping[str, object]) -> OrderFilters:
     """Check the filters of a request (a dict-like of strings). All errors at
     once in one ``InvalidInput`` (field → message); a region outside the
     jurisdiction: ``NotAllowed``."""
@@ -94,7 +100,7 @@ def parse_filters(user, data) -> OrderFilters:
     f = OrderFilters(values={})
     errors: dict[str, str] = {}
 
-    def check(name, fn):
+    def check(name: str, fn: Callable[[], object]) -> None:
         try:
             fn()
         except InvalidInput as exc:
@@ -103,7 +109,7 @@ def parse_filters(user, data) -> OrderFilters:
     f.jurisdiction = oversight_region(user, None)
     f.region = f.jurisdiction
     if raw["region"]:
-        def region():
+        def region() -> None:
             f.region = oversight_region(user, raw["region"])
         check("region", region)
     for name, allowed in (("queue", QUEUES), ("figure", FIGURES), ("overdue", OVERDUE),
@@ -113,7 +119,7 @@ def parse_filters(user, data) -> OrderFilters:
     if raw["urged"] not in ("", "1"):
         errors["urged"] = "urged 只能为 1 (urged must be 1)"
     if raw["industry"]:
-        def industry():
+        def industry() -> None:
             f.industry = industry_get(raw["industry"])
         check("industry", industry)
     if raw["business"]:
@@ -121,9 +127,9 @@ def parse_filters(user, data) -> OrderFilters:
             f.business = Business.objects.only("id", "name").get(pk=int(raw["business"]))
         except (Business.DoesNotExist, ValueError):
             errors["business"] = "商户不存在 (no such business)"
-    dates = {}
+    dates: dict[str, dt.date | None] = {}
     for name in ("from", "to"):
-        def one(name=name):
+        def one(name: str = name) -> None:
             dates[name] = _date(raw[name], name)
         check(name, one)
     if "from" not in errors and "to" not in errors and (dates.get("from") or dates.get("to")):
@@ -141,7 +147,7 @@ def parse_filters(user, data) -> OrderFilters:
     return f
 
 
-def _unacknowledged():
+def _unacknowledged() -> QuerySet[Urge]:
     return Urge.objects.filter(complaint=OuterRef("pk"), acknowledged_at__isnull=True)
 
 
@@ -169,7 +175,7 @@ def figure_filter(figure: str) -> Q:
     }[figure]
 
 
-def council_orders(user, filters: OrderFilters, *, now: dt.datetime | None = None) -> QuerySet:
+def council_orders(user: Viewer, filters: OrderFilters, *, now: dt.datetime | None = None) -> QuerySet[Complaint]:
     """The orders ``user`` may see that match ``filters``, newest first, with
     what a row shows (business, region) and ``urge_open`` (an urge waiting)."""
     now = now or clock.now()
@@ -207,7 +213,7 @@ def council_orders(user, filters: OrderFilters, *, now: dt.datetime | None = Non
     return qs.order_by("-created_at", "-id")
 
 
-def queue_counts(user, *, now: dt.datetime | None = None) -> dict[str, int]:
+def queue_counts(user: Viewer, *, now: dt.datetime | None = None) -> dict[str, int]:
     """How many orders wait in each queue of ``user``'s jurisdiction: the queues that are a state from
     the daily figures (every filing day), the orders to urge as of ``now`` from the orders themselves
     (the open orders of the jurisdiction only). Two queries."""

@@ -19,9 +19,13 @@ rest of the text is left as written: it is what the council must read.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from hejie.accounts.access import may_see_personal_data
+from hejie.accounts.access import Viewer, may_see_personal_data
 from hejie.accounts.phones import mask_phone
+
+if TYPE_CHECKING:
+    from hejie.accounts.models import User
 
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
@@ -43,12 +47,12 @@ def scrub(text: str | None) -> str:
     return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
 
 
-def consumer_view(user, consumer) -> dict:
+def consumer_view(user: Viewer, consumer: User) -> dict[str, str | bool]:
     """How ``user`` sees ``consumer`` (a User): phone and name, masked or not."""
     if may_see_personal_data(user):
         return {"phone": consumer.phone or "", "name": consumer.display_name or "", "masked": False}
     return {"phone": mask_phone(consumer.phone), "name": mask_name(consumer.display_name), "masked": True}
 
 
-def text_for(user, text: str | None) -> str:
+def text_for(user: Viewer, text: str | None) -> str:
     return (text or "") if may_see_personal_data(user) else scrub(text)

@@ -4,12 +4,17 @@ one refusal does not undo the others."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hejie.complaints import services as complaint_services
 from hejie.complaints.models import Complaint
 from hejie.core.errors import DomainError, invalid
 from hejie.core.validation import clean_text
+
+if TYPE_CHECKING:
+    from hejie.accounts.models import User
 
 BULK_MAX = 200
 
@@ -20,13 +25,13 @@ class BulkResult:
     refused: list[tuple[str, str]] = field(default_factory=list)  # (order number or id, the service's message)
 
 
-def urge_many(*, actor, complaint_ids, note: str = "") -> BulkResult:
+def urge_many(*, actor: User, complaint_ids: Iterable[int | str], note: str = "") -> BulkResult:
     """Urge each order of ``complaint_ids`` with the same note (``complaint_urge``
     for each). An order ``actor`` may not see is refused as "no such complaint",
     under its id (its number is not told); one in a state that cannot be
     urged is refused with the transition table's message."""
     note = clean_text(note, field="note", max_length=1000, required=False)
-    ids = []
+    ids: list[int] = []
     for raw in complaint_ids:
         try:
             pk = int(raw)

@@ -26,12 +26,18 @@ import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import reduce
+from typing import TYPE_CHECKING
 
-from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
+from django.db.models import Case, CharField, Count, Expression, F, Q, Value, When, Window
 from django.db.models.functions import Cast, RowNumber
 
 from hejie.complaints.models import Complaint
 from hejie.core import clock
+
+if TYPE_CHECKING:
+    from hejie.accounts.access import Viewer
+    from hejie.oversight.surges import Surge
+    from hejie.regions.models import Region
 
 FIELDS = {"business": "business_id", "industry": "business__industry_id"}
 LIST_FIELDS = ("id", "number", "created_at", "problem_type", "state", "forwarded_to", "business_id", "region_id")
@@ -39,7 +45,7 @@ LIST_FIELDS = ("id", "number", "created_at", "problem_type", "state", "forwarded
 SurgeKey = tuple[str, object]
 
 
-def _condition(level: str, surges: list) -> Q:
+def _condition(level: str, surges: list[Surge]) -> Q:
     """The orders behind any of ``surges`` (all of one level): filed since its start, of its key."""
     by_since: dict[dt.datetime, list[str]] = defaultdict(list)
     for s in surges:
@@ -50,7 +56,7 @@ def _condition(level: str, surges: list) -> Q:
                                  for since, keys in by_since.items()))
 
 
-def surge_orders(surges: Iterable, *, region=None, user, per_surge: int = 5,
+def surge_orders(surges: Iterable[Surge], *, region: Region | None = None, user: Viewer, per_surge: int = 5,
                  now: dt.datetime | None = None) -> dict[SurgeKey, tuple[list[Complaint], int]]:
     """``{(surge.level, surge.key): (newest orders, up to per_surge; how many in all)}`` for every surge,
     in ``region``'s subtree (everywhere if None) and as ``user`` may see them. One query (none without surges)."""
@@ -58,7 +64,7 @@ def surge_orders(surges: Iterable, *, region=None, user, per_surge: int = 5,
         raise ValueError("per_surge must be a positive integer")
     surges = list(surges)
     result: dict[SurgeKey, tuple[list[Complaint], int]] = {(s.level, s.key): ([], 0) for s in surges}
-    by_level: dict[str, list] = defaultdict(list)
+    by_level: dict[str, list[Surge]] = defaultdict(list)
     for s in surges:
         if s.level not in FIELDS:
             raise ValueError(f"surge level must be one of {sorted(FIELDS)}, got {s.level!r}")
@@ -71,7 +77,9 @@ def surge_orders(surges: Iterable, *, region=None, user, per_surge: int = 5,
     if region is not None:
         qs = qs.filter(**region.subtree_filter())
     newest = [F("created_at").desc(), F("id").desc()]
-    matched, keep, annotations = [], [], {}
+    matched: list[Q] = []
+    keep: list[Q] = []
+    annotations: dict[str, Expression] = {}
     for level, found in by_level.items():
         cond = _condition(level, found)
         matched.append(cond)

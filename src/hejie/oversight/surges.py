@@ -28,12 +28,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from hejie.businesses.models import Business, Industry
 from hejie.complaints import figures as daily
 from hejie.core import clock
+
+if TYPE_CHECKING:
+    from hejie.complaints.models import DayBusinessFigures, DayFigures
+    from hejie.regions.models import Region
 
 RECENT_DAYS = 3
 BASELINE_DAYS = 28
@@ -114,7 +119,7 @@ def window(now: dt.datetime) -> Window:
                   today=today, since=since, days=(now - since) / dt.timedelta(days=1))
 
 
-def surges(*, region=None, level: str = "business", now: dt.datetime | None = None) -> list[Surge]:
+def surges(*, region: Region | None = None, level: str = "business", now: dt.datetime | None = None) -> list[Surge]:
     """The flagged businesses (or industries) in ``region``'s subtree (everywhere if None),
     strongest first. One query over the daily figures of the last BASELINE_DAYS + RECENT_DAYS
     days, plus one for names when something is flagged."""
@@ -123,12 +128,12 @@ def surges(*, region=None, level: str = "business", now: dt.datetime | None = No
     now = now or clock.now()
     w = window(now)
     key = LEVELS[level]
-    dates = {"date_from": w.baseline_from, "date_to": w.today}
+    scope: QuerySet[DayBusinessFigures] | QuerySet[DayFigures]
     if level == "business":
-        rows = daily.business_rows(region=region, **dates)
+        scope = daily.business_rows(region=region, date_from=w.baseline_from, date_to=w.today)
     else:
-        rows = daily.figure_rows(region=region, **dates).exclude(industry="")
-    rows = (rows.values(key)
+        scope = daily.figure_rows(region=region, date_from=w.baseline_from, date_to=w.today).exclude(industry="")
+    rows = (scope.values(key)
             .annotate(recent=Sum("total", filter=Q(day__gte=w.recent_from), default=0),
                       baseline=Sum("total", filter=Q(day__lt=w.recent_from), default=0))
             .filter(recent__gte=MIN_COUNT)
@@ -143,7 +148,7 @@ def surges(*, region=None, level: str = "business", now: dt.datetime | None = No
     return sorted(found, key=lambda s: (s.verdict.p_value, -s.verdict.recent, s.key))
 
 
-def _names(level: str, ids: list) -> dict:
+def _names(level: str, ids: list[int | str]) -> dict[int | str, str]:
     """Names as the pages show them: a business's own name; an industry's "中文 (english)"."""
     if level == "business":
         return dict(Business.objects.filter(pk__in=ids).values_list("pk", "name"))

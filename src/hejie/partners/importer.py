@@ -30,7 +30,7 @@ from collections.abc import Iterator
 
 from django.conf import settings
 
-from hejie.core.errors import TooLarge, invalid
+from hejie.core.errors import InvalidInput, TooLarge, invalid
 
 FIELDS = ("name", "credit_code", "industry", "region_code", "address", "contact_name", "contact_phone", "stores",
           "order_volume")
@@ -65,7 +65,7 @@ def max_bytes() -> int:
     return int(getattr(settings, "HEJIE_IMPORT_MAX_BYTES", 32 * 1024 * 1024))
 
 
-def _file_error(message: str, code: str = "invalid"):
+def _file_error(message: str, code: str = "invalid") -> InvalidInput:
     return invalid("file", message, code=code)
 
 
@@ -97,7 +97,7 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def _csv_rows(data: bytes) -> Iterator[list]:
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
     text = _decode(data)
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
@@ -109,7 +109,7 @@ def _csv_rows(data: bytes) -> Iterator[list]:
         raise _file_error(f"CSV格式错误：{exc} (the CSV is malformed)") from None
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -124,7 +124,7 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list]:
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     import openpyxl  # imported here: only xlsx needs it
 
     try:
@@ -147,7 +147,7 @@ def is_xlsx(filename: str, data: bytes) -> bool:
     return data.startswith(b"PK\x03\x04") or (filename or "").lower().endswith((".xlsx", ".xlsm"))
 
 
-def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """The columns found and an iterator of (line, {field: text}) for every
     non-blank data row. Raises on an empty file, bad columns, over the limits."""
     if len(data) > max_bytes():
@@ -157,7 +157,7 @@ def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[
         raise _file_error("文件是空的 (the file is empty)", "empty")
     rows = _xlsx_rows(data) if is_xlsx(filename, data) else _csv_rows(data)
 
-    header: list | None = None
+    header: list[str] | None = None
     line = 0
     for raw in rows:
         line += 1
@@ -168,7 +168,8 @@ def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[
         raise _file_error("文件是空的 (the file is empty)", "empty")
 
     columns: list[str | None] = []
-    unknown, seen = [], {}
+    unknown: list[str] = []
+    seen: dict[str, str] = {}
     for cell in header:
         key = _norm_header(cell)
         if not key:
@@ -198,7 +199,7 @@ def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[
     header_line = line
     limit = max_rows()
 
-    def body() -> Iterator[tuple[int, dict]]:
+    def body() -> Iterator[tuple[int, dict[str, str]]]:
         n = 0
         for offset, raw in enumerate(rows, start=1):
             if not any(str(c).strip() for c in raw):
@@ -207,7 +208,7 @@ def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[
             if n > limit:
                 raise TooLarge(f"文件超过{limit:,}行，请拆分后分批导入 (more than {limit:,} rows: split the file)",
                                code="too_many_rows")
-            values = {}
+            values: dict[str, str] = {}
             for i, field in enumerate(columns):
                 if field is not None and i < len(raw):
                     values[field] = raw[i]

@@ -14,27 +14,27 @@ from hejie.core.errors import NotAllowed, NotFound
 from hejie.partners.models import ImportBatch, ImportRow, Partner
 
 if TYPE_CHECKING:
-    from hejie.accounts.models import User
+    from hejie.accounts.access import Viewer
 
 
-def partner_of(user: User | None) -> Partner:
+def partner_of(user: Viewer) -> Partner:
     """The active partner ``user`` works for, or ``NotAllowed``."""
     if not access.is_partner_staff(user):
         raise NotAllowed("只有合作方工作人员可以访问 (partner staff only)")
     partner = user.partner
-    if partner.status != Partner.Status.ACTIVE:
+    if partner is None or partner.status != Partner.Status.ACTIVE:
         raise NotAllowed("合作方尚未通过审核或已暂停 (the partner is not active)")
     return partner
 
 
-def partners_visible_to(user: User | None) -> QuerySet[Partner]:
+def partners_visible_to(user: Viewer) -> QuerySet[Partner]:
     """Operators: all; council staff: partners registered in their
     jurisdiction; partner staff: their own. Nobody else sees applications
     (``access.partners_q``)."""
     return Partner.objects.filter(access.partners_q(user))
 
 
-def partner_get_for(user: User | None, partner_id) -> Partner:
+def partner_get_for(user: Viewer, partner_id: int | str) -> Partner:
     try:
         return (partners_visible_to(user).select_related("region").prefetch_related("industries")
                 .get(pk=int(partner_id)))
@@ -42,12 +42,12 @@ def partner_get_for(user: User | None, partner_id) -> Partner:
         raise NotFound("合作方不存在 (no such partner)") from None
 
 
-def imports_visible_to(user: User | None) -> QuerySet[ImportBatch]:
+def imports_visible_to(user: Viewer) -> QuerySet[ImportBatch]:
     """Operators: all; partner staff: their partner's (``access.imports_q``)."""
     return ImportBatch.objects.filter(access.imports_q(user))
 
 
-def import_get_for(user: User | None, batch_id) -> ImportBatch:
+def import_get_for(user: Viewer, batch_id: int | str) -> ImportBatch:
     try:
         return imports_visible_to(user).select_related("partner").get(pk=int(batch_id))
     except (ImportBatch.DoesNotExist, TypeError, ValueError):

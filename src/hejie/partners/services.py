@@ -39,7 +39,8 @@ import logging
 import re
 import threading
 import unicodedata
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -66,6 +67,8 @@ from hejie.regions.selectors import region_get
 if TYPE_CHECKING:
     from hejie.accounts.models import User
 
+T = TypeVar("T")
+
 logger = logging.getLogger("hejie.partners")
 
 # The task in tasks.py that runs ``import_run`` on a worker, sent by name.
@@ -86,7 +89,7 @@ class _System:
     role = "operator"
 
 
-SYSTEM = _System()
+SYSTEM = cast("User", _System())  # stands in for an account where services take one: an operator's
 
 
 def inline_rows() -> int:
@@ -276,7 +279,7 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
                          code="staff_account")
     errors: dict[str, str] = {}
 
-    def collect(check):
+    def collect(check: Callable[[], T]) -> T | None:
         try:
             return check()
         except InvalidInput as exc:
@@ -347,8 +350,8 @@ _PHONE_OK = re.compile(r"[0-9+\-() ]{0,20}")
 class _Lookups:
     """Industries and regions, read once per file (not once per row)."""
 
-    def __init__(self):
-        self.industries = {}
+    def __init__(self) -> None:
+        self.industries: dict[str, str] = {}
         for ind in Industry.objects.all():
             self.industries[ind.code] = ind.code
             self.industries[ind.name] = ind.code
@@ -379,7 +382,7 @@ class _Lookups:
             matches = list(Region.objects.filter(Q(name=text) | Q(full_name=text))[:2])
             self.names[text] = matches[0] if len(matches) == 1 else ("ambiguous" if matches else None)
         found = self.names[text]
-        if found == "ambiguous":
+        if isinstance(found, str):  # "ambiguous"
             raise invalid(field, f"地区名称 {text[:40]!r} 不唯一，请填6位地区代码 (region name is ambiguous: "
                                  "give the 6-digit code)")
         if found is None:
@@ -387,7 +390,8 @@ class _Lookups:
         return found
 
 
-def _text(values: dict, field: str, label: str, max_length: int, errors: list, required: bool = False) -> str:
+def _text(values: dict[str, str], field: str, label: str, max_length: int, errors: list[str],
+          required: bool = False) -> str:
     value = values.get(field, "")
     if isinstance(value, importer.Formula):
         errors.append(f"{label}是公式，请填写数值本身 ({field} is a formula; formulas are not evaluated)")
@@ -404,7 +408,7 @@ def _text(values: dict, field: str, label: str, max_length: int, errors: list, r
     return value
 
 
-def _credit_code(values: dict, errors: list) -> str:
+def _credit_code(values: dict[str, str], errors: list[str]) -> str:
     raw = values.get("credit_code", "")
     if isinstance(raw, importer.Formula):
         errors.append("统一社会信用代码是公式 (credit_code is a formula; formulas are not evaluated)")
@@ -423,11 +427,11 @@ def _credit_code(values: dict, errors: list) -> str:
         return ""
 
 
-def _validate(values: dict, lookups: _Lookups) -> tuple[dict, list[str]]:
+def _validate(values: dict[str, str], lookups: _Lookups) -> tuple[dict[str, Any], list[str]]:
     errors: list[str] = []
     if values.get("_extra"):
         errors.append("本行的列数多于表头 (this row has more cells than the header)")
-    data = {
+    data: dict[str, Any] = {
         "name": _text(values, "name", "商户名称", NAME_MAX, errors, required=True),
         "credit_code": _credit_code(values, errors),
         "address": _text(values, "address", "地址", 200, errors),
@@ -452,7 +456,8 @@ def _validate(values: dict, lookups: _Lookups) -> tuple[dict, list[str]]:
         except InvalidInput as exc:
             errors.append(exc.message)
     stores_text = _text(values, "stores", "门店", 5000, errors)
-    stores, seen = [], set()
+    stores: list[dict[str, str]] = []
+    seen: set[str] = set()
     for part in _STORE_SPLIT.split(stores_text):
         part = part.strip()
         if not part:
@@ -641,7 +646,8 @@ def _create_chunk(batch: ImportBatch, rows: list[ImportRow]) -> tuple[int, int]:
         regions = {r.code: r for r in Region.objects.filter(
             code__in={r.data["region_code"] for r in rows} | {s["region_code"] for r in rows
                                                               for s in r.data.get("stores", [])})}
-        fresh, late = [], []
+        fresh: list[ImportRow] = []
+        late: list[ImportRow] = []
         for r in rows:
             (late if r.data["credit_code"] in taken else fresh).append(r)
         active = partner.onboard_status == Partner.OnboardStatus.ACTIVE

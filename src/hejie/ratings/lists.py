@@ -42,12 +42,13 @@ for them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Model, OuterRef, Prefetch, Q, QuerySet
 
 from hejie.accounts import access
 from hejie.businesses.models import Business
@@ -62,8 +63,13 @@ from hejie.notifications.services import notify
 from hejie.ratings.models import AppealFile, BlacklistAppeal, BlacklistEntry, ListDecision, RedListEntry
 
 if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from hejie.accounts.access import Viewer
     from hejie.accounts.models import User
     from hejie.regions.models import Region
+
+M = TypeVar("M", bound=Model)
 
 RED_MIN_CREDIT_INDEX = Decimal("8.00")
 RED_MIN_CASES = 10
@@ -79,11 +85,11 @@ CASE_FIELDS = ("id", "number", "created_at", "delivered_at", "first_response_at"
 # ----------------------------------------------------------------------------- reads
 
 
-def _cases_prefetch() -> Prefetch:
+def _cases_prefetch() -> Prefetch[str]:
     return Prefetch("cases", queryset=Complaint.objects.only(*CASE_FIELDS).order_by("created_at", "id"))
 
 
-def _in_region(qs: QuerySet, region: Region | None) -> QuerySet:
+def _in_region(qs: QuerySet[M], region: Region | None) -> QuerySet[M]:
     return qs.filter(**region.subtree_filter("business__")) if region is not None else qs
 
 
@@ -150,7 +156,15 @@ def _window(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=get_policy().rating_window_days)
 
 
-def _qualifying(now: dt.datetime) -> QuerySet[Business]:
+class WindowFigures(TypedDict):
+    """What ``_qualifying`` annotates each business with."""
+
+    window_cases: int
+    window_settled: int
+    settled_x100: int
+
+
+def _qualifying(now: dt.datetime) -> QuerySet[WithAnnotations[Business, WindowFigures]]:
     """The red-list rule as one query: businesses that qualify as of ``now``,
     annotated with ``window_cases`` and ``window_settled``."""
     since = _window(now)
@@ -172,7 +186,7 @@ def _qualifying(now: dt.datetime) -> QuerySet[Business]:
     )
 
 
-def _candidate_row(business: Business, cases: int, settled: int) -> dict:
+def _candidate_row(business: Business, cases: int, settled: int) -> dict[str, Any]:
     return {
         "business": business,
         "credit_index": business.credit_index,
@@ -184,7 +198,7 @@ def _candidate_row(business: Business, cases: int, settled: int) -> dict:
 
 
 def redlist_candidates(*, region: Region | None, now: dt.datetime | None = None,
-                       limit: int = CANDIDATES_MAX) -> list[dict]:
+                       limit: int = CANDIDATES_MAX) -> list[dict[str, Any]]:
     """Businesses in ``region``'s subtree (all if None) that qualify for the red
     list as of ``now`` (the rule in the module docstring), best credit index
     first. One query (the policy row aside), whatever the size of the region."""
@@ -195,7 +209,7 @@ def redlist_candidates(*, region: Region | None, now: dt.datetime | None = None,
     return [_candidate_row(b, b.window_cases, b.window_settled) for b in rows]
 
 
-def redlist_assess(*, business: Business, now: dt.datetime | None = None) -> dict:
+def redlist_assess(*, business: Business, now: dt.datetime | None = None) -> dict[str, Any]:
     """One business against the red-list rule: its figures, and in ``unmet``
     what it lacks, said in words (empty when it qualifies)."""
     now = now or clock.now()
@@ -228,7 +242,7 @@ def _may_decide(actor: User | None, business: Business, *, public: bool) -> None
     )
 
 
-def _staff_of(business: Business):
+def _staff_of(business: Business) -> QuerySet[User]:
     return get_user_model().objects.filter(business_id=business.pk, is_active=True)
 
 
@@ -256,7 +270,7 @@ def _lock_red(entry: RedListEntry | int) -> RedListEntry:
         raise NotFound("红榜记录不存在 (no such red-list entry)") from None
 
 
-def _wrong_state(entry, verb_zh: str, verb_en: str) -> Conflict:
+def _wrong_state(entry: BlacklistEntry | RedListEntry, verb_zh: str, verb_en: str) -> Conflict:
     return Conflict(
         f"该记录当前为「{entry.get_status_display()}」，不能{verb_zh} "
         f"(the entry is {entry.status}; it cannot be {verb_en})",
@@ -301,7 +315,8 @@ def blacklist_publish(*, actor: User, entry: BlacklistEntry | int, reason: str) 
             red.status = RedListEntry.Status.REMOVED
             red.decided_at, red.decided_by = locked.published_at, actor
             red.save(update_fields=["status", "decided_at", "decided_by"])
-            _record(entry=red, action=ListDecision.Action.REMOVE, actor=actor, now=locked.published_at,
+            _record(entry=red, action=ListDecision.Action.REMOVE, actor=actor,
+                    now=locked.published_at,  # type: ignore[arg-type]  # set by _black_decision just now
                     reason="列入黑榜，同时移出红榜 (published on the black list, so removed from the red list)")
         notify(
             users=_staff_of(business), event="blacklist_published",
@@ -405,7 +420,7 @@ APPEAL_FILES_MAX = 5
 
 
 def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
-                     files: list[tuple[str, bytes]] = ()) -> BlacklistAppeal:
+                     files: Sequence[tuple[str, bytes]] = ()) -> BlacklistAppeal:
     """The business appeals against its published entry, with a text and up to
     APPEAL_FILES_MAX files (images or PDF, checked as order evidence is). One
     appeal waits at a time; the council of its jurisdiction is told."""
@@ -523,7 +538,7 @@ def blacklist_expire(*, now: dt.datetime | None = None, batch_size: int = 500) -
     return removed
 
 
-def _sees_appeals(user, entry: BlacklistEntry) -> bool:
+def _sees_appeals(user: Viewer, entry: BlacklistEntry) -> bool:
     """Council staff overseeing the business (or operators); the business's own active staff
     once the entry was published (a candidate is not theirs to know of)."""
     if access.is_staff_of_business(user, entry.business_id):
@@ -531,7 +546,7 @@ def _sees_appeals(user, entry: BlacklistEntry) -> bool:
     return access.in_jurisdiction(user, entry.business)
 
 
-def blacklist_appeals_for(user, entry_id) -> list[BlacklistAppeal]:
+def blacklist_appeals_for(user: Viewer, entry_id: int | str) -> list[BlacklistAppeal]:
     """An entry's appeals, oldest first, with their files: for the business and its council
     (NotFound for anyone else)."""
     try:
@@ -543,7 +558,7 @@ def blacklist_appeals_for(user, entry_id) -> list[BlacklistAppeal]:
     return list(entry.appeals.select_related("author", "decided_by").prefetch_related("files"))
 
 
-def appeal_file_open_for(user, appeal_id, file_id) -> AppealFile:
+def appeal_file_open_for(user: Viewer, appeal_id: int | str, file_id: int | str) -> AppealFile:
     """One file of an appeal, for the business and its council only (NotFound otherwise)."""
     try:
         row = AppealFile.objects.select_related("appeal__entry__business").get(pk=int(file_id),

@@ -76,7 +76,7 @@ class RedListEntry(models.Model):
         return f"{self.business} ({self.status})"
 
 
-class ListDecisionQuerySet(models.QuerySet):
+class ListDecisionQuerySet(models.QuerySet["ListDecision"]):
     def update(self, **kwargs):
         raise TypeError("list decisions are append-only")
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from typing import Any
 
 from django.db.models import Count, Q
 
-from hejie.complaints.models import Complaint
+from hejie.businesses.models import Business
+from hejie.complaints.models import Complaint, Policy
 from hejie.complaints.policy import get_policy
 from hejie.core import clock
 from hejie.ratings.lists import RED_MIN_CREDIT_INDEX
@@ -15,11 +17,11 @@ from hejie.ratings.models import BlacklistEntry, RedListEntry
 from hejie.ratings.services import rating_compute
 
 
-def _hours(start, end) -> float | None:
+def _hours(start: dt.datetime | None, end: dt.datetime | None) -> float | None:
     return round((end - start).total_seconds() / 3600, 1) if start and end else None
 
 
-def rating_breakdown(*, business, now: dt.datetime | None = None, case_limit: int = 50) -> dict:
+def rating_breakdown(*, business: Business, now: dt.datetime | None = None, case_limit: int = 50) -> dict[str, Any]:
     """How the business's credit index and stars were computed, case by case.
 
     ``cases`` lists the scored cases of the window, newest first, each with
@@ -40,7 +42,7 @@ def rating_breakdown(*, business, now: dt.datetime | None = None, case_limit: in
             "scored_at": c.scored_at,
             "stars": c.stars,
             "credit_points": c.credit_points,
-            "cost": 10 - c.credit_points,
+            "cost": 10 - c.credit_points,  # type: ignore[operator]  # a scored case has its points
             "outcome": "settled" if c.settled_at else "failed",
             "hours_to_settle": _hours(c.delivered_at, c.settled_at),
         }
@@ -48,7 +50,8 @@ def rating_breakdown(*, business, now: dt.datetime | None = None, case_limit: in
             "number", "scored_at", "stars", "credit_points", "settled_at", "delivered_at")[:case_limit]
     ]
     # the median over every settled case of the window (not just the listed ones)
-    hours = [_hours(d, s) for d, s in window.filter(settled_at__isnull=False).values_list("delivered_at", "settled_at")]
+    hours = [h for d, s in window.filter(settled_at__isnull=False).values_list("delivered_at", "settled_at")
+             if (h := _hours(d, s)) is not None]  # a settled case was delivered: none is left out
     all_time = Complaint.objects.filter(business_id=business.pk).aggregate(
         total=Count("id"),
         settled=Count("id", filter=Q(settled_at__isnull=False)),
@@ -75,7 +78,7 @@ def rating_breakdown(*, business, now: dt.datetime | None = None, case_limit: in
     }
 
 
-def business_record(*, business, now: dt.datetime | None = None) -> dict:
+def business_record(*, business: Business, now: dt.datetime | None = None) -> dict[str, Any]:
     """A business's public record: the rating breakdown (above) and whether it
     stands on the black list (a published entry) or the red list (a confirmed
     one). A fixed number of queries, whatever the number of cases."""
@@ -96,7 +99,7 @@ def business_record(*, business, now: dt.datetime | None = None) -> dict:
 OUTLOOK_STEPS = (1, 5, 10)
 
 
-def rating_outlook(*, breakdown: dict, policy=None) -> dict:
+def rating_outlook(*, breakdown: dict[str, Any], policy: Policy | None = None) -> dict[str, Any]:
     """What would raise the business's rating, from the formula itself (see
     ``hejie.ratings.services``): the credit index and stars after N more cases
     scored at the top tier (settled within the first tier's time), for a few N,
@@ -115,7 +118,7 @@ def rating_outlook(*, breakdown: dict, policy=None) -> dict:
     base_stars = breakdown["prior_stars"] * k + breakdown["stars_total"]
     two = Decimal("0.01")
 
-    def after(more: int) -> dict:
+    def after(more: int) -> dict[str, Any]:
         return {
             "more": more,
             "credit_index": ((base_points + top_points * more) / (k + n + more)).quantize(two, ROUND_HALF_UP),
@@ -142,7 +145,7 @@ def rating_outlook(*, breakdown: dict, policy=None) -> dict:
     }
 
 
-def business_record_own(*, business, now: dt.datetime | None = None) -> dict:
+def business_record_own(*, business: Business, now: dt.datetime | None = None) -> dict[str, Any]:
     """What the business's own staff see on their record page: the public record
     (``business_record``), what would raise it (``rating_outlook``), and each listed
     case's order id (so the page links each case to its order)."""

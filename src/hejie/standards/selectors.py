@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
 from hejie.accounts import access
 from hejie.businesses.selectors import industry_get
@@ -14,6 +14,7 @@ from hejie.core.errors import NotFound, invalid
 from hejie.standards.models import ServiceStandard, StandardClause, StandardVersion
 
 if TYPE_CHECKING:
+    from hejie.accounts.access import Viewer
     from hejie.businesses.models import Business
 
 MAX_ID = 2**63 - 1
@@ -29,14 +30,15 @@ def standards_published(*, industry: str | None = None) -> list[ServiceStandard]
           .order_by("industry__position", "industry_id", "title"))
     if industry:
         qs = qs.filter(industry=industry_get(industry))
-    standards = list(qs)
-    for s in standards:
+    standards: list[ServiceStandard] = []
+    for s in qs:
         s.current = s.current_versions[0]
+        standards.append(s)
     return standards
 
 
-def standard_get(*, user, standard_id, version: int | None = None) -> tuple[ServiceStandard, StandardVersion,
-                                                                             list[StandardVersion]]:
+def standard_get(*, user: Viewer, standard_id: int | str,
+                 version: int | None = None) -> tuple[ServiceStandard, StandardVersion, list[StandardVersion]]:
     """The standard, the version asked for (default: the one in force) and
     every version the caller may see. Drafts are shown to operators and to
     the staff of the publishing association; a standard with nothing
@@ -57,14 +59,15 @@ def standard_get(*, user, standard_id, version: int | None = None) -> tuple[Serv
     if version is None:
         chosen = next((v for v in versions if v.status == StandardVersion.Status.PUBLISHED), versions[-1])
     else:
-        chosen = next((v for v in versions if v.version == version), None)
-        if chosen is None:
+        found = next((v for v in versions if v.version == version), None)
+        if found is None:
             raise NotFound(f"该标准没有第{version}版 (no such version)")
+        chosen = found
     chosen.clause_list = list(chosen.clauses.all())
     return standard, chosen, versions
 
 
-def clauses_citable(business: Business | None):
+def clauses_citable(business: Business | None) -> QuerySet[StandardClause]:
     """The clauses either side may cite in an order against ``business`` (the rule of
     ``clause_citable``), by standard and clause number: for a picker."""
     if business is None:
@@ -79,7 +82,7 @@ def clauses_citable(business: Business | None):
     )
 
 
-def clause_citable(*, business: Business | None, clause_id) -> StandardClause:
+def clause_citable(*, business: Business | None, clause_id: int | str) -> StandardClause:
     """The clause, if it may be cited in an order against ``business``: it
     belongs to the version in force of a standard of the business's industry,
     or to a version the business accepted. Otherwise ``InvalidInput``."""

@@ -16,6 +16,7 @@ standards and cannot import them).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
@@ -28,12 +29,15 @@ from hejie.core.validation import clean_text
 from hejie.partners.models import Partner
 from hejie.standards.models import ServiceStandard, StandardAcceptance, StandardClause, StandardVersion
 
+if TYPE_CHECKING:
+    from hejie.accounts.models import User
+
 TITLE_MAX = 120
 CLAUSE_TEXT_MAX = 4000
 CLAUSE_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3}){0,4}")
 
 
-def _text(value, *, field: str, label: str, max_length: int, required: bool = True) -> str:
+def _text(value: str | None, *, field: str, label: str, max_length: int, required: bool = True) -> str:
     return clean_text(value, field=field, label=label, max_length=max_length, required=required)
 
 
@@ -42,17 +46,17 @@ def sort_key(number: str) -> str:
     return ".".join(part.zfill(3) for part in number.split("."))
 
 
-def _association_of(actor):
+def _association_of(actor: User | None) -> Partner | None:
     """The active association ``actor`` works for, or None."""
     if not access.is_partner_staff(actor):
         return None
     partner = actor.partner
-    if partner.kind != Partner.Kind.ASSOCIATION or partner.status != Partner.Status.ACTIVE:
+    if partner is None or partner.kind != Partner.Kind.ASSOCIATION or partner.status != Partner.Status.ACTIVE:
         return None
     return partner
 
 
-def _check_writer(actor, standard: ServiceStandard | None = None, industry=None) -> None:
+def _check_writer(actor: User, standard: ServiceStandard | None = None, industry: Industry | None = None) -> None:
     """Operators write any standard; an association's staff only their own
     association's standards, in the industries it covers."""
     if access.is_operator(actor):
@@ -68,7 +72,7 @@ def _check_writer(actor, standard: ServiceStandard | None = None, industry=None)
         raise NotAllowed("本协会不负责该行业的服务标准 (your association does not cover this industry)")
 
 
-def _lock_standard(standard) -> ServiceStandard:
+def _lock_standard(standard: ServiceStandard | int | str) -> ServiceStandard:
     pk = standard.pk if isinstance(standard, ServiceStandard) else standard
     try:
         return ServiceStandard.objects.select_for_update().get(pk=int(pk))
@@ -76,7 +80,7 @@ def _lock_standard(standard) -> ServiceStandard:
         raise NotFound("服务标准不存在 (no such standard)") from None
 
 
-def _version_of(standard: ServiceStandard, number) -> StandardVersion:
+def _version_of(standard: ServiceStandard, number: int | str) -> StandardVersion:
     try:
         return standard.versions.select_for_update().get(version=int(number))
     except (StandardVersion.DoesNotExist, TypeError, ValueError, OverflowError):
@@ -84,7 +88,7 @@ def _version_of(standard: ServiceStandard, number) -> StandardVersion:
 
 
 @transaction.atomic
-def standard_create(*, actor, industry: str, title: str, publisher_name: str = "",
+def standard_create(*, actor: User, industry: str, title: str, publisher_name: str = "",
                     publisher: Partner | int | None = None) -> ServiceStandard:
     """A standard for ``industry``. Its publisher is the actor's association
     (association staff), or the association ``publisher`` an operator names
@@ -102,7 +106,7 @@ def standard_create(*, actor, industry: str, title: str, publisher_name: str = "
             raise NotAllowed("只能以本协会名义发布 (you publish only for your own association)")
     elif publisher is not None:
         try:
-            association = Partner.objects.get(pk=int(getattr(publisher, "pk", publisher)),
+            association = Partner.objects.get(pk=int(publisher.pk if isinstance(publisher, Partner) else publisher),
                                               kind=Partner.Kind.ASSOCIATION)
         except (Partner.DoesNotExist, TypeError, ValueError, OverflowError):
             raise invalid("publisher", "发布机构应为一个行业协会 (the publisher must be an industry association)") \
@@ -121,7 +125,7 @@ def standard_create(*, actor, industry: str, title: str, publisher_name: str = "
 
 
 @transaction.atomic
-def version_draft(*, actor, standard) -> StandardVersion:
+def version_draft(*, actor: User, standard: ServiceStandard | int | str) -> StandardVersion:
     """A new draft version, starting from a copy of the latest version's clauses."""
     standard = _lock_standard(standard)
     _check_writer(actor, standard)
@@ -139,7 +143,8 @@ def version_draft(*, actor, standard) -> StandardVersion:
 
 
 @transaction.atomic
-def clause_set(*, actor, standard, version, number: str, text: str) -> StandardClause | None:
+def clause_set(*, actor: User, standard: ServiceStandard | int | str, version: int | str, number: str,
+               text: str) -> StandardClause | None:
     """Write clause ``number`` of a draft version; an empty ``text`` removes it
     (and returns None). Published and withdrawn versions never change."""
     standard = _lock_standard(standard)
@@ -163,7 +168,7 @@ def clause_set(*, actor, standard, version, number: str, text: str) -> StandardC
 
 
 @transaction.atomic
-def version_publish(*, actor, standard, version) -> StandardVersion:
+def version_publish(*, actor: User, standard: ServiceStandard | int | str, version: int | str) -> StandardVersion:
     """Put a draft in force; the version in force until now is withdrawn."""
     standard = _lock_standard(standard)
     _check_writer(actor, standard)
@@ -191,7 +196,7 @@ def standards_in_force(industry: Industry) -> bool:
 
 
 @transaction.atomic
-def standards_accept_on_joining(*, actor, business: Business) -> list[StandardAcceptance]:
+def standards_accept_on_joining(*, actor: User, business: Business) -> list[StandardAcceptance]:
     """Joining includes accepting the industry's standards in force, if any
     (``businesses.services.business_join`` and ``business_apply`` call it through
     the ``JoiningStandards`` that ``StandardsConfig.ready()`` registers); nothing to
@@ -202,7 +207,7 @@ def standards_accept_on_joining(*, actor, business: Business) -> list[StandardAc
     return standard_accept(actor=actor, business=business)
 
 
-def standard_accept(*, actor, business) -> list[StandardAcceptance]:
+def standard_accept(*, actor: User, business: Business | int | str) -> list[StandardAcceptance]:
     """The business accepts the versions now in force of its industry's
     standards (one acceptance row per version; accepting again is a no-op)."""
     pk = business.pk if isinstance(business, Business) else business

@@ -35,6 +35,7 @@ import logging
 import secrets
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -46,6 +47,10 @@ from hejie.core.background import enqueue
 from hejie.core.errors import Conflict, NotFound, RateLimited, invalid
 from hejie.webhooks import permissions, selectors, signing, transport
 from hejie.webhooks.models import MAX_ENDPOINTS_PER_BUSINESS, WebhookDelivery, WebhookEndpoint
+
+if TYPE_CHECKING:
+    from hejie.accounts.models import User
+    from hejie.complaints.events import Batch
 
 logger = logging.getLogger("hejie.webhooks")
 
@@ -73,7 +78,7 @@ Kind = WebhookDelivery.Kind
 # --------------------------------------------------------------------------- endpoints
 
 
-def endpoint_create(*, actor, url: str, description: str = "") -> WebhookEndpoint:
+def endpoint_create(*, actor: User, url: str, description: str = "") -> WebhookEndpoint:
     """A business admin registers a URL. The returned endpoint carries the
     secret; it is shown this once."""
     business_id = permissions.own_business_id(actor)
@@ -106,7 +111,7 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def endpoint_delete(*, actor, endpoint_id: int) -> None:
+def endpoint_delete(*, actor: User, endpoint_id: int) -> None:
     """Remove an endpoint and its delivery log; nothing more is sent to it."""
     with transaction.atomic():
         selectors.endpoint_get_for(actor, endpoint_id).delete()
@@ -123,7 +128,7 @@ def _check_manual_rate(endpoint: WebhookEndpoint, now: dt.datetime) -> None:
         )
 
 
-def endpoint_ping(*, actor, endpoint_id: int) -> WebhookDelivery:
+def endpoint_ping(*, actor: User, endpoint_id: int) -> WebhookDelivery:
     """Send a ``ping`` event to the endpoint (after commit), to test it."""
     with transaction.atomic():
         endpoint = selectors.endpoint_get_for(actor, endpoint_id)
@@ -134,7 +139,7 @@ def endpoint_ping(*, actor, endpoint_id: int) -> WebhookDelivery:
         return _create_deliveries([WebhookDelivery(endpoint=endpoint, kind=Kind.PING, event_type="ping")], now)[0]
 
 
-def delivery_redeliver(*, actor, delivery_id: int) -> WebhookDelivery:
+def delivery_redeliver(*, actor: User, delivery_id: int) -> WebhookDelivery:
     """Send a finished delivery (delivered or failed) again, as a new delivery
     with the same body (a new ``id``, the same ``event_id``)."""
     with transaction.atomic():
@@ -157,7 +162,7 @@ def delivery_redeliver(*, actor, delivery_id: int) -> WebhookDelivery:
 # --------------------------------------------------------------------------- enqueue
 
 
-def enqueue_for_events(batch) -> list[WebhookDelivery]:
+def enqueue_for_events(batch: Batch) -> list[WebhookDelivery]:
     """The consumer of complaint events (stage WEBHOOKS, ``hejie.complaints.events``):
     inside the events' transaction, one delivery per event and active endpoint of the
     order's business, sent after commit.
@@ -168,7 +173,7 @@ def enqueue_for_events(batch) -> list[WebhookDelivery]:
     business_ids = {event.complaint.business_id for event in batch.events} - {None}  # orders loaded: no query
     if not business_ids:
         return []
-    endpoints: dict[int, list[int]] = {}
+    endpoints: dict[int | None, list[int]] = {}  # by business id (an order without one finds none)
     for pk, business_id in (WebhookEndpoint.objects.filter(business_id__in=business_ids, is_active=True)
                             .order_by("pk").values_list("pk", "business_id")):
         endpoints.setdefault(business_id, []).append(pk)
@@ -249,18 +254,18 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def render(delivery: WebhookDelivery) -> dict:
+def render(delivery: WebhookDelivery) -> dict[str, Any]:
     """The body of a delivery. The order block is the order as it stands at
     the first attempt (normally right after the change committed); the
     event, its states and data are the timeline's, which never change. No
     consumer data: the business reads the order through the API."""
-    if delivery.kind == Kind.PING or delivery.event_id is None:
+    event = None if delivery.kind == Kind.PING or delivery.event_id is None else delivery.event
+    if event is None:
         return {
             "id": delivery.pk, "event_id": None, "event": "ping", "created_at": _iso(delivery.created_at),
             "state_from": None, "state_to": None, "order": None,
             "data": {"endpoint_id": delivery.endpoint_id, "message": "Hejie webhook test 推送测试"},
         }
-    event = delivery.event
     order = event.complaint
     return {
         "id": delivery.pk, "event_id": event.pk, "event": event.type, "created_at": _iso(event.created_at),
@@ -312,7 +317,7 @@ def _attempt(pk: int, claim: dt.datetime) -> int:
 def _record(delivery: WebhookDelivery, outcome: transport.Outcome, started: dt.datetime, *,
             give_up: bool = False, save_payload: bool = False) -> None:
     attempt = delivery.attempts
-    changes = {"last_status_code": outcome.status_code, "last_error": outcome.error[:500]}
+    changes: dict[str, Any] = {"last_status_code": outcome.status_code, "last_error": outcome.error[:500]}
     if save_payload:
         changes["payload"] = delivery.payload
     if outcome.ok:

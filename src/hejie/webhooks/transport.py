@@ -33,6 +33,7 @@ import socket
 import ssl
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -110,7 +111,7 @@ def resolve(host: str, port: int) -> str:
         raise Refused(f"cannot resolve {host}: {e}") from None
     addresses = []
     for info in infos:
-        raw = info[4][0].split("%", 1)[0]  # drop an IPv6 zone id
+        raw = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
         ip = ipaddress.ip_address(raw)
         if not allow_private() and not is_public(ip):
             raise Refused(f"refused: {host} resolves to a non-public address ({ip})")
@@ -120,35 +121,38 @@ def resolve(host: str, port: int) -> str:
     return addresses[0]
 
 
-def _pinned(connection_class, address: str, *args, **kwargs):
+def _pinned(connection_class: type[http.client.HTTPConnection], address: str, *args: Any,
+            **kwargs: Any) -> http.client.HTTPConnection:
     """An http.client connection that connects to ``address`` whatever its
     host name says (the name still goes in Host, SNI and the certificate check)."""
     conn = connection_class(*args, **kwargs)
 
-    def create_connection(host_port, timeout=SEND_TIMEOUT_SECONDS, source_address=None):
+    def create_connection(host_port: tuple[str, int], timeout: float = SEND_TIMEOUT_SECONDS,
+                          source_address: tuple[str, int] | None = None) -> socket.socket:
         return socket.create_connection((address, host_port[1]), timeout, source_address)
 
-    conn._create_connection = create_connection
+    conn._create_connection = create_connection  # type: ignore[attr-defined]  # http.client's hook, not in its stubs
     return conn
 
 
 class _PinnedHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, address: str):
+    def __init__(self, address: str) -> None:
         super().__init__()
         self.address = address
 
-    def http_open(self, req):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(functools.partial(_pinned, http.client.HTTPConnection, self.address), req)
 
 
 class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, address: str):
-        super().__init__(context=ssl.create_default_context())
+    def __init__(self, address: str) -> None:
+        self.context = ssl.create_default_context()
+        super().__init__(context=self.context)
         self.address = address
 
-    def https_open(self, req):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(functools.partial(_pinned, http.client.HTTPSConnection, self.address), req,
-                            context=self._context)
+                            context=self.context)
 
 
 def _opener(scheme: str, address: str) -> urllib.request.OpenerDirector:

@@ -56,7 +56,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
-        fields = {}
+        fields: dict[str, str] = {}
         for err in exc.errors:
             fields.setdefault(_field_name(err.get("loc", ())), _message(err))
         return respond(request, 422, "invalid", "输入有误，请检查标出的字段 (some fields are invalid)", fields)

@@ -40,7 +40,7 @@ _FIELDS = ("name", "credit_code", "industry", "address", "contact_name", "contac
 
 
 def _business_of(user) -> Business | None:
-    if not access.is_business_staff(user):
+    if not access.is_business_staff(user) or user.business_id is None:  # staff have a business
         return None
     return selectors.business_get(user.business_id)
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,6 +53,8 @@ class CappedPaginator(Paginator):
     """Pages through the first ``cap`` rows, counting no further than ``cap + 1``: a province's list
     then costs the same as a district's (its count used to read every order of the jurisdiction).
     ``capped`` says there are more than ``cap``."""
+
+    object_list: QuerySet[Any]  # a queryset: it is counted up to the cap
 
     def __init__(self, object_list, per_page, *, cap: int):
         self.cap = cap
@@ -318,7 +323,7 @@ def _chips(f: OrderFilters) -> list[tuple[str, str]]:
     """The filters in force, each with a link that drops it."""
     v = f.values
     out = []
-    labels = {
+    labels: dict[str, Callable[[str], str]] = {
         "q": lambda x: _("编号：%(q)s") % {"q": x},
         "queue": lambda x: _(QUEUE_LABELS.get(x, x)),
         "state": lambda x: pick(State(x).label),

@@ -256,7 +256,7 @@ def _codes_doc() -> list[tuple[str, list[tuple[str, str]]]]:
     """What the codes in the coded columns mean, in the reader's language."""
     return [(column, [(value, pick(label)) for value, label in choices]) for column, choices in (
         ("problem_type", Complaint.ProblemType.choices), ("claim_type", Complaint.ClaimType.choices),
-        ("state", Complaint._meta.get_field("state").choices),
+        ("state", Complaint._meta.get_field("state").choices or []),
         ("industry", [(i.code, _industry_name(i)) for i in Industry.objects.all()]))]
 
 
