@@ -319,7 +319,7 @@ def may_see_personal_data(user: Viewer) -> bool:
     return is_overseer(user) and bool(getattr(user, "sees_personal_data", False))
 
 
-def may_file_complaints(user: Viewer) -> bool:
+def may_file_complaints(user: Viewer) -> TypeGuard[User]:
     return is_consumer(user)
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hejie.accounts.models import User
 from hejie.complaints.models import Complaint, Mediation
 from hejie.complaints.services.intake import _refuse_open_duplicate
 from hejie.complaints.services.orders import (
     MAX_TEXT,
+    OrderRef,
     _acting,
     _amount,
     _move,
+    _outcome_at,
     _save,
     _text,
 )
@@ -20,7 +23,7 @@ from hejie.core.errors import Conflict, invalid
 MEDIATION_ROUTES = "12315行政投诉、仲裁、向人民法院起诉 (12315 administrative complaint, arbitration, court)"
 
 
-def mediation_request(*, actor, complaint, reason: str = "") -> Mediation:
+def mediation_request(*, actor: User, complaint: OrderRef, reason: str = "") -> Mediation:
     """Consumer asks the council to mediate after a failure (within the
     policy's window) or after a settlement that was not fulfilled; council
     staff may also take a failed case into mediation themselves."""
@@ -30,7 +33,7 @@ def mediation_request(*, actor, complaint, reason: str = "") -> Mediation:
             raise Conflict("和解已成功；只有未履行时才能申请调解 (only an unfulfilled settlement can go to mediation)",
                            code="wrong_state")
         if complaint.state == State.FAILED and side == Side.CONSUMER:
-            limit = complaint.outcome_at + dt.timedelta(days=policy.mediation_request_days)
+            limit = _outcome_at(complaint) + dt.timedelta(days=policy.mediation_request_days)
             if now > limit:
                 raise Conflict(f"已超过申请调解期限（和解终止后{policy.mediation_request_days}天）"
                                f"(the {policy.mediation_request_days}-day window to ask for mediation has passed)",
@@ -46,7 +49,8 @@ def mediation_request(*, actor, complaint, reason: str = "") -> Mediation:
     return mediation
 
 
-def mediation_record_outcome(*, actor, complaint, outcome: str, terms: str = "", amount=None) -> Mediation:
+def mediation_record_outcome(*, actor: User, complaint: OrderRef, outcome: str, terms: str = "",
+                             amount: object = None) -> Mediation:
     """Council: record how the mediation ended (settled with terms, or failed)."""
     if outcome not in ("settled", "failed"):
         raise invalid("outcome", "结果应为 settled 或 failed (outcome must be settled or failed)")

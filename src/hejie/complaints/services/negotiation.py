@@ -5,15 +5,19 @@ fulfilment and the consumer's rating."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from hejie.accounts.models import User
 from hejie.complaints import policy as rules
 from hejie.complaints.events import EventType
 from hejie.complaints.models import Complaint, Message, Proposal, Urge
 from hejie.complaints.services.orders import (
     MAX_TEXT,
     SCORE_FIELDS,
+    OrderRef,
     _acting,
     _amount,
+    _delivered_at,
     _event,
     _fail,
     _move,
@@ -24,37 +28,38 @@ from hejie.complaints.services.orders import (
 )
 from hejie.complaints.states import Side, State
 from hejie.core.errors import Conflict, NotFound, invalid
+from hejie.standards.models import StandardClause
 from hejie.standards.selectors import clause_citable
 
 
-def _first_response(complaint: Complaint, *, actor, side: str, now: dt.datetime) -> None:
+def _first_response(complaint: Complaint, *, actor: User, side: str, now: dt.datetime) -> None:
     if complaint.first_response_at is None:
         complaint.first_response_at = now
     if complaint.state == State.DELIVERED:
         _move(complaint, "respond", actor=actor, side=side, now=now)
 
 
-def _cited_clause(complaint: Complaint, clause_id):
+def _cited_clause(complaint: Complaint, clause_id: int | str | None) -> StandardClause | None:
     """The service-standard clause cited, checked against the order's business
     (``hejie.standards.selectors.clause_citable``); None when none is cited."""
-    if clause_id in (None, ""):
+    if clause_id is None or clause_id == "":
         return None
     return clause_citable(business=complaint.business, clause_id=clause_id)
 
 
-def _clause_payload(clause) -> dict:
+def _clause_payload(clause: StandardClause | None) -> dict[str, Any]:
     if clause is None:
         return {}
     return {"clause": {"id": clause.pk, "number": clause.number, "version": clause.version.version,
                        "standard_id": clause.version.standard_id}}
 
 
-def message_post(*, actor, complaint, body: str, evidence_id: int | None = None,
-                 clause_id: int | None = None) -> Message:
+def message_post(*, actor: User, complaint: OrderRef, body: str, evidence_id: int | str | None = None,
+                 clause_id: int | str | None = None) -> Message:
     body = _text(body, "body", max_len=MAX_TEXT)
     with _acting(actor, complaint, "message") as (complaint, side, policy, now):
         evidence = None
-        if evidence_id not in (None, ""):
+        if evidence_id is not None and evidence_id != "":
             evidence = complaint.evidence.filter(pk=evidence_id).first()
             if evidence is None:
                 raise invalid("evidence_id", "附件不存在 (no such attachment on this complaint)")
@@ -70,7 +75,8 @@ def message_post(*, actor, complaint, body: str, evidence_id: int | None = None,
     return message
 
 
-def proposal_make(*, actor, complaint, terms: str, amount=None, clause_id: int | None = None) -> Proposal:
+def proposal_make(*, actor: User, complaint: OrderRef, terms: str, amount: object = None,
+                  clause_id: int | str | None = None) -> Proposal:
     """Business: a settlement offer (和解方案). Replaces any offer still pending;
     the consumer has ``consumer_silence_days`` to answer it."""
     terms = _text(terms, "terms", min_len=2, max_len=MAX_TEXT)
@@ -94,7 +100,7 @@ def proposal_make(*, actor, complaint, terms: str, amount=None, clause_id: int |
     return proposal
 
 
-def _proposal_for_consumer(complaint: Complaint, proposal_id) -> Proposal:
+def _proposal_for_consumer(complaint: Complaint, proposal_id: int | str) -> Proposal:
     try:
         proposal = complaint.proposals.select_for_update().get(pk=int(proposal_id), side=Side.BUSINESS)
     except (Proposal.DoesNotExist, ValueError, TypeError):
@@ -107,7 +113,7 @@ def _proposal_for_consumer(complaint: Complaint, proposal_id) -> Proposal:
     return proposal
 
 
-def proposal_accept(*, actor, complaint, proposal_id) -> Complaint:
+def proposal_accept(*, actor: User, complaint: OrderRef, proposal_id: int | str) -> Complaint:
     """Consumer: accept the business's offer. The only way a case settles."""
     with _acting(actor, complaint, "accept") as (complaint, side, policy, now):
         proposal = _proposal_for_consumer(complaint, proposal_id)
@@ -115,18 +121,20 @@ def proposal_accept(*, actor, complaint, proposal_id) -> Complaint:
         proposal.decided_at = now
         proposal.save(update_fields=["status", "decided_at"])
         complaint.settled_at = complaint.outcome_at = now
-        score = rules.score_for(now - complaint.delivered_at, policy)
+        took = now - _delivered_at(complaint)
+        score = rules.score_for(took, policy)
         _move(complaint, "accept", actor=actor, side=side, now=now,
               payload={"proposal_id": proposal.pk, "stars": score.stars, "credit_points": score.points,
-                       "hours_to_settle": round((now - complaint.delivered_at).total_seconds() / 3600, 2)})
+                       "hours_to_settle": round(took.total_seconds() / 3600, 2)})
         _refresh_timers(complaint, policy)
         _score(complaint, score, now)
         _save(complaint, "settled_at", "outcome_at", *SCORE_FIELDS)
     return complaint
 
 
-def proposal_reject(*, actor, complaint, proposal_id, reason: str = "", counter_terms: str = "",
-                    counter_amount=None, counter_clause_id: int | None = None) -> Proposal:
+def proposal_reject(*, actor: User, complaint: OrderRef, proposal_id: int | str, reason: str = "",
+                    counter_terms: str = "", counter_amount: object = None,
+                    counter_clause_id: int | str | None = None) -> Proposal:
     """Consumer: reject the offer, optionally with a counter-offer for the
     business to answer with a new proposal; the counter-offer may rest on a
     service-standard clause (``counter_clause_id``, checked as in ``proposal_make``)."""
@@ -157,7 +165,7 @@ def proposal_reject(*, actor, complaint, proposal_id, reason: str = "", counter_
     return counter or proposal
 
 
-def complaint_refuse(*, actor, complaint, reason: str) -> Complaint:
+def complaint_refuse(*, actor: User, complaint: OrderRef, reason: str) -> Complaint:
     """Business: decline to settle. Ends the reconciliation as a failed case."""
     reason = _text(reason, "reason", min_len=2, max_len=1000)
     with _acting(actor, complaint, "refuse") as (complaint, side, policy, now):
@@ -169,7 +177,7 @@ def complaint_refuse(*, actor, complaint, reason: str) -> Complaint:
     return complaint
 
 
-def complaint_withdraw(*, actor, complaint, reason: str = "") -> Complaint:
+def complaint_withdraw(*, actor: User, complaint: OrderRef, reason: str = "") -> Complaint:
     reason = _text(reason, "reason", required=False, max_len=1000)
     with _acting(actor, complaint, "withdraw") as (complaint, side, policy, now):
         complaint.proposals.filter(status=Proposal.Status.PENDING).update(status=Proposal.Status.LAPSED, decided_at=now)
@@ -181,7 +189,7 @@ def complaint_withdraw(*, actor, complaint, reason: str = "") -> Complaint:
     return complaint
 
 
-def complaint_urge(*, actor, complaint, note: str = "") -> Urge:
+def complaint_urge(*, actor: User, complaint: OrderRef, note: str = "") -> Urge:
     """Council: urge the business (催办). Recorded; the business must acknowledge."""
     note = _text(note, "note", required=False, max_len=1000)
     with _acting(actor, complaint, "urge") as (complaint, side, policy, now):
@@ -192,7 +200,7 @@ def complaint_urge(*, actor, complaint, note: str = "") -> Urge:
     return urge
 
 
-def urge_acknowledge(*, actor, urge_id) -> Urge:
+def urge_acknowledge(*, actor: User, urge_id: int | str) -> Urge:
     try:
         urge = Urge.objects.get(pk=int(urge_id))
     except (Urge.DoesNotExist, ValueError, TypeError):
@@ -208,7 +216,7 @@ def urge_acknowledge(*, actor, urge_id) -> Urge:
     return urge
 
 
-def fulfilment_mark(*, actor, complaint) -> Complaint:
+def fulfilment_mark(*, actor: User, complaint: OrderRef) -> Complaint:
     """Business: we have done what was agreed."""
     with _acting(actor, complaint, "mark_fulfilled") as (complaint, side, policy, now):
         if complaint.fulfilment == Complaint.Fulfilment.CONFIRMED:
@@ -219,7 +227,7 @@ def fulfilment_mark(*, actor, complaint) -> Complaint:
     return complaint
 
 
-def fulfilment_confirm(*, actor, complaint, fulfilled: bool, note: str = "") -> Complaint:
+def fulfilment_confirm(*, actor: User, complaint: OrderRef, fulfilled: bool, note: str = "") -> Complaint:
     """Consumer: the settlement was carried out (or was not)."""
     if not isinstance(fulfilled, bool):
         raise invalid("fulfilled", "请选择已履行或未履行 (fulfilled must be true or false)")
@@ -234,7 +242,7 @@ def fulfilment_confirm(*, actor, complaint, fulfilled: bool, note: str = "") -> 
     return complaint
 
 
-def complaint_rate(*, actor, complaint, satisfaction, comment: str = "") -> Complaint:
+def complaint_rate(*, actor: User, complaint: OrderRef, satisfaction: object, comment: str = "") -> Complaint:
     """Consumer: satisfaction 1-5 with a comment, once per order."""
     if isinstance(satisfaction, bool) or not isinstance(satisfaction, int | str):
         raise invalid("satisfaction", "满意度应为1到5 (satisfaction must be 1 to 5)")

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
+from django.db.models import TextChoices
 
 from hejie.accounts import access
+from hejie.accounts.models import User
 from hejie.complaints import events
 from hejie.complaints import policy as rules
 from hejie.complaints.events import EventType
@@ -39,21 +43,23 @@ MAX_AMOUNT = Decimal("10000000")  # ten million yuan: beyond this an amount is a
 
 
 MAX_TEXT = 5000
-
-
 EARLIEST_PURCHASE = dt.date(2000, 1, 1)
 
+
+# An order as a caller names it: the row, or its id (from a URL or a JSON body).
+OrderRef = Complaint | int | str
 
 _SIDE_OF_ROLE = {access.Role.CONSUMER: Side.CONSUMER, access.Role.BUSINESS: Side.BUSINESS,
                  access.Role.COUNCIL: Side.COUNCIL}
 
 
-def side_of(user, complaint: Complaint) -> str | None:
+def side_of(user: access.Viewer, complaint: Complaint) -> str | None:
     """The side ``user`` plays on ``complaint`` (``access.order_role``), or None if it is not theirs to see."""
-    return _SIDE_OF_ROLE.get(access.order_role(user, complaint))
+    role = access.order_role(user, complaint)
+    return None if role is None else _SIDE_OF_ROLE.get(role)
 
 
-def _lock(complaint_or_id) -> Complaint:
+def _lock(complaint_or_id: OrderRef) -> Complaint:
     pk = complaint_or_id.pk if isinstance(complaint_or_id, Complaint) else complaint_or_id
     try:
         complaint = Complaint.objects.select_for_update(of=("self",)).select_related("business").get(pk=pk)
@@ -63,7 +69,8 @@ def _lock(complaint_or_id) -> Complaint:
     return complaint
 
 
-def _open_for(actor, complaint_or_id, action: str) -> tuple[Complaint, str, Policy, dt.datetime]:
+def _open_for(actor: access.Viewer, complaint_or_id: OrderRef, action: str
+              ) -> tuple[Complaint, str, Policy, dt.datetime]:
     """Apply overdue deadlines, then lock the order and check ``actor`` may take ``action``.
 
     Must be called inside a transaction."""
@@ -82,7 +89,7 @@ def _open_for(actor, complaint_or_id, action: str) -> tuple[Complaint, str, Poli
     return complaint, side, policy, now
 
 
-def _catch_up(complaint_or_id) -> None:
+def _catch_up(complaint_or_id: OrderRef) -> None:
     """Apply an order's overdue deadlines in a transaction of their own, so
     they stand even when the action that follows is refused."""
     pk = complaint_or_id.pk if isinstance(complaint_or_id, Complaint) else complaint_or_id
@@ -93,7 +100,8 @@ def _catch_up(complaint_or_id) -> None:
 
 
 @contextlib.contextmanager
-def _acting(actor, complaint_or_id, action: str):
+def _acting(actor: access.Viewer, complaint_or_id: OrderRef, action: str
+            ) -> Iterator[tuple[Complaint, str, Policy, dt.datetime]]:
     """``with _acting(actor, order, "accept") as (order, side, policy, now):`` —
     catch up on deadlines, then one transaction with the order locked and the
     action checked against the transition table: one unit of work, whose events
@@ -103,8 +111,9 @@ def _acting(actor, complaint_or_id, action: str):
         yield _open_for(actor, complaint_or_id, action)
 
 
-def _event(complaint: Complaint, type_: EventType, *, actor, side: str, now: dt.datetime, state_from: str = "",
-           payload: dict | None = None, context: dict | None = None) -> ComplaintEvent:
+def _event(complaint: Complaint, type_: EventType, *, actor: User | None, side: str, now: dt.datetime,
+           state_from: str = "", payload: dict[str, Any] | None = None,
+           context: dict[str, Any] | None = None) -> ComplaintEvent:
     """Append an event to the timeline and to the open unit of work (``context``: objects
     the consumers may use without reading them again, see ``events.record``)."""
     event = ComplaintEvent.objects.create(
@@ -114,10 +123,12 @@ def _event(complaint: Complaint, type_: EventType, *, actor, side: str, now: dt.
     return events.record(event, context=context)
 
 
-def _move(complaint: Complaint, action: str, *, actor, side: str, now: dt.datetime, payload: dict | None = None,
-          context: dict | None = None) -> None:
+def _move(complaint: Complaint, action: str, *, actor: User | None, side: str, now: dt.datetime,
+          payload: dict[str, Any] | None = None, context: dict[str, Any] | None = None) -> None:
     """Take a state-changing action: check, set the state, record the event."""
     rule = check(action, complaint.state if complaint.pk else NEW, side)
+    if rule.to is None:
+        raise ValueError(f"{action} does not change the state: write its event with _event")
     state_from = complaint.state or NEW
     complaint.state = rule.to
     _event(complaint, EventType(action), actor=actor, side=side, now=now, state_from=state_from, payload=payload,
@@ -128,6 +139,34 @@ def _pending_proposal(complaint: Complaint) -> Proposal | None:
     return complaint.proposals.filter(status=Proposal.Status.PENDING).first()
 
 
+def _settle_by(complaint: Complaint) -> dt.datetime:
+    """The settle-by deadline of an order under reconciliation (set on delivery)."""
+    if complaint.settle_by is None:
+        raise ValueError(f"order {complaint.pk} is reconciling without a settle-by deadline")
+    return complaint.settle_by
+
+
+def _delivered_at(complaint: Complaint) -> dt.datetime:
+    """When an order that reached its business was delivered to it."""
+    if complaint.delivered_at is None:
+        raise ValueError(f"order {complaint.pk} has no delivery time")
+    return complaint.delivered_at
+
+
+def _outcome_at(complaint: Complaint) -> dt.datetime:
+    """When an order that has an outcome reached it."""
+    if complaint.outcome_at is None:
+        raise ValueError(f"order {complaint.pk} has no outcome time")
+    return complaint.outcome_at
+
+
+def _reply_by(offer: Proposal) -> dt.datetime:
+    """The answer-by moment of a business's pending offer (set when it is made)."""
+    if offer.reply_by is None:
+        raise ValueError(f"offer {offer.pk} is pending without an answer-by moment")
+    return offer.reply_by
+
+
 def _refresh_timers(complaint: Complaint, policy: Policy, pending: Proposal | None = None) -> None:
     """Recompute the stored deadlines from the state (and the pending offer)."""
     if complaint.state not in RECONCILING:
@@ -136,14 +175,14 @@ def _refresh_timers(complaint: Complaint, policy: Policy, pending: Proposal | No
     level, urge_at = rules.next_auto_urge(complaint, policy)
     complaint.auto_urge_level = level
     complaint.next_urge_at = urge_at
-    candidates = [complaint.settle_by + JUST_AFTER]
+    candidates = [_settle_by(complaint) + JUST_AFTER]
     if urge_at is not None:
         candidates.append(urge_at + JUST_AFTER)
     if complaint.state == State.NEGOTIATING and pending is None:
         pending = _pending_proposal(complaint)
     if pending is not None:
-        complaint.consumer_reply_by = pending.reply_by
-        candidates.append(pending.reply_by + JUST_AFTER)
+        complaint.consumer_reply_by = _reply_by(pending)
+        candidates.append(_reply_by(pending) + JUST_AFTER)
         reminder = rules.next_consumer_reminder(complaint, pending.created_at, policy)
         if reminder is not None:
             candidates.append(reminder)
@@ -159,11 +198,11 @@ def _save(complaint: Complaint, *fields: str) -> None:
     complaint.save(update_fields=sorted(set(fields) | set(TIMER_FIELDS) | {"state"}))
 
 
-def _text(value, field: str, *, required: bool = True, min_len: int = 1, max_len: int = MAX_TEXT) -> str:
+def _text(value: object, field: str, *, required: bool = True, min_len: int = 1, max_len: int = MAX_TEXT) -> str:
     return clean_text(value, field=field, max_length=max_len, min_length=min_len, required=required)
 
 
-def _amount(value, field: str, *, required: bool = False) -> Decimal | None:
+def _amount(value: object, field: str, *, required: bool = False) -> Decimal | None:
     if value is None or value == "":
         if required:
             raise invalid(field, "请填写金额 (an amount is required)", code="required")
@@ -185,13 +224,13 @@ def _amount(value, field: str, *, required: bool = False) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def _choice(value, choices, field: str) -> str:
-    if value not in choices.values:
+def _choice(value: object, choices: type[TextChoices], field: str) -> str:
+    if not isinstance(value, str) or value not in choices.values:
         raise invalid(field, f"无效的选项 {value!r} (must be one of: {', '.join(choices.values)})")
     return value
 
 
-def _date(value, field: str) -> dt.date | None:
+def _date(value: object, field: str) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -220,7 +259,7 @@ def _score(complaint: Complaint, score: rules.Score, now: dt.datetime) -> None:
     complaint.scored_at = now
 
 
-def _fail(complaint: Complaint, action: str, *, actor, side: str, now: dt.datetime, policy: Policy,
+def _fail(complaint: Complaint, action: str, *, actor: User | None, side: str, now: dt.datetime, policy: Policy,
           reason: str) -> None:
     if complaint.state == State.NEGOTIATING:  # only a negotiation can have an offer pending
         complaint.proposals.filter(status=Proposal.Status.PENDING).update(
@@ -246,13 +285,15 @@ def _process_due(complaint: Complaint, policy: Policy, now: dt.datetime) -> list
             _save(complaint)
         return done
     pending = _pending_proposal(complaint) if complaint.state == State.NEGOTIATING else None
-    settle_passed = now > complaint.settle_by
-    silence_passed = pending is not None and now > pending.reply_by
-    if settle_passed and (not silence_passed or complaint.settle_by <= pending.reply_by):
+    settle_by = _settle_by(complaint)
+    reply_by = None if pending is None else _reply_by(pending)
+    settle_passed = now > settle_by
+    silence_passed = reply_by is not None and now > reply_by
+    if settle_passed and (reply_by is None or not silence_passed or settle_by <= reply_by):
         reason = f"送达后{policy.settle_days}天内未达成和解，平台终止和解 (not settled in {policy.settle_days} days)"
         _fail(complaint, "expire", actor=None, side=Side.SYSTEM, now=now, policy=policy, reason=reason)
         return ["failed"]
-    if silence_passed:
+    if pending is not None and silence_passed:
         pending.status = Proposal.Status.LAPSED
         pending.decided_at = now
         pending.save(update_fields=["status", "decided_at"])
@@ -305,7 +346,7 @@ def _process_due(complaint: Complaint, policy: Policy, now: dt.datetime) -> list
     return done
 
 
-def complaint_process_due(*, complaint, now: dt.datetime | None = None) -> list[str]:
+def complaint_process_due(*, complaint: OrderRef, now: dt.datetime | None = None) -> list[str]:
     """The sweep's per-order step (also usable by hand): lock, apply what is due."""
     now = now or clock.now()
     with transaction.atomic(), events.unit() as batch:
