@@ -4,12 +4,14 @@ webhooks' answers (403, or 404 for what is not yours)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from hejie.accounts import access
 from hejie.core.errors import NotAllowed, NotFound
 
-ONLY_ADMINS = "只有商户管理员可以管理推送地址 (only a business's admin staff manage webhooks)"
-NO_SUCH_ENDPOINT = "推送地址不存在 (no such webhook endpoint)"
-NO_SUCH_DELIVERY = "推送记录不存在 (no such delivery)"
+ONLY_ADMINS = _("只有商户管理员可以管理推送地址")
+NO_SUCH_ENDPOINT = _("推送地址不存在")
+NO_SUCH_DELIVERY = _("推送记录不存在")
 
 
 def own_business_id(user) -> int:
