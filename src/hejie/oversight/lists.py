@@ -5,6 +5,7 @@ open an appeal's files: ``ratings.lists.appeal_file_open_for``)."""
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.businesses.models import Business
@@ -62,5 +63,5 @@ def business_overseen(user, business_id):
     """A business ``user`` oversees (council of its jurisdiction, operator); NotFound otherwise."""
     business = business_get(business_id)
     if not access.in_jurisdiction(user, business):
-        raise NotFound("商户不存在 (no such business)")
+        raise NotFound(_("商户不存在"))
     return business

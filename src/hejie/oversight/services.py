@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from hejie.complaints import services as complaint_services
 from hejie.complaints.models import Complaint
 from hejie.core.errors import DomainError, invalid
@@ -35,9 +38,9 @@ def urge_many(*, actor, complaint_ids, note: str = "") -> BulkResult:
         if pk not in ids:
             ids.append(pk)
     if not ids:
-        raise invalid("ids", "请至少选择一件工单 (choose at least one order)")
+        raise invalid("ids", _("请至少选择一件工单"))
     if len(ids) > BULK_MAX:
-        raise invalid("ids", f"一次最多催办{BULK_MAX}件 (at most {BULK_MAX} orders at once)")
+        raise invalid("ids", ngettext("一次最多催办%(n)d件", "一次最多催办%(n)d件", BULK_MAX) % {"n": BULK_MAX})
     numbers = dict(Complaint.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", "number"))
     result = BulkResult()
     for pk in ids:
