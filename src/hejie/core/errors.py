@@ -1,5 +1,6 @@
 """Typed domain errors. Services raise them; the faces (API, web) turn them
-into 400/403/404/409/410/413/415/422/429 with the message unchanged."""
+into 400/403/404/409/410/413/415/422/429 with the message unchanged. Messages
+are gettext: Chinese msgids, read in the active language when raised."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ class DomainError(Exception):
     status = 400
 
     def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None):
+        message = str(message)  # a lazy translation is read now, in the language of the request
         super().__init__(message)
         self.message = message
         if code:
@@ -99,5 +101,6 @@ class RateLimited(DomainError):
 
 
 def invalid(field: str, message: str, *, code: str = "invalid") -> InvalidInput:
-    """A one-field input error: ``raise invalid("phone", "...")``."""
+    """A one-field input error: ``raise invalid("phone", _("..."))``."""
+    message = str(message)
     return InvalidInput(message, code=code, fields={field: message})
