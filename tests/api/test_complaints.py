@@ -581,3 +581,16 @@ def test_counter_offer_cites_a_clause(api, order, consumer, staff, make_user):
     counter = r.json()["proposals"][-1]
     assert counter["status"] == "counter" and counter["clause"]["number"] == "3.2"
     assert counter["clause"]["text"] == "出现异物的菜品，全额退款。" and counter["clause"]["version"] == 1
+
+
+def test_a_refusal_reads_in_the_requested_language(api, order, consumer, business):
+    """Messages are gettext: Chinese by default, English with ``Accept-Language: en``."""
+    api.post(f"/complaints/{order['id']}/withdraw", as_=consumer)
+    r = api.post(f"/complaints/{order['id']}/withdraw", as_=consumer)
+    assert r.status_code == 409 and err(r)["message"] == "当前状态为「已撤回」，不能执行此操作"
+    r = api.post(f"/complaints/{order['id']}/withdraw", as_=consumer, headers={"Accept-Language": "en"})
+    assert r.status_code == 409 and err(r)["message"] == "This action is not allowed in the state “Withdrawn”"
+    r = api.post("/complaints", filing(business, business_id=10**9), as_=consumer)
+    assert err(r)["fields"]["business_id"] == "商户不存在"
+    r = api.post("/complaints", filing(business, business_id=10**9), as_=consumer, headers={"Accept-Language": "en"})
+    assert err(r)["fields"]["business_id"] == "No such business"

@@ -241,7 +241,7 @@ def test_red_list_candidates_follow_the_rule(traveller, make_business, make_user
     [row] = [r for r in lists.redlist_candidates(region=None) if r["business"] == good]
     assert (row["cases"], row["settled"], row["settlement_rate"]) == (10, 10, 1.0)
     assessed = lists.redlist_assess(business=Business.objects.get(pk=failing.pk))
-    assert len(assessed["unmet"]) == 1 and "settlement rate" in assessed["unmet"][0]
+    assert assessed["unmet"] == ["和解率低于90%"]
 
 
 def test_a_black_list_publication_within_the_window_bars_the_red_list(traveller, make_business, make_user):
@@ -293,7 +293,13 @@ def test_a_business_that_does_not_qualify_cannot_be_confirmed(api, traveller, bu
     make_red_ready(make_user, business, staff, n=3)
     r = api.post("/lists/red", {"business_id": business.pk, "reason": "关系好"}, as_=council)
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_a_candidate"
-    assert "credit index" in r.json()["error"]["message"] and "fewer than 10" in r.json()["error"]["message"]
+    assert r.json()["error"]["message"].startswith("该商户不符合红榜条件：信用指数低于")  # Chinese by default
+    assert "窗口期内结案不足10件" in r.json()["error"]["message"]
+    r = api.post("/lists/red", {"business_id": business.pk, "reason": "关系好"}, as_=council,
+                 headers={"Accept-Language": "en"})
+    message = r.json()["error"]["message"]
+    assert r.status_code == 409 and message.startswith("The business does not qualify for the red list: Credit index")
+    assert "Fewer than 10 cases in the window" in message
     assert not RedListEntry.objects.exists()
 
 

@@ -122,7 +122,7 @@ def test_a_removed_black_list_entry_is_410_with_its_date_on_both(client, world):
     removal = ListDecision.objects.get(blacklist_entry_id=pk, action="remove")
     assert dt.datetime.fromisoformat(error["removed_at"]) == removal.created_at
     assert dt.datetime.fromisoformat(error["removed_at"]).date() == dt.date(2026, 3, 15) + 10 * D
-    assert error["message"] == "该黑榜记录已移出 (this black-list entry was removed)"
+    assert error["message"] == "该黑榜记录已移出"
     assert "已整改" not in r.content.decode()  # the council's words to the business are not published
 
 
@@ -134,7 +134,7 @@ def test_a_removed_red_list_entry_is_410_with_its_date(client, world):
 
 def test_a_removed_listing_is_a_json_410(client, world):
     error = client.get(f"/api/v1/businesses/{world['removed listing'][1]}").json()["error"]
-    assert error == {"code": "gone", "message": "该商户已不在平台公示 (this business's listing was removed)",
+    assert error == {"code": "gone", "message": "该商户已不在平台公示",
                      "fields": {}, "removed_at": None, "removal": "status"}
     assert client.get(f"/api/v1/businesses/{world['removed listing'][1]}/stores").status_code == 410
 

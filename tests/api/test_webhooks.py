@@ -135,7 +135,9 @@ def test_only_a_business_admin_manages_webhooks(api, registered, staff, consumer
         assert api.post(f"/{registered['id']}/test", as_=user).status_code == 403
         assert api.get(f"/{registered['id']}/deliveries", as_=user).status_code == 403
     r = api.get("", as_=staff)
-    assert err(r)["code"] == "forbidden" and "admin" in err(r)["message"]
+    assert err(r)["code"] == "forbidden" and err(r)["message"] == "只有商户管理员可以管理推送地址"
+    r = api.get("", as_=staff, headers={"Accept-Language": "en"})  # the same refusal, in English
+    assert err(r)["message"] == "Only a business's admin staff manage webhooks"
     assert api.get("").status_code == 401
     assert api.post("", {"url": "https://erp.example.com/hook"}).status_code == 401
     # an operator has no business of its own to register for, but may act on one by id

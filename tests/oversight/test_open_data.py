@@ -51,9 +51,9 @@ def test_a_period_within_the_rules(traveller, raw_from, raw_to, expected):
 
 @pytest.mark.parametrize(("raw_from", "raw_to", "field", "words"), [
     ("2025-03-14", "2026-03-15", "to", "366"),  # 367 days: one too many
-    ("2026-03-16", "", "from", "today"),  # tomorrow
-    ("", "2026-03-16", "to", "today"),
-    ("2026-03-10", "2026-03-09", "to", "before from"),
+    ("2026-03-16", "", "from", "不能晚于今天"),  # tomorrow
+    ("", "2026-03-16", "to", "不能晚于今天"),
+    ("2026-03-10", "2026-03-09", "to", "不能早于开始日期"),
     ("1999-12-31", "2000-01-05", "from", "2000-01-01"),
     ("15/03/2026", "", "from", "YYYY-MM-DD"),
     ("2026-02-30", "", "from", "YYYY-MM-DD"),
@@ -209,3 +209,11 @@ def test_breakdowns_by_the_next_region_level_and_by_industry(traveller, make_bus
     industries = open_data.by_industry(**period)
     assert [(r["code"], r["total"], r["settlement_rate"]) for r in industries] == [
         ("catering", 3, 0.0), ("retail", 1, 0.0)]
+
+
+def test_a_refused_download_reads_in_the_requested_language(client, db, traveller):
+    r = client.get("/open-data/complaints.csv", {"from": "2025-03-14", "to": "2026-03-15"})
+    assert r.status_code == 422 and "一次最多366天，请分段下载" in r.content.decode()
+    r = client.get("/open-data/complaints.csv", {"from": "2025-03-14", "to": "2026-03-15"},
+                   headers={"Accept-Language": "en"})
+    assert r.status_code == 422 and "At most 366 days at a time: download the rest" in r.content.decode()

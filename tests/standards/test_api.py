@@ -176,3 +176,21 @@ def test_operator_admin_pages_render(client, make_user, publish, admin_staff, bu
                 "/admin/standards/standardversion/", f"/admin/standards/standardversion/{version.pk}/change/",
                 "/admin/standards/standardacceptance/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_refusal_reads_in_the_requested_language(api, publish, operator):
+    std = publish()
+    path = f"/standards/{std.pk}/versions/1/clauses"
+    r = api.post(path, {"number": "3.2", "text": "x"}, as_=operator)
+    assert r.status_code == 409 and r.json()["error"]["message"] == "第1版已发布，不能修改；请起草新版本"
+    r = api.post(path, {"number": "3.2", "text": "x"}, as_=operator, headers={"Accept-Language": "en"})
+    assert r.json()["error"]["message"] == "Version 1 is published and cannot change: draft a new version"
+
+
+def test_a_missing_field_is_named_by_its_translated_label(api, operator):
+    """core.validation translates the field's label with the message."""
+    body = {"industry": "lodging", "title": " ", "publisher_name": "省旅游饭店协会"}
+    r = api.post("/standards", body, as_=operator)
+    assert r.status_code == 422 and r.json()["error"]["fields"] == {"title": "请填写标准名称"}
+    r = api.post("/standards", body, as_=operator, headers={"Accept-Language": "en"})
+    assert r.json()["error"]["fields"] == {"title": "Title is required"}

@@ -22,6 +22,7 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from hejie.accounts import access
@@ -59,7 +60,7 @@ NO_STORE = "none"
 
 def _require_consumer(consumer) -> None:
     if not access.may_file_complaints(consumer):
-        raise NotAllowed("只有消费者可以投诉 (only consumers can file complaints)")
+        raise NotAllowed(_("只有消费者可以投诉"))
 
 
 # --------------------------------------------------------------------------- selectors
@@ -79,11 +80,11 @@ def draft_files(draft: ComplaintDraft) -> list[DraftFile]:
 def draft_file_get(consumer, file_id) -> DraftFile:
     """A file of ``consumer``'s own draft; NotFound for anyone else's."""
     if not access.may_file_complaints(consumer):
-        raise NotFound("文件不存在 (no such file)")
+        raise NotFound(_("文件不存在"))
     try:
         return DraftFile.objects.get(pk=int(file_id), draft__consumer=consumer)
     except (DraftFile.DoesNotExist, TypeError, ValueError):
-        raise NotFound("文件不存在 (no such file)") from None
+        raise NotFound(_("文件不存在")) from None
 
 
 THUMB_PIXELS = 160
@@ -142,20 +143,20 @@ def _check_business(data: dict) -> dict[str, str]:
         try:
             business_get_for(None, data["business_id"])
         except NotFound:
-            errors["business_id"] = "找不到这家商户，请重新选择 (that business is not on the platform: choose again)"
+            errors["business_id"] = _("找不到这家商户，请重新选择")
         return errors
     name = (data.get("business_name") or "").strip()
     region_code = (data.get("region_code") or "").strip()
     if not name and not region_code and "business_name" not in data:
-        errors["business_id"] = "请选择商户，或填写商户名称 (choose a business, or give its name)"
+        errors["business_id"] = _("请选择商户，或填写商户名称")
         return errors
     if not name:
-        errors["business_name"] = "请填写商户名称 (give the business's name)"
+        errors["business_name"] = _("请填写商户名称")
     else:
         _field_error(errors, "business_name", lambda: clean_text(
             name, field="business_name", label="商户名称", min_length=2, max_length=BUSINESS_NAME_MAX))
     if not region_code:
-        errors["region_code"] = "请选择商户所在的地方 (choose where the business is)"
+        errors["region_code"] = _("请选择商户所在的地方")
     else:
         _field_error(errors, "region_code", lambda: region_get(region_code, field="region_code"))
     return errors
@@ -169,19 +170,19 @@ def _check_store(data: dict) -> dict[str, str]:
     ok = False
     if business_id.isdigit() and str(value).isdigit():
         ok = Store.objects.filter(pk=int(value), business_id=business_id, is_active=True).exists()
-    return {} if ok else {"store_id": "请从列表中选择门店 (choose a store from the list)"}
+    return {} if ok else {"store_id": _("请从列表中选择门店")}
 
 
 def _check_problem(data: dict) -> dict[str, str]:
     errors: dict[str, str] = {}
     problem_type = data.get("problem_type") or ""
     if not problem_type:
-        errors["problem_type"] = "请选择问题类型 (choose what kind of problem it is)"
+        errors["problem_type"] = _("请选择问题类型")
     else:
         _field_error(errors, "problem_type", lambda: _choice(problem_type, Complaint.ProblemType, "problem_type"))
     description = (data.get("description") or "").strip()
     if not description:
-        errors["description"] = "请写下发生了什么 (say what happened)"
+        errors["description"] = _("请写下发生了什么")
     else:
         _field_error(errors, "description", lambda: clean_text(
             description, field="description", label="经过", min_length=DESCRIPTION_MIN, max_length=MAX_TEXT))
@@ -192,12 +193,12 @@ def _check_claim(data: dict) -> dict[str, str]:
     errors: dict[str, str] = {}
     claim_type = data.get("claim_type") or ""
     if not claim_type:
-        errors["claim_type"] = "请选择您的诉求 (choose what you want)"
+        errors["claim_type"] = _("请选择您的诉求")
     else:
         _field_error(errors, "claim_type", lambda: _choice(claim_type, Complaint.ClaimType, "claim_type"))
     claim_amount = (data.get("claim_amount") or "").strip()
     if not claim_amount and claim_type in AMOUNT_CLAIMS:
-        errors["claim_amount"] = "退款或赔偿请写明金额 (a refund or compensation needs an amount)"
+        errors["claim_amount"] = _("退款或赔偿请写明金额")
     else:
         _field_error(errors, "claim_amount", lambda: _amount(claim_amount, "claim_amount"))
     _field_error(errors, "purchase_amount", lambda: _amount((data.get("purchase_amount") or "").strip(),
@@ -345,7 +346,7 @@ def draft_update(*, consumer, step: str, values: dict) -> ComplaintDraft:
     message for each refused field, after the save."""
     _require_consumer(consumer)
     if step not in CHECKS:
-        raise NotFound("没有这一步 (no such step)")
+        raise NotFound(_("没有这一步"))
     with transaction.atomic():
         draft = _locked_draft(consumer)
         data = dict(draft.data)
@@ -494,14 +495,14 @@ def draft_submit(*, consumer, token: str) -> Complaint:
                     filed.idempotent_replay = True
                     return filed
             if draft is None:
-                raise NotFound("没有待提交的投诉草稿 (there is no draft to file)", code="no_draft")
+                raise NotFound(_("没有待提交的投诉草稿"), code="no_draft")
             if draft.token != token:
-                raise Conflict("投诉内容已更新，请核对后再提交 (the draft has changed: check it and submit again)",
+                raise Conflict(_("投诉内容已更新，请核对后再提交"),
                                code="stale_draft")
             problems = draft_problems(draft)
             if problems:
                 fields = {f: m for errors in problems.values() for f, m in errors.items()}
-                raise InvalidInput("还有内容没有填好，请按提示补充 (some steps are not complete yet)",
+                raise InvalidInput(_("还有内容没有填好，请按提示补充"),
                                    code="incomplete", fields=fields)
             complaint = complaint_submit(consumer=consumer, idempotency_key=idempotency_key(token),
                                          **_filing_fields(draft.data))

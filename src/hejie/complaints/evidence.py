@@ -17,6 +17,8 @@ import uuid
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hejie.complaints.events import EventType
@@ -64,8 +66,7 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > MAX_PIXELS:
-                raise InvalidInput(f"图片像素过多（超过{MAX_PIXELS // 1_000_000}百万像素）"
-                                   f"(image larger than {MAX_PIXELS // 1_000_000} megapixels)",
+                raise InvalidInput(_("图片像素过多（超过%(mp)d百万像素）") % {"mp": MAX_PIXELS // 1_000_000},
                                    code="image_too_large", fields={"file": "too many pixels"})
             img.load()
             img = ImageOps.exif_transpose(img)  # keep the photo upright once EXIF is gone
@@ -83,16 +84,16 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
             return out.getvalue()
     except InvalidInput:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise UnsupportedMedia(f"图片已损坏或无法识别 (the image could not be decoded: {type(exc).__name__})",
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise UnsupportedMedia(_("图片已损坏或无法识别"),
                                fields={"file": "broken image"}) from None
 
 
 def _check_pdf(data: bytes) -> bytes:
     if b"%%EOF" not in data[-2048:]:
-        raise UnsupportedMedia("PDF文件不完整 (the PDF is truncated or broken)", fields={"file": "broken pdf"})
+        raise UnsupportedMedia(_("PDF文件不完整"), fields={"file": "broken pdf"})
     if any(marker in data for marker in _PDF_DANGER):
-        raise UnsupportedMedia("PDF中含有脚本或嵌入文件，不能上传 (PDFs with scripts or embedded files are refused)",
+        raise UnsupportedMedia(_("PDF中含有脚本或嵌入文件，不能上传"),
                                fields={"file": "active pdf"})
     return data
 
@@ -100,18 +101,18 @@ def _check_pdf(data: bytes) -> bytes:
 def inspect_upload(name: str, data: bytes) -> tuple[str, bytes]:
     """Check an upload and return (kind, the bytes to store). Raises a typed error."""
     if not data:
-        raise InvalidInput("文件为空 (the file is empty)", code="empty_file", fields={"file": "empty"})
+        raise InvalidInput(_("文件为空"), code="empty_file", fields={"file": "empty"})
     if len(data) > max_bytes():
-        raise TooLarge(f"文件超过{max_bytes() // (1024 * 1024)}MB (file larger than {max_bytes() // (1024 * 1024)} MB)",
+        raise TooLarge(_("文件超过%(mb)dMB") % {"mb": max_bytes() // (1024 * 1024)},
                        fields={"file": "too large"})
     kind = sniff(data)
     if kind is None:
-        raise UnsupportedMedia("只能上传图片（JPEG、PNG、GIF、WebP）或PDF (only images or PDF files)",
+        raise UnsupportedMedia(_("只能上传图片（JPEG、PNG、GIF、WebP）或PDF"),
                                fields={"file": "unsupported type"})
     ext = os.path.splitext(name or "")[1].lower().lstrip(".")
     if ext and ext not in TYPES[kind][2]:
         raise UnsupportedMedia(
-            f"文件名为 .{ext}，内容却是 {kind.upper()}，请检查文件 (the name says .{ext}, the content is {kind})",
+            _("文件名为 .%(ext)s，内容却是 %(kind)s，请检查文件") % {"ext": ext, "kind": kind.upper()},
             code="type_mismatch", fields={"file": "name and content disagree"},
         )
     stored = _check_pdf(data) if kind == "pdf" else _reencode_image(data, kind)
@@ -121,7 +122,7 @@ def inspect_upload(name: str, data: bytes) -> tuple[str, bytes]:
 def refuse_too_many(count: int) -> None:
     """Refuse one more file where ``count`` are already attached."""
     if count >= max_files():
-        raise Conflict(f"每件投诉最多{max_files()}个附件 (at most {max_files()} files per complaint)",
+        raise Conflict(ngettext("每件投诉最多%(n)d个附件", "每件投诉最多%(n)d个附件", max_files()) % {"n": max_files()},
                        code="too_many_files")
 
 
@@ -171,7 +172,7 @@ def evidence_open_for(user, complaint_id, evidence_id) -> Evidence:
     try:
         evidence = Evidence.objects.select_related("complaint").get(pk=int(evidence_id), complaint_id=int(complaint_id))
     except (Evidence.DoesNotExist, ValueError, TypeError):
-        raise NotFound("附件不存在 (no such file)") from None
+        raise NotFound(_("附件不存在")) from None
     if side_of(user, evidence.complaint) is None:
-        raise NotFound("附件不存在 (no such file)")
+        raise NotFound(_("附件不存在"))
     return evidence

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from hejie.accounts import access
 from hejie.complaints.events import EventType
@@ -100,29 +101,29 @@ class ComplaintQuerySet(models.QuerySet["Complaint"]):
 
 class Complaint(models.Model):
     class ProblemType(models.TextChoices):
-        QUALITY = "quality", "质量 quality"
-        PRICE = "price", "价格 price"
-        FALSE_ADVERTISING = "false_advertising", "虚假宣传 false advertising"
-        CONTRACT = "contract", "合同 contract"
-        RETURN = "return", "退换货 return or exchange"
-        PREPAID_CARD = "prepaid_card", "预付卡 prepaid card"
-        SAFETY = "safety", "安全 safety"
-        SERVICE = "service", "服务 service"
-        OTHER = "other", "其他 other"
+        QUALITY = "quality", _("质量")
+        PRICE = "price", _("价格")
+        FALSE_ADVERTISING = "false_advertising", _("虚假宣传")
+        CONTRACT = "contract", _("合同")
+        RETURN = "return", _("退换货")
+        PREPAID_CARD = "prepaid_card", _("预付卡")
+        SAFETY = "safety", _("安全")
+        SERVICE = "service", _("服务")
+        OTHER = "other", _("其他")
 
     class ClaimType(models.TextChoices):
-        REFUND = "refund", "退款 refund"
-        EXCHANGE = "exchange", "换货 exchange"
-        REPAIR = "repair", "维修 repair"
-        COMPENSATION = "compensation", "赔偿 compensation"
-        APOLOGY = "apology", "道歉 apology"
-        OTHER = "other", "其他 other"
+        REFUND = "refund", _("退款")
+        EXCHANGE = "exchange", _("换货")
+        REPAIR = "repair", _("维修")
+        COMPENSATION = "compensation", _("赔偿")
+        APOLOGY = "apology", _("道歉")
+        OTHER = "other", _("其他")
 
     class Fulfilment(models.TextChoices):
         NONE = "", "—"
-        CLAIMED = "claimed", "经营者称已履行 business says fulfilled"
-        CONFIRMED = "confirmed", "消费者确认已履行 consumer confirmed"
-        NOT_FULFILLED = "not_fulfilled", "消费者称未履行 consumer says not fulfilled"
+        CLAIMED = "claimed", _("经营者称已履行")
+        CONFIRMED = "confirmed", _("消费者确认已履行")
+        NOT_FULFILLED = "not_fulfilled", _("消费者称未履行")
 
     number = models.CharField(max_length=24, unique=True)
     consumer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints")
@@ -284,7 +285,7 @@ class ComplaintEvent(models.Model):
 
 class Evidence(models.Model):
     class Kind(models.TextChoices):
-        IMAGE = "image", "图片 image"
+        IMAGE = "image", _("图片")
         PDF = "pdf", "PDF"
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="evidence")
@@ -322,12 +323,12 @@ class Proposal(models.Model):
     the consumer. Only the consumer's acceptance of a business offer settles."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待回复 pending"
-        ACCEPTED = "accepted", "已接受 accepted"
-        REJECTED = "rejected", "已拒绝 rejected"
-        SUPERSEDED = "superseded", "已被新方案替代 superseded"
-        LAPSED = "lapsed", "已失效 lapsed"
-        COUNTER = "counter", "消费者还价 consumer counter-offer"
+        PENDING = "pending", _("待回复")
+        ACCEPTED = "accepted", _("已接受")
+        REJECTED = "rejected", _("已拒绝")
+        SUPERSEDED = "superseded", _("已被新方案替代")
+        LAPSED = "lapsed", _("已失效")
+        COUNTER = "counter", _("消费者还价")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="proposals")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -356,8 +357,8 @@ class Urge(models.Model):
     """催办: an urge to the business, automatic (the sweep) or by council staff."""
 
     class Kind(models.TextChoices):
-        AUTO = "auto", "自动催办 automatic"
-        MANUAL = "manual", "人工催办 by council staff"
+        AUTO = "auto", _("自动催办")
+        MANUAL = "manual", _("人工催办")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="urges")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -378,9 +379,9 @@ class Mediation(models.Model):
     """调解: three-party mediation by the council after a failure."""
 
     class Outcome(models.TextChoices):
-        PENDING = "", "进行中 in progress"
-        SETTLED = "settled", "调解成功 settled"
-        FAILED = "failed", "调解失败 failed"
+        PENDING = "", _("进行中")
+        SETTLED = "settled", _("调解成功")
+        FAILED = "failed", _("调解失败")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="mediations")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -30,6 +30,7 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.businesses.models import Business
@@ -80,7 +81,7 @@ def complaint_get_for(user: Viewer, complaint_id: int | str) -> Complaint:
     try:
         pk = int(complaint_id)
     except (TypeError, ValueError):
-        raise NotFound("投诉不存在 (no such complaint)") from None
+        raise NotFound(_("投诉不存在")) from None
     complaint = (
         complaints_for(user)
         .select_related("consumer", "store")
@@ -94,14 +95,14 @@ def complaint_get_for(user: Viewer, complaint_id: int | str) -> Complaint:
         .first()
     )
     if complaint is None:
-        raise NotFound("投诉不存在 (no such complaint)")
+        raise NotFound(_("投诉不存在"))
     return complaint
 
 
 def complaint_get_by_number_for(user: Viewer, number: str) -> Complaint:
     pk = complaints_for(user).filter(number=number).values_list("pk", flat=True).first()
     if pk is None:
-        raise NotFound("投诉不存在 (no such complaint)")
+        raise NotFound(_("投诉不存在"))
     return complaint_get_for(user, pk)
 
 

@@ -12,29 +12,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hejie.core.errors import Conflict, NotAllowed
 
 
 class State(models.TextChoices):
-    PENDING_REVIEW = "pending_review", "待审核 pending review"
-    REJECTED = "rejected", "不予受理 rejected"
-    DELIVERED = "delivered", "已送达 delivered"
-    NEGOTIATING = "negotiating", "和解中 negotiating"
-    SETTLED = "settled", "和解成功 settled"
-    FAILED = "failed", "和解终止 failed"
-    WITHDRAWN = "withdrawn", "已撤回 withdrawn"
-    UNRESPONSIVE = "unresponsive", "消费者未回应 consumer unresponsive"
-    MEDIATING = "mediating", "调解中 mediating"
-    MEDIATED = "mediated", "调解成功 mediated"
-    MEDIATION_FAILED = "mediation_failed", "调解失败 mediation failed"
+    PENDING_REVIEW = "pending_review", gettext_lazy("待审核")
+    REJECTED = "rejected", gettext_lazy("不予受理")
+    DELIVERED = "delivered", gettext_lazy("已送达")
+    NEGOTIATING = "negotiating", gettext_lazy("和解中")
+    SETTLED = "settled", gettext_lazy("和解成功")
+    FAILED = "failed", gettext_lazy("和解终止")
+    WITHDRAWN = "withdrawn", gettext_lazy("已撤回")
+    UNRESPONSIVE = "unresponsive", gettext_lazy("消费者未回应")
+    MEDIATING = "mediating", gettext_lazy("调解中")
+    MEDIATED = "mediated", gettext_lazy("调解成功")
+    MEDIATION_FAILED = "mediation_failed", gettext_lazy("调解失败")
 
 
 class Side(models.TextChoices):
-    CONSUMER = "consumer", "消费者 consumer"
-    BUSINESS = "business", "经营者 business"
-    COUNCIL = "council", "消委 council"
-    SYSTEM = "system", "平台 platform"
+    CONSUMER = "consumer", gettext_lazy("消费者")
+    BUSINESS = "business", gettext_lazy("经营者")
+    COUNCIL = "council", gettext_lazy("消委")
+    SYSTEM = "system", gettext_lazy("平台")
 
 
 S = State
@@ -99,11 +101,11 @@ def check(action: str, state: str, side: str) -> Rule:
     rule = TABLE[action]
     if side not in rule.sides:
         raise NotAllowed(
-            f"{Side(side).label} 不能执行此操作 ({action} is not for {side})", code="forbidden_side"
+            _("%(side)s 不能执行此操作") % {"side": Side(side).label}, code="forbidden_side"
         )
     if state not in rule.sources:
         label = State(state).label if state in State.values else state
-        raise Conflict(f"当前状态为「{label}」，不能执行此操作 ({action} is not allowed in state {state})",
+        raise Conflict(_("当前状态为「%(state)s」，不能执行此操作") % {"state": label},
                        code="wrong_state")
     return rule
 

@@ -47,6 +47,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, overload
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.businesses.selectors import industry_get, oversight_region
@@ -80,11 +81,11 @@ def stats_period(date_from: dt.date | None, date_to: dt.date | None, *, today: d
     today = today or clock.local_date()
     for field, value in (("from", date_from), ("to", date_to)):
         if value is not None and value < EARLIEST_DATE:
-            raise invalid(field, f"日期不能早于{EARLIEST_DATE} ({field} is before {EARLIEST_DATE})")
+            raise invalid(field, _("日期不能早于%(date)s") % {"date": EARLIEST_DATE})
         if value is not None and value > today:
-            raise invalid(field, f"日期不能晚于今天 {today} ({field} is after today, {today})")
+            raise invalid(field, _("日期不能晚于今天 %(today)s") % {"today": today})
     if date_from and date_to and date_to < date_from:
-        raise invalid("to", "结束日期不能早于开始日期 (to is before from)")
+        raise invalid("to", _("结束日期不能早于开始日期"))
 
     def midnight(day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(), tzinfo=clock.SHANGHAI)

@@ -1,5 +1,6 @@
 """Typed domain errors. Services raise them; the faces (API, web) turn them
-into 400/403/404/409/410/413/415/422/429 with the message unchanged."""
+into 400/403/404/409/410/413/415/422/429 with the message unchanged. Messages
+are gettext: Chinese msgids, read in the active language when raised."""
 
 from __future__ import annotations
 
@@ -7,13 +8,18 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Model
+from django.utils.functional import Promise
+
+# A message: a string, or a lazy translation read when the error is made.
+Message = str | Promise
 
 
 class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None) -> None:
+    def __init__(self, message: Message, *, code: str | None = None, fields: dict[str, str] | None = None) -> None:
+        message = str(message)  # a lazy translation is read now, in the language of the request
         super().__init__(message)
         self.message = message
         if code:
@@ -70,7 +76,7 @@ class Gone(DomainError):
     code = "gone"
     status = 410
 
-    def __init__(self, message: str, *, subject: Model | None = None, when: dt.datetime | None = None, kind: str = "",
+    def __init__(self, message: Message, *, subject: Model | None = None, when: dt.datetime | None = None, kind: str = "",
                  related: Model | None = None) -> None:
         super().__init__(message)
         self.subject = subject
@@ -96,12 +102,13 @@ class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
 
-    def __init__(self, message: str, *, retry_after: int = 60, code: str | None = None,
+    def __init__(self, message: Message, *, retry_after: int = 60, code: str | None = None,
                  fields: dict[str, str] | None = None) -> None:
         super().__init__(message, code=code, fields=fields)
         self.retry_after = retry_after
 
 
-def invalid(field: str, message: str, *, code: str = "invalid") -> InvalidInput:
-    """A one-field input error: ``raise invalid("phone", "...")``."""
+def invalid(field: str, message: Message, *, code: str = "invalid") -> InvalidInput:
+    """A one-field input error: ``raise invalid("phone", _("..."))``."""
+    message = str(message)
     return InvalidInput(message, code=code, fields={field: message})

@@ -1,11 +1,13 @@
-"""The domain's bilingual text, read in the active language.
+"""Bilingual text that is stored, read in the active language.
 
-Services and models speak both languages in one string, so that the API, the
-CLI and the log read the same everywhere: messages as ``中文 (english)`` and
-choice labels as ``中文 english``. ``pick`` keeps only the half that fits the
-active language; text of any other shape is kept whole. It lives here, on the
-floor, because pages, exports and reports all need it (``web.i18n`` re-exports
-it for the pages).
+Messages and labels are gettext (Chinese msgids, English in the catalogs), so
+they arrive already in the active language. What remains bilingual is text
+written once and read later in either language: the reasons the platform
+stores on an order or a list entry (``中文 (english)``) and names kept in both
+languages (an industry's ``中文 (english)``). ``pick`` keeps only the half that
+fits the active language; text of any other shape (a translated message) is
+kept whole. It lives here, on the floor, because pages, exports and reports all
+need it (``web.i18n`` re-exports it for the pages).
 """
 
 from __future__ import annotations

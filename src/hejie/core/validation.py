@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from hejie.core.errors import invalid
 
 
@@ -9,20 +12,27 @@ def clean_text(value: object, *, field: str, max_length: int, label: str | None 
                required: bool = True) -> str:
     """Strip ``value`` and check it: text, present if required, within the
     lengths, and storable (PostgreSQL cannot hold NUL, UTF-8 no lone surrogate).
-    Raises a one-field InvalidInput naming ``field``."""
-    label = label or ""
+    Raises a one-field InvalidInput naming ``field``. ``label`` is the field's
+    name in Chinese, a msgid: it is translated here, with the message."""
+    label = _(label) if label else ""
+    named = {"label": label}
     if value is not None and not isinstance(value, str):
-        raise invalid(field, f"{label}应为文字 ({field} must be text)")
+        raise invalid(field, _("%(label)s应为文字") % named if label else _("应为文字"))
     text = (value or "").strip()
     if not text:
         if required:
-            raise invalid(field, f"请填写{label} ({field} is required)" if label else "不能为空 (required)",
-                          code="required")
+            raise invalid(field, _("请填写%(label)s") % named if label else _("不能为空"), code="required")
         return ""
     if len(text) < min_length:
-        raise invalid(field, f"{label}至少{min_length}个字 (at least {min_length} characters)")
+        n = min_length
+        message = (ngettext("%(label)s至少%(n)d个字", "%(label)s至少%(n)d个字", n) if label
+                   else ngettext("至少%(n)d个字", "至少%(n)d个字", n))
+        raise invalid(field, message % {**named, "n": n})
     if len(text) > max_length:
-        raise invalid(field, f"{label}不能超过{max_length}个字 (at most {max_length} characters)")
+        n = max_length
+        message = (ngettext("%(label)s不能超过%(n)d个字", "%(label)s不能超过%(n)d个字", n) if label
+                   else ngettext("不能超过%(n)d个字", "不能超过%(n)d个字", n))
+        raise invalid(field, message % {**named, "n": n})
     if "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
-        raise invalid(field, f"{label}含有无法保存的控制字符 (contains characters that cannot be stored)")
+        raise invalid(field, _("%(label)s含有无法保存的控制字符") % named if label else _("含有无法保存的控制字符"))
     return text

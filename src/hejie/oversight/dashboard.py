@@ -28,6 +28,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from hejie.businesses.models import Business, Industry
 from hejie.complaints import figures as daily
 from hejie.complaints.stats import complaint_figures, stats_period
@@ -71,9 +73,9 @@ def period_of(*, days: str | int | None = None, date_from: dt.date | None = None
         try:
             n = int(days) if days is not None and days != "" else DEFAULT_DAYS
         except (TypeError, ValueError):
-            raise invalid("days", "请选择 7、30 或 90 天 (choose 7, 30 or 90 days)") from None
+            raise invalid("days", _("请选择 7、30 或 90 天")) from None
         if n not in PRESET_DAYS:
-            raise invalid("days", "请选择 7、30 或 90 天 (choose 7, 30 or 90 days)")
+            raise invalid("days", _("请选择 7、30 或 90 天"))
         date_from, date_to, preset = today - dt.timedelta(days=n - 1), today, n
     else:
         preset = None
@@ -190,7 +192,7 @@ def trends(period: Period, grain: str, *, region: Region | None, industry: str |
     """Filed, settled and failed per bucket (see the module docstring), every
     bucket of the period present (zeros where nothing was filed). One query."""
     if grain not in GRAINS:
-        raise invalid("grain", "按日、周或月 (day, week or month)")
+        raise invalid("grain", _("按日、周或月"))
     found: dict[dt.date, dict[str, Any]] = {}
     for day, row in daily.by_day(region=region, industry=industry, date_from=period.date_from,
                                  date_to=period.date_to).items():

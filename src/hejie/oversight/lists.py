@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.businesses.models import Business
@@ -70,5 +71,5 @@ def business_overseen(user: Viewer, business_id: int | str) -> Business:
     """A business ``user`` oversees (council of its jurisdiction, operator); NotFound otherwise."""
     business = business_get(business_id)
     if not access.in_jurisdiction(user, business):
-        raise NotFound("商户不存在 (no such business)")
+        raise NotFound(_("商户不存在"))
     return business

@@ -28,6 +28,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hejie.businesses.models import Industry
 from hejie.businesses.selectors import PUBLIC_STATUSES
@@ -108,8 +110,7 @@ def parse_date(raw: str | None, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw[:10]) if len(raw) == 10 else dt.date.fromisoformat(raw)
     except ValueError:
-        raise invalid(field, f"日期格式应为 YYYY-MM-DD，收到 {raw[:20]!r} "
-                             f"(a date is written YYYY-MM-DD, got {raw[:20]!r})") from None
+        raise invalid(field, _("日期格式应为 YYYY-MM-DD，收到 %(raw)s") % {"raw": repr(raw[:20])}) from None
 
 
 def open_period(raw_from: str | None, raw_to: str | None, *, max_days: int | None = MAX_DAYS,
@@ -124,8 +125,8 @@ def open_period(raw_from: str | None, raw_to: str | None, *, max_days: int | Non
     date_from = date_from or min(date_to, today) - dt.timedelta(days=DEFAULT_DAYS - 1)
     stats_period(date_from, date_to, today=today)
     if max_days and (date_to - date_from).days + 1 > max_days:
-        raise invalid("to", f"一次最多{max_days}天，请分段下载 "
-                            f"(at most {max_days} days at a time: download the rest in another file)")
+        raise invalid("to", ngettext("一次最多%(n)d天，请分段下载", "一次最多%(n)d天，请分段下载", max_days)
+                      % {"n": max_days})
     return date_from, date_to
 
 

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.businesses.models import Business, Industry
@@ -88,7 +89,7 @@ def _date(raw: str, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise invalid(name, "日期格式应为 YYYY-MM-DD (a date as YYYY-MM-DD)") from None
+        raise invalid(name, _("日期格式应为 YYYY-MM-DD")) from None
 
 
 def parse_filters(user: Viewer, data: Mapping[str, object]) -> OrderFilters:
@@ -115,9 +116,9 @@ def parse_filters(user: Viewer, data: Mapping[str, object]) -> OrderFilters:
     for name, allowed in (("queue", QUEUES), ("figure", FIGURES), ("overdue", OVERDUE),
                           ("state", tuple(State.values))):
         if raw[name] and raw[name] not in allowed:
-            errors[name] = f"无效的选项 {raw[name]!r} (not one of {', '.join(allowed)})"
+            errors[name] = _("无效的选项 %(value)s") % {"value": repr(raw[name])}
     if raw["urged"] not in ("", "1"):
-        errors["urged"] = "urged 只能为 1 (urged must be 1)"
+        errors["urged"] = _("urged 只能为 1")
     if raw["industry"]:
         def industry() -> None:
             f.industry = industry_get(raw["industry"])
@@ -126,7 +127,7 @@ def parse_filters(user: Viewer, data: Mapping[str, object]) -> OrderFilters:
         try:
             f.business = Business.objects.only("id", "name").get(pk=int(raw["business"]))
         except (Business.DoesNotExist, ValueError):
-            errors["business"] = "商户不存在 (no such business)"
+            errors["business"] = _("商户不存在")
     dates: dict[str, dt.date | None] = {}
     for name in ("from", "to"):
         def one(name: str = name) -> None:
@@ -135,12 +136,11 @@ def parse_filters(user: Viewer, data: Mapping[str, object]) -> OrderFilters:
     if "from" not in errors and "to" not in errors and (dates.get("from") or dates.get("to")):
         check("to", lambda: stats_period(dates.get("from"), dates.get("to")))
     if raw["surge"]:
-        level, _, key = raw["surge"].partition(":")
+        level, _sep, key = raw["surge"].partition(":")
         if level not in surge_rule.LEVELS or not key or (level == "business" and not key.isdigit()):
-            errors["surge"] = ("surge 应为 business:<id> 或 industry:<code> "
-                               "(surge must be business:<id> or industry:<code>)")
+            errors["surge"] = _("surge 应为 business:<id> 或 industry:<code>")
     if errors:
-        raise InvalidInput("筛选条件有误 (the filters are not valid)", fields=errors)
+        raise InvalidInput(_("筛选条件有误"), fields=errors)
     f.values = {k: v for k, v in raw.items() if v}
     if f.region is not None and f.region == f.jurisdiction:
         f.values.pop("region", None)

@@ -8,6 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from hejie.complaints import services as complaint_services
 from hejie.complaints.models import Complaint
 from hejie.core.errors import DomainError, invalid
@@ -40,9 +43,9 @@ def urge_many(*, actor: User, complaint_ids: Iterable[int | str], note: str = ""
         if pk not in ids:
             ids.append(pk)
     if not ids:
-        raise invalid("ids", "请至少选择一件工单 (choose at least one order)")
+        raise invalid("ids", _("请至少选择一件工单"))
     if len(ids) > BULK_MAX:
-        raise invalid("ids", f"一次最多催办{BULK_MAX}件 (at most {BULK_MAX} orders at once)")
+        raise invalid("ids", ngettext("一次最多催办%(n)d件", "一次最多催办%(n)d件", BULK_MAX) % {"n": BULK_MAX})
     numbers = dict(Complaint.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", "number"))
     result = BulkResult()
     for pk in ids:

@@ -49,6 +49,8 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Model, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from hejie.accounts import access
 from hejie.businesses.models import Business
@@ -128,17 +130,18 @@ def _unmet(*, business: Business, cases: int, settled: int, blacklisted: bool, o
     """Which red-list conditions ``business`` fails (empty: it qualifies)."""
     unmet = []
     if business.status != Business.Status.ACTIVE:
-        unmet.append("商户未处于入驻状态 (the business is not active)")
+        unmet.append(_("商户未处于入驻状态"))
     if business.credit_index is None or business.credit_index < RED_MIN_CREDIT_INDEX:
-        unmet.append(f"信用指数低于{RED_MIN_CREDIT_INDEX} (credit index below {RED_MIN_CREDIT_INDEX})")
+        unmet.append(_("信用指数低于%(index)s") % {"index": RED_MIN_CREDIT_INDEX})
     if cases < RED_MIN_CASES:
-        unmet.append(f"窗口期内结案不足{RED_MIN_CASES}件 (fewer than {RED_MIN_CASES} cases in the window)")
+        unmet.append(ngettext("窗口期内结案不足%(n)d件", "窗口期内结案不足%(n)d件", RED_MIN_CASES)
+                     % {"n": RED_MIN_CASES})
     elif Decimal(settled) / Decimal(cases) < RED_MIN_SETTLEMENT_RATE:
-        unmet.append(f"和解率低于{RED_MIN_SETTLEMENT_RATE:.0%} (settlement rate below {RED_MIN_SETTLEMENT_RATE:.0%})")
+        unmet.append(_("和解率低于%(rate)s") % {"rate": f"{RED_MIN_SETTLEMENT_RATE:.0%}"})
     if blacklisted:
-        unmet.append("窗口期内有黑榜记录 (a black-list record in the window)")
+        unmet.append(_("窗口期内有黑榜记录"))
     if on_red_list:
-        unmet.append("已在红榜 (already on the red list)")
+        unmet.append(_("已在红榜"))
     return unmet
 
 
@@ -235,11 +238,8 @@ def _may_decide(actor: User | None, business: Business, *, public: bool) -> None
     if access.in_jurisdiction(actor, business):
         return
     if not public:
-        raise NotFound("不存在 (not found)")
-    raise NotAllowed(
-        "只有商户所在辖区的消委或运营人员可以作出榜单决定 "
-        "(only council staff of the business's jurisdiction or operators decide the lists)"
-    )
+        raise NotFound(_("不存在"))
+    raise NotAllowed(_("只有商户所在辖区的消委或运营人员可以作出榜单决定"))
 
 
 def _staff_of(business: Business) -> QuerySet[User]:
@@ -259,7 +259,7 @@ def _lock_black(entry: BlacklistEntry | int) -> BlacklistEntry:
     try:
         return BlacklistEntry.objects.select_for_update(of=("self",)).select_related("business").get(pk=int(pk))
     except (BlacklistEntry.DoesNotExist, TypeError, ValueError):
-        raise NotFound("黑榜记录不存在 (no such black-list entry)") from None
+        raise NotFound(_("黑榜记录不存在")) from None
 
 
 def _lock_red(entry: RedListEntry | int) -> RedListEntry:
@@ -267,24 +267,24 @@ def _lock_red(entry: RedListEntry | int) -> RedListEntry:
     try:
         return RedListEntry.objects.select_for_update(of=("self",)).select_related("business").get(pk=int(pk))
     except (RedListEntry.DoesNotExist, TypeError, ValueError):
-        raise NotFound("红榜记录不存在 (no such red-list entry)") from None
+        raise NotFound(_("红榜记录不存在")) from None
 
 
-def _wrong_state(entry: BlacklistEntry | RedListEntry, verb_zh: str, verb_en: str) -> Conflict:
+def _wrong_state(entry: BlacklistEntry | RedListEntry, verb: str) -> Conflict:
+    """``verb``: what cannot be done, as ``pgettext("list entry cannot be", ...)`` gives it."""
     return Conflict(
-        f"该记录当前为「{entry.get_status_display()}」，不能{verb_zh} "
-        f"(the entry is {entry.status}; it cannot be {verb_en})",
+        _("该记录当前为「%(status)s」，不能%(verb)s") % {"status": entry.get_status_display(), "verb": verb},
         code="wrong_state",
     )
 
 
 def _black_decision(*, actor: User, entry: BlacklistEntry | int, reason: str, allowed_from: str, to: str,
-                    action: str, verb_zh: str, verb_en: str) -> BlacklistEntry:
+                    action: str, verb: str) -> BlacklistEntry:
     with transaction.atomic():
         locked = _lock_black(entry)
         _may_decide(actor, locked.business, public=locked.status == BlacklistEntry.Status.PUBLISHED)
         if locked.status != allowed_from:
-            raise _wrong_state(locked, verb_zh, verb_en)
+            raise _wrong_state(locked, verb)
         now = clock.now()
         locked.status = to
         locked.decided_at = now
@@ -306,7 +306,7 @@ def blacklist_publish(*, actor: User, entry: BlacklistEntry | int, reason: str) 
     with transaction.atomic():
         locked = _black_decision(actor=actor, entry=entry, reason=reason, allowed_from=BlacklistEntry.Status.CANDIDATE,
                                  to=BlacklistEntry.Status.PUBLISHED, action=ListDecision.Action.PUBLISH,
-                                 verb_zh="公布", verb_en="published")
+                                 verb=pgettext("list entry cannot be", "公布"))
         business = locked.business
         red = (RedListEntry.objects.select_for_update()
                .filter(business_id=business.pk, status__in=[RedListEntry.Status.CANDIDATE,
@@ -320,9 +320,8 @@ def blacklist_publish(*, actor: User, entry: BlacklistEntry | int, reason: str) 
                     reason="列入黑榜，同时移出红榜 (published on the black list, so removed from the red list)")
         notify(
             users=_staff_of(business), event="blacklist_published",
-            title=f"{business.name}已被列入黑榜 ({business.name} was published on the black list)",
-            body=f"理由：{locked.public_reason}。如有异议，可以申诉；整改后可申请移出。"
-                 f"(Reason: {locked.public_reason}. You may appeal, and ask for removal after rectification.)",
+            title=f"{business.name}已被列入黑榜",
+            body=f"理由：{locked.public_reason}。如有异议，可以申诉；整改后可申请移出。",
         )
     return locked
 
@@ -333,10 +332,10 @@ def blacklist_dismiss(*, actor: User, entry: BlacklistEntry | int, reason: str) 
     with transaction.atomic():
         locked = _black_decision(actor=actor, entry=entry, reason=reason, allowed_from=BlacklistEntry.Status.CANDIDATE,
                                  to=BlacklistEntry.Status.DISMISSED, action=ListDecision.Action.DISMISS,
-                                 verb_zh="不予公布", verb_en="dismissed")
+                                 verb=pgettext("list entry cannot be", "不予公布"))
         notify(users=_staff_of(locked.business), event="blacklist_dismissed",
-               title=f"{locked.business.name}的黑榜候选记录经审核不予公布 (a black-list candidacy was dismissed)",
-               body=f"理由：{reason} (reason)")
+               title=f"{locked.business.name}的黑榜候选记录经审核不予公布",
+               body=f"理由：{reason}")
     return locked
 
 
@@ -346,10 +345,10 @@ def blacklist_remove(*, actor: User, entry: BlacklistEntry | int, reason: str) -
     with transaction.atomic():
         locked = _black_decision(actor=actor, entry=entry, reason=reason, allowed_from=BlacklistEntry.Status.PUBLISHED,
                                  to=BlacklistEntry.Status.REMOVED, action=ListDecision.Action.REMOVE,
-                                 verb_zh="移出", verb_en="removed")
+                                 verb=pgettext("list entry cannot be", "移出"))
         notify(users=_staff_of(locked.business), event="blacklist_removed",
-               title=f"{locked.business.name}已移出黑榜 ({locked.business.name} was removed from the black list)",
-               body=f"理由：{reason} (reason)")
+               title=f"{locked.business.name}已移出黑榜",
+               body=f"理由：{reason}")
     return locked
 
 
@@ -362,16 +361,15 @@ def redlist_confirm(*, actor: User, business: Business | int, reason: str) -> Re
         try:
             locked = Business.objects.select_for_update().get(pk=int(pk))
         except (Business.DoesNotExist, TypeError, ValueError):
-            raise NotFound("商户不存在 (no such business)") from None
+            raise NotFound(_("商户不存在")) from None
         _may_decide(actor, locked, public=locked.status in PUBLIC_STATUSES)
         now = clock.now()
         if not _qualifying(now).filter(pk=locked.pk).exists():
             assessment = redlist_assess(business=locked, now=now)
             if assessment["on_red_list"]:
-                raise Conflict("该商户已在红榜 (the business is already on the red list)", code="duplicate")
+                raise Conflict(_("该商户已在红榜"), code="duplicate")
             raise Conflict(
-                "该商户不符合红榜条件 (the business does not qualify for the red list): "
-                + "；".join(assessment["unmet"] or ["—"]),
+                _("该商户不符合红榜条件：%(unmet)s") % {"unmet": "；".join(assessment["unmet"] or ["—"])},
                 code="not_a_candidate",
             )
         entry = (RedListEntry.objects.select_for_update()
@@ -386,10 +384,10 @@ def redlist_confirm(*, actor: User, business: Business | int, reason: str) -> Re
             with transaction.atomic():
                 entry.save()
         except IntegrityError:
-            raise Conflict("该商户已在红榜 (the business is already on the red list)", code="duplicate") from None
+            raise Conflict(_("该商户已在红榜"), code="duplicate") from None
         _record(entry=entry, action=ListDecision.Action.CONFIRM, actor=actor, reason=reason, now=now)
         notify(users=_staff_of(locked), event="redlist_confirmed",
-               title=f"{locked.name}入选消费者满意商户 ({locked.name} is on the red list)", body=f"理由：{reason}")
+               title=f"{locked.name}入选消费者满意商户", body=f"理由：{reason}")
     return entry
 
 
@@ -400,14 +398,14 @@ def redlist_remove(*, actor: User, entry: RedListEntry | int, reason: str) -> Re
         locked = _lock_red(entry)
         _may_decide(actor, locked.business, public=locked.status == RedListEntry.Status.CONFIRMED)
         if locked.status == RedListEntry.Status.REMOVED:
-            raise _wrong_state(locked, "移出", "removed")
+            raise _wrong_state(locked, pgettext("list entry cannot be", "移出"))
         now = clock.now()
         locked.status = RedListEntry.Status.REMOVED
         locked.decided_at, locked.decided_by = now, actor
         locked.save(update_fields=["status", "decided_at", "decided_by"])
         _record(entry=locked, action=ListDecision.Action.REMOVE, actor=actor, reason=reason, now=now)
         notify(users=_staff_of(locked.business), event="redlist_removed",
-               title=f"{locked.business.name}已移出消费者满意商户名单 (removed from the red list)",
+               title=f"{locked.business.name}已移出消费者满意商户名单",
                body=f"理由：{reason}")
     return locked
 
@@ -432,7 +430,8 @@ def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
 
     text = clean_text(text, field="text", label="申诉理由", max_length=APPEAL_TEXT_MAX, required=True)
     if len(files) > APPEAL_FILES_MAX:
-        raise invalid("files", f"最多{APPEAL_FILES_MAX}个附件 (at most {APPEAL_FILES_MAX} files)")
+        raise invalid("files", ngettext("最多%(n)d个附件", "最多%(n)d个附件", APPEAL_FILES_MAX)
+                      % {"n": APPEAL_FILES_MAX})
     checked = []
     for name, data in files:  # every file is checked before anything is written
         name = os.path.basename((name or "").replace("\\", "/"))[:200] or "upload"
@@ -447,16 +446,16 @@ def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
             locked = _lock_black(entry)
             if not access.is_staff_of_business(actor, locked.business_id):
                 if locked.status != BlacklistEntry.Status.PUBLISHED:
-                    raise NotFound("黑榜记录不存在 (no such black-list entry)")
-                raise NotAllowed("只有被列入黑榜的商户可以申诉 (only the listed business may appeal)")
+                    raise NotFound(_("黑榜记录不存在"))
+                raise NotAllowed(_("只有被列入黑榜的商户可以申诉"))
             if locked.status != BlacklistEntry.Status.PUBLISHED:
-                raise _wrong_state(locked, "申诉", "appealed")
+                raise _wrong_state(locked, pgettext("list entry cannot be", "申诉"))
             if locked.appeals.filter(status=BlacklistAppeal.Status.PENDING).exists():
-                raise Conflict("已有一项申诉正在处理 (an appeal is already waiting for a decision)", code="duplicate")
+                raise Conflict(_("已有一项申诉正在处理"), code="duplicate")
             now = clock.now()
             appeal = BlacklistAppeal.objects.create(entry=locked, author=actor, text=text, created_at=now)
             for name, kind, stored in checked:
-                content_type, ext, _ = TYPES[kind]
+                content_type, ext = TYPES[kind][:2]
                 row = AppealFile(appeal=appeal, original_name=name, content_type=content_type, size=len(stored),
                                  sha256=hashlib.sha256(stored).hexdigest())
                 row.file.save(f"{appeal.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
@@ -464,7 +463,7 @@ def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
                 row.save()
 
             notify(users=access.council_covering(locked.business), event="blacklist_appealed",
-                   title=f"黑榜申诉：{locked.business.name} (a black-list appeal)", body=text[:200])
+                   title=f"黑榜申诉：{locked.business.name}", body=text[:200])
     except BaseException:
         for path in written:  # nothing half-written: no file without its row
             AppealFile.file.field.storage.delete(path)
@@ -484,11 +483,11 @@ def blacklist_appeal_decide(*, actor: User, appeal: BlacklistAppeal | int, uphel
             locked = (BlacklistAppeal.objects.select_for_update(of=("self",))
                       .select_related("entry__business").get(pk=int(pk)))
         except (BlacklistAppeal.DoesNotExist, TypeError, ValueError):
-            raise NotFound("申诉不存在 (no such appeal)") from None
+            raise NotFound(_("申诉不存在")) from None
         business = locked.entry.business
         _may_decide(actor, business, public=False)
         if locked.status != BlacklistAppeal.Status.PENDING:
-            raise Conflict("该申诉已处理 (the appeal has been decided)", code="wrong_state")
+            raise Conflict(_("该申诉已处理"), code="wrong_state")
         now = clock.now()
         if upheld:
             entry = _lock_black(locked.entry_id)
@@ -501,10 +500,9 @@ def blacklist_appeal_decide(*, actor: User, appeal: BlacklistAppeal | int, uphel
         locked.status = BlacklistAppeal.Status.UPHELD if upheld else BlacklistAppeal.Status.REJECTED
         locked.decided_at, locked.decided_by, locked.decision_reason = now, actor, reason
         locked.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
-        verdict = "申诉成立，已移出黑榜 (appeal upheld: removed from the black list)" if upheld else \
-            "申诉不成立，仍在黑榜 (appeal rejected: the entry stays)"
+        verdict = "申诉成立，已移出黑榜" if upheld else "申诉不成立，仍在黑榜"
         notify(users=_staff_of(business), event="blacklist_appeal_decided",
-               title=f"{business.name}的黑榜申诉：{verdict}", body=f"理由：{reason} (reason)")
+               title=f"{business.name}的黑榜申诉：{verdict}", body=f"理由：{reason}")
     return locked
 
 
@@ -532,8 +530,8 @@ def blacklist_expire(*, now: dt.datetime | None = None, batch_size: int = 500) -
                     reason=f"{BLACKLIST_CLEAN_DAYS}天内无和解失败，按规则移出 "
                            f"(no failed case for {BLACKLIST_CLEAN_DAYS} days: removed by rule)")
             notify(users=_staff_of(entry.business), event="blacklist_removed",
-                   title=f"{entry.business.name}已移出黑榜 ({entry.business.name} was removed from the black list)",
-                   body=f"{BLACKLIST_CLEAN_DAYS}天内无和解失败 (no failed case for {BLACKLIST_CLEAN_DAYS} days)")
+                   title=f"{entry.business.name}已移出黑榜",
+                   body=f"{BLACKLIST_CLEAN_DAYS}天内无和解失败")
             removed += 1
     return removed
 
@@ -552,9 +550,9 @@ def blacklist_appeals_for(user: Viewer, entry_id: int | str) -> list[BlacklistAp
     try:
         entry = BlacklistEntry.objects.select_related("business").get(pk=int(entry_id))
     except (BlacklistEntry.DoesNotExist, TypeError, ValueError):
-        raise NotFound("黑榜记录不存在 (no such black-list entry)") from None
+        raise NotFound(_("黑榜记录不存在")) from None
     if not _sees_appeals(user, entry):
-        raise NotFound("黑榜记录不存在 (no such black-list entry)")
+        raise NotFound(_("黑榜记录不存在"))
     return list(entry.appeals.select_related("author", "decided_by").prefetch_related("files"))
 
 
@@ -564,7 +562,7 @@ def appeal_file_open_for(user: Viewer, appeal_id: int | str, file_id: int | str)
         row = AppealFile.objects.select_related("appeal__entry__business").get(pk=int(file_id),
                                                                               appeal_id=int(appeal_id))
     except (AppealFile.DoesNotExist, TypeError, ValueError):
-        raise NotFound("文件不存在 (no such file)") from None
+        raise NotFound(_("文件不存在")) from None
     if not _sees_appeals(user, row.appeal.entry):
-        raise NotFound("文件不存在 (no such file)")
+        raise NotFound(_("文件不存在"))
     return row

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hejie.core import clock
 
@@ -9,14 +11,14 @@ class BlacklistEntry(models.Model):
     """黑榜. Created as a *candidate* by rule; only a person publishes it."""
 
     class Status(models.TextChoices):
-        CANDIDATE = "candidate", "候选 candidate"
-        PUBLISHED = "published", "已公布 published"
-        DISMISSED = "dismissed", "不予公布 dismissed"
-        REMOVED = "removed", "已移出 removed"
+        CANDIDATE = "candidate", _("候选")
+        PUBLISHED = "published", _("已公布")
+        DISMISSED = "dismissed", pgettext_lazy("list entry status", "不予公布")
+        REMOVED = "removed", _("已移出")
 
     class Rule(models.TextChoices):
-        FAILED_CASES = "failed_cases", "窗口期内多次和解失败 repeated failed cases"
-        NEVER_TOOK_UP = "never_took_up", "14天内未受理投诉 never took up a complaint"
+        FAILED_CASES = "failed_cases", _("窗口期内多次和解失败")
+        NEVER_TOOK_UP = "never_took_up", _("14天内未受理投诉")
 
     business = models.ForeignKey("businesses.Business", on_delete=models.PROTECT, related_name="blacklist_entries")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CANDIDATE)
@@ -49,9 +51,9 @@ class RedListEntry(models.Model):
     only council staff of the business's jurisdiction (or an operator) confirm one."""
 
     class Status(models.TextChoices):
-        CANDIDATE = "candidate", "候选 candidate"
-        CONFIRMED = "confirmed", "已确认 confirmed"
-        REMOVED = "removed", "已移出 removed"
+        CANDIDATE = "candidate", _("候选")
+        CONFIRMED = "confirmed", _("已确认")
+        REMOVED = "removed", _("已移出")
 
     business = models.ForeignKey("businesses.Business", on_delete=models.PROTECT, related_name="redlist_entries")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CANDIDATE)
@@ -89,10 +91,10 @@ class ListDecision(models.Model):
     Append-only: the record behind every public listing."""
 
     class Action(models.TextChoices):
-        PUBLISH = "publish", "公布 publish"
-        DISMISS = "dismiss", "不予公布 dismiss"
-        REMOVE = "remove", "移出 remove"
-        CONFIRM = "confirm", "确认 confirm"
+        PUBLISH = "publish", _("公布")
+        DISMISS = "dismiss", _("不予公布")
+        REMOVE = "remove", _("移出")
+        CONFIRM = "confirm", _("确认")
 
     business = models.ForeignKey("businesses.Business", on_delete=models.PROTECT, related_name="list_decisions")
     blacklist_entry = models.ForeignKey(BlacklistEntry, null=True, blank=True, on_delete=models.PROTECT,
@@ -134,9 +136,9 @@ class BlacklistAppeal(models.Model):
     decided by council staff of its jurisdiction (who, when, why on the row)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待处理 pending"
-        UPHELD = "upheld", "申诉成立 upheld"
-        REJECTED = "rejected", "申诉不成立 rejected"
+        PENDING = "pending", _("待处理")
+        UPHELD = "upheld", _("申诉成立")
+        REJECTED = "rejected", _("申诉不成立")
 
     entry = models.ForeignKey(BlacklistEntry, on_delete=models.PROTECT, related_name="appeals")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -37,6 +37,7 @@ consumer, the description, the messages, the order reference or amounts.
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from hejie.businesses.models import Business
 from hejie.businesses.selectors import PUBLIC_STATUSES, business_get, businesses_visible_to
@@ -71,8 +72,8 @@ def public_business(business_id, *, viewer=None) -> Business:
             and businesses_visible_to(viewer).filter(pk=business.pk).exists()):
         return business
     if business.approved_at is not None:
-        raise Gone("该商户已不在平台公示 (this business's listing was removed)", subject=business, kind="status")
-    raise NotFound("商户不存在 (no such business)")
+        raise Gone(_("该商户已不在平台公示"), subject=business, kind="status")
+    raise NotFound(_("商户不存在"))
 
 
 def directory_figures(business_ids) -> dict[int, dict]:
@@ -140,7 +141,7 @@ def _entry_id(entry_id) -> int:
     try:
         return int(entry_id)
     except (TypeError, ValueError):
-        raise NotFound("记录不存在 (no such entry)") from None
+        raise NotFound(_("记录不存在")) from None
 
 
 def public_black_entry(entry_id) -> BlacklistEntry:
@@ -149,7 +150,7 @@ def public_black_entry(entry_id) -> BlacklistEntry:
     ``NotFound`` for a candidate, a dismissed one, or no entry."""
     entry = blacklist_entries().filter(pk=_entry_id(entry_id)).first()
     if entry is None or entry.published_at is None:
-        raise NotFound("黑榜记录不存在 (no such black-list entry)")
+        raise NotFound(_("黑榜记录不存在"))
     if entry.status == BlacklistEntry.Status.PUBLISHED:
         return entry
     removal = (ListDecision.objects.filter(blacklist_entry=entry, action=ListDecision.Action.REMOVE)
@@ -160,7 +161,7 @@ def public_black_entry(entry_id) -> BlacklistEntry:
         kind = "appeal"
     else:
         kind = "decision"
-    raise Gone("该黑榜记录已移出 (this black-list entry was removed)", subject=entry,
+    raise Gone(_("该黑榜记录已移出"), subject=entry,
                when=removal.created_at if removal else entry.decided_at, kind=kind)
 
 
@@ -170,12 +171,12 @@ def public_red_entry(entry_id) -> RedListEntry:
     the black list, else ``decision``); ``NotFound`` otherwise."""
     entry = redlist_entries().filter(pk=_entry_id(entry_id)).first()
     if entry is None:
-        raise NotFound("红榜记录不存在 (no such red-list entry)")
+        raise NotFound(_("红榜记录不存在"))
     if entry.status == RedListEntry.Status.CONFIRMED:
         return entry
     confirmed = ListDecision.objects.filter(redlist_entry=entry, action=ListDecision.Action.CONFIRM).exists()
     if entry.status != RedListEntry.Status.REMOVED or not confirmed:
-        raise NotFound("红榜记录不存在 (no such red-list entry)")
+        raise NotFound(_("红榜记录不存在"))
     black = BlacklistEntry.objects.filter(business_id=entry.business_id, published_at=entry.decided_at).first()
-    raise Gone("该商户已移出消费者满意商户名单 (this business was removed from the red list)", subject=entry,
+    raise Gone(_("该商户已移出消费者满意商户名单"), subject=entry,
                when=entry.decided_at, kind="blacklisted" if black else "decision", related=black)

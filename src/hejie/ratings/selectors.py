@@ -7,6 +7,7 @@ import statistics
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from hejie.businesses.models import Business
 from hejie.complaints.models import Complaint, Policy
@@ -62,7 +63,7 @@ def rating_breakdown(*, business: Business, now: dt.datetime | None = None, case
         f"信用指数 = ({k} × {prior} + 案件得分之和 {r['points_total']}) ÷ ({k} + 案件数 {r['cases']})。"
         f"统计最近{r['window_days']}天内结案的案件；每家商户先按{k}件中等案件（{prior}分）起算，"
         f"案件越多越接近自身真实表现。24小时内和解得10分，3天内8分，7天内6分，14天内4分，和解失败0分。"
-        if r["cases"] else "暂无已结案件，尚未评级 (no finished case yet: unrated)"
+        if r["cases"] else _("暂无已结案件，尚未评级")
     )
     return {
         **r,
@@ -74,7 +75,7 @@ def rating_breakdown(*, business: Business, now: dt.datetime | None = None, case
         "failed_total": all_time["failed"],
         "settlement_rate": round(all_time["settled"] / all_time["total"], 3) if all_time["total"] else None,
         "explanation": explanation,
-        "to_improve": "每件投诉在24小时内与消费者达成和解，可获满分10分 (settle each complaint within 24 hours for 10)",
+        "to_improve": _("每件投诉在24小时内与消费者达成和解，可获满分10分"),
     }
 
 

@@ -5,6 +5,7 @@ a published version can never be edited by hand."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext, gettext_lazy
 
 from hejie.core.errors import DomainError
 from hejie.standards import services
@@ -51,7 +52,7 @@ class StandardVersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [ClauseInline]
     actions = ["publish"]
 
-    @admin.action(description="发布所选草稿 publish the selected drafts")
+    @admin.action(description=gettext_lazy("发布所选草稿"))
     def publish(self, request, queryset):
         for version in queryset:
             try:
@@ -59,7 +60,7 @@ class StandardVersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{version}: {exc.message}", messages.ERROR)
             else:
-                self.message_user(request, f"{version}: 已发布 published")
+                self.message_user(request, f"{version}: {gettext('已发布')}")
 
 
 @admin.register(StandardAcceptance)

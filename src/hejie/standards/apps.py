@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class StandardsConfig(AppConfig):
     name = "hejie.standards"
     label = "standards"
-    verbose_name = "服务标准 service standards"
+    verbose_name = gettext_lazy("服务标准")
 
     def ready(self) -> None:
         # Joining (businesses.services) includes accepting the industry's standards in force; businesses

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from hejie.core import clock
 
@@ -44,9 +45,9 @@ class ServiceStandard(models.Model):
 
 class StandardVersion(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿 draft"
-        PUBLISHED = "published", "现行 in force"
-        WITHDRAWN = "withdrawn", "已废止 no longer in force"
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("现行")
+        WITHDRAWN = "withdrawn", _("已废止")
 
     standard = models.ForeignKey(ServiceStandard, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveIntegerField()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.businesses.selectors import industry_get
@@ -46,22 +47,22 @@ def standard_get(*, user: Viewer, standard_id: int | str,
     try:
         pk = int(standard_id)
     except (TypeError, ValueError):
-        raise NotFound("服务标准不存在 (no such standard)") from None
+        raise NotFound(_("服务标准不存在")) from None
     standard = ServiceStandard.objects.select_related("industry").filter(pk=pk).first() if 0 < pk <= MAX_ID else None
     if standard is None:
-        raise NotFound("服务标准不存在 (no such standard)")
+        raise NotFound(_("服务标准不存在"))
     versions = list(standard.versions.all())
     writer = access.is_operator(user) or access.is_partner_staff_of(user, standard.publisher_id)
     if not writer:
         versions = [v for v in versions if v.status != StandardVersion.Status.DRAFT]
     if not versions:
-        raise NotFound("服务标准不存在 (no such standard)")
+        raise NotFound(_("服务标准不存在"))
     if version is None:
         chosen = next((v for v in versions if v.status == StandardVersion.Status.PUBLISHED), versions[-1])
     else:
         found = next((v for v in versions if v.version == version), None)
         if found is None:
-            raise NotFound(f"该标准没有第{version}版 (no such version)")
+            raise NotFound(_("该标准没有第%(version)s版") % {"version": version})
         chosen = found
     chosen.clause_list = list(chosen.clauses.all())
     return standard, chosen, versions
@@ -86,9 +87,7 @@ def clause_citable(*, business: Business | None, clause_id: int | str) -> Standa
     """The clause, if it may be cited in an order against ``business``: it
     belongs to the version in force of a standard of the business's industry,
     or to a version the business accepted. Otherwise ``InvalidInput``."""
-    message = "不能引用该条款：它不属于本商户所在行业的现行标准或商户已接受的版本 " \
-              "(this clause is not in the standard in force for the business's industry, nor in a version " \
-              "the business accepted)"
+    message = _("不能引用该条款：它不属于本商户所在行业的现行标准或商户已接受的版本")
     try:
         pk = int(clause_id)
     except (TypeError, ValueError):

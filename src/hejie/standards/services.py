@@ -19,6 +19,7 @@ import re
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.businesses.models import Business, Industry
@@ -63,13 +64,12 @@ def _check_writer(actor: User, standard: ServiceStandard | None = None, industry
         return
     association = _association_of(actor)
     if association is None:
-        raise NotAllowed("只有行业协会工作人员或运营人员可以编写和发布服务标准 (only an industry association's staff "
-                         "or operators may write or publish service standards)")
+        raise NotAllowed(_("只有行业协会工作人员或运营人员可以编写和发布服务标准"))
     if standard is not None and standard.publisher_id != association.pk:
-        raise NotAllowed("这不是本协会发布的标准 (this standard is not your association's)")
+        raise NotAllowed(_("这不是本协会发布的标准"))
     industry_id = standard.industry_id if standard is not None else getattr(industry, "pk", None)
     if industry_id is not None and not association.industries.filter(pk=industry_id).exists():
-        raise NotAllowed("本协会不负责该行业的服务标准 (your association does not cover this industry)")
+        raise NotAllowed(_("本协会不负责该行业的服务标准"))
 
 
 def _lock_standard(standard: ServiceStandard | int | str) -> ServiceStandard:
@@ -77,14 +77,14 @@ def _lock_standard(standard: ServiceStandard | int | str) -> ServiceStandard:
     try:
         return ServiceStandard.objects.select_for_update().get(pk=int(pk))
     except (ServiceStandard.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise NotFound("服务标准不存在 (no such standard)") from None
+        raise NotFound(_("服务标准不存在")) from None
 
 
 def _version_of(standard: ServiceStandard, number: int | str) -> StandardVersion:
     try:
         return standard.versions.select_for_update().get(version=int(number))
     except (StandardVersion.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise NotFound(f"该标准没有第{number}版 (no such version)") from None
+        raise NotFound(_("该标准没有第%(version)s版") % {"version": number}) from None
 
 
 @transaction.atomic
@@ -103,24 +103,24 @@ def standard_create(*, actor: User, industry: str, title: str, publisher_name: s
     if association is not None:
         _check_writer(actor, industry=industry_obj)
         if publisher is not None and (getattr(publisher, "pk", publisher) != association.pk):
-            raise NotAllowed("只能以本协会名义发布 (you publish only for your own association)")
+            raise NotAllowed(_("只能以本协会名义发布"))
     elif publisher is not None:
         try:
             association = Partner.objects.get(pk=int(publisher.pk if isinstance(publisher, Partner) else publisher),
                                               kind=Partner.Kind.ASSOCIATION)
         except (Partner.DoesNotExist, TypeError, ValueError, OverflowError):
-            raise invalid("publisher", "发布机构应为一个行业协会 (the publisher must be an industry association)") \
+            raise invalid("publisher", _("发布机构应为一个行业协会")) \
                 from None
     if association is not None:
         publisher_name = association.name
     if ServiceStandard.objects.filter(industry=industry_obj, title=title).exists():
-        raise Conflict("该行业已有同名标准 (this industry already has a standard with this title)", code="duplicate")
+        raise Conflict(_("该行业已有同名标准"), code="duplicate")
     try:
         with transaction.atomic():
             return ServiceStandard.objects.create(industry=industry_obj, title=title, publisher_name=publisher_name,
                                                   publisher=association, created_at=clock.now())
     except IntegrityError:
-        raise Conflict("该行业已有同名标准 (this industry already has a standard with this title)",
+        raise Conflict(_("该行业已有同名标准"),
                        code="duplicate") from None
 
 
@@ -130,7 +130,7 @@ def version_draft(*, actor: User, standard: ServiceStandard | int | str) -> Stan
     standard = _lock_standard(standard)
     _check_writer(actor, standard)
     if standard.versions.filter(status=StandardVersion.Status.DRAFT).exists():
-        raise Conflict("该标准已有一个草稿，请先发布它 (this standard already has a draft)", code="draft_exists")
+        raise Conflict(_("该标准已有一个草稿，请先发布它"), code="draft_exists")
     previous = standard.versions.order_by("-version").first()
     draft = StandardVersion.objects.create(standard=standard, version=(previous.version + 1) if previous else 1,
                                            created_at=clock.now())
@@ -151,17 +151,16 @@ def clause_set(*, actor: User, standard: ServiceStandard | int | str, version: i
     _check_writer(actor, standard)
     version_obj = _version_of(standard, version)
     if version_obj.status != StandardVersion.Status.DRAFT:
-        raise Conflict(f"第{version_obj.version}版已发布，不能修改；请起草新版本 "
-                       f"(version {version_obj.version} is {version_obj.status} and cannot change)",
+        raise Conflict(_("第%(version)s版已发布，不能修改；请起草新版本") % {"version": version_obj.version},
                        code="version_closed")
     number = _text(number, field="number", label="条款编号", max_length=20)
     if not CLAUSE_NUMBER.fullmatch(number):
-        raise invalid("number", '条款编号应形如 "3" 或 "3.2" (number must look like "3" or "3.2")')
+        raise invalid("number", _('条款编号应形如 "3" 或 "3.2"'))
     text = _text(text, field="text", label="条款内容", max_length=CLAUSE_TEXT_MAX, required=False)
     if not text:
         version_obj.clauses.filter(number=number).delete()
         return None
-    clause, _ = StandardClause.objects.update_or_create(
+    clause, _created = StandardClause.objects.update_or_create(
         version=version_obj, number=number, defaults={"text": text, "sort_key": sort_key(number)},
     )
     return clause
@@ -174,10 +173,10 @@ def version_publish(*, actor: User, standard: ServiceStandard | int | str, versi
     _check_writer(actor, standard)
     version_obj = _version_of(standard, version)
     if version_obj.status != StandardVersion.Status.DRAFT:
-        raise Conflict(f"第{version_obj.version}版已经发布过 (version {version_obj.version} is {version_obj.status})",
+        raise Conflict(_("第%(version)s版已经发布过") % {"version": version_obj.version},
                        code="version_closed")
     if not version_obj.clauses.exists():
-        raise Conflict("没有条款的版本不能发布 (a version without clauses cannot be published)", code="empty")
+        raise Conflict(_("没有条款的版本不能发布"), code="empty")
     now = clock.now()
     standard.versions.filter(status=StandardVersion.Status.PUBLISHED).update(
         status=StandardVersion.Status.WITHDRAWN, withdrawn_at=now
@@ -214,17 +213,17 @@ def standard_accept(*, actor: User, business: Business | int | str) -> list[Stan
     try:
         business = Business.objects.select_for_update().get(pk=int(pk))
     except (Business.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise NotFound("商户不存在 (no such business)") from None
+        raise NotFound(_("商户不存在")) from None
     if not access.may_manage_business(actor, business):
-        raise NotAllowed("只有商户管理员可以接受服务标准 (only the business's admin staff may accept standards)")
+        raise NotAllowed(_("只有商户管理员可以接受服务标准"))
     versions = list(StandardVersion.objects.filter(standard__industry_id=business.industry_id,
                                                    status=StandardVersion.Status.PUBLISHED))
     if not versions:
-        raise Conflict("本行业暂无现行服务标准 (no standard is in force for this industry)", code="no_standard")
+        raise Conflict(_("本行业暂无现行服务标准"), code="no_standard")
     now = clock.now()
     accepted = []
     for version in versions:
-        acceptance, _ = StandardAcceptance.objects.get_or_create(
+        acceptance, _created = StandardAcceptance.objects.get_or_create(
             business=business, version=version, defaults={"accepted_at": now, "accepted_by": actor},
         )
         accepted.append(acceptance)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from hejie.core import clock
 
@@ -46,14 +47,14 @@ class WebhookDelivery(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待发送 pending"
-        DELIVERED = "delivered", "已送达 delivered"
-        FAILED = "failed", "已放弃 failed"
+        PENDING = "pending", _("待发送")
+        DELIVERED = "delivered", _("已送达")
+        FAILED = "failed", _("已放弃")
 
     class Kind(models.TextChoices):
-        EVENT = "event", "事件 event"
-        PING = "ping", "测试 ping"
-        REDELIVERY = "redelivery", "重发 redelivery"
+        EVENT = "event", _("事件")
+        PING = "ping", _("测试")
+        REDELIVERY = "redelivery", _("重发")
 
     # The composite index below serves lookups by endpoint; a second one on
     # the foreign key alone would only cost writes.

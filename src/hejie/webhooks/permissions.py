@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
+
 from hejie.accounts import access
-from hejie.core.errors import NotAllowed, NotFound
+from hejie.core.errors import Message, NotAllowed, NotFound
 
 if TYPE_CHECKING:
     from hejie.accounts.access import Viewer
     from hejie.businesses.models import Business
 
-ONLY_ADMINS = "只有商户管理员可以管理推送地址 (only a business's admin staff manage webhooks)"
-NO_SUCH_ENDPOINT = "推送地址不存在 (no such webhook endpoint)"
-NO_SUCH_DELIVERY = "推送记录不存在 (no such delivery)"
+ONLY_ADMINS = _("只有商户管理员可以管理推送地址")
+NO_SUCH_ENDPOINT = _("推送地址不存在")
+NO_SUCH_DELIVERY = _("推送记录不存在")
 
 
 def own_business_id(user: Viewer) -> int:
@@ -33,7 +35,7 @@ def check_may_manage(user: Viewer) -> None:
         own_business_id(user)
 
 
-def check_administers(user: Viewer, business: Business, *, missing: str = NO_SUCH_ENDPOINT) -> None:
+def check_administers(user: Viewer, business: Business, *, missing: Message = NO_SUCH_ENDPOINT) -> None:
     """404, not 403, for another business's endpoint: it does not exist for you."""
     if not access.may_manage_business(user, business):
         raise NotFound(missing)

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from hejie.businesses.models import Business
 from hejie.core import clock
@@ -84,21 +85,20 @@ def endpoint_create(*, actor: User, url: str, description: str = "") -> WebhookE
     business_id = permissions.own_business_id(actor)
     url = transport.validate_url(url)
     if not isinstance(description, str):
-        raise invalid("description", "应为文字 (must be text)")
+        raise invalid("description", _("应为文字"))
     description = description.strip()
     if len(description) > DESCRIPTION_MAX:
-        raise invalid("description", f"不能超过{DESCRIPTION_MAX}个字 (at most {DESCRIPTION_MAX} characters)")
+        raise invalid("description", _("不能超过%(n)d个字") % {"n": DESCRIPTION_MAX})
     with transaction.atomic():
         # Lock the business row: two concurrent registrations cannot both
         # pass the count check.
         list(Business.objects.select_for_update().filter(pk=business_id).values_list("pk", flat=True))
         urls = list(WebhookEndpoint.objects.filter(business_id=business_id).values_list("url", flat=True))
         if url in urls:
-            raise Conflict("该网址已登记 (this URL is already registered)", code="duplicate")
+            raise Conflict(_("该网址已登记"), code="duplicate")
         if len(urls) >= MAX_ENDPOINTS_PER_BUSINESS:
             raise Conflict(
-                f"每个商户最多登记{MAX_ENDPOINTS_PER_BUSINESS}个推送地址 "
-                f"(at most {MAX_ENDPOINTS_PER_BUSINESS} endpoints per business; delete one first)",
+                _("每个商户最多登记%(n)d个推送地址") % {"n": MAX_ENDPOINTS_PER_BUSINESS},
                 code="limit",
             )
         return WebhookEndpoint.objects.create(
@@ -123,8 +123,7 @@ def _check_manual_rate(endpoint: WebhookEndpoint, now: dt.datetime) -> None:
     ).count()
     if recent >= MANUAL_PER_HOUR:
         raise RateLimited(
-            f"每个推送地址每小时最多手动发送{MANUAL_PER_HOUR}次 "
-            f"(at most {MANUAL_PER_HOUR} tests and redeliveries per endpoint an hour)", retry_after=600,
+            _("每个推送地址每小时最多手动发送%(n)d次") % {"n": MANUAL_PER_HOUR}, retry_after=600,
         )
 
 
@@ -133,7 +132,7 @@ def endpoint_ping(*, actor: User, endpoint_id: int) -> WebhookDelivery:
     with transaction.atomic():
         endpoint = selectors.endpoint_get_for(actor, endpoint_id)
         if not endpoint.is_active:
-            raise Conflict("该推送地址已停用 (this endpoint is disabled)", code="disabled")
+            raise Conflict(_("该推送地址已停用"), code="disabled")
         now = clock.now()
         _check_manual_rate(endpoint, now)
         return _create_deliveries([WebhookDelivery(endpoint=endpoint, kind=Kind.PING, event_type="ping")], now)[0]
@@ -149,9 +148,9 @@ def delivery_redeliver(*, actor: User, delivery_id: int) -> WebhookDelivery:
             raise NotFound(permissions.NO_SUCH_DELIVERY)
         permissions.check_administers(actor, original.endpoint.business, missing=permissions.NO_SUCH_DELIVERY)
         if original.status == Status.PENDING:
-            raise Conflict("该推送仍在发送中，无需重发 (this delivery is still being tried)", code="pending")
+            raise Conflict(_("该推送仍在发送中，无需重发"), code="pending")
         if not original.endpoint.is_active:
-            raise Conflict("该推送地址已停用 (this endpoint is disabled)", code="disabled")
+            raise Conflict(_("该推送地址已停用"), code="disabled")
         now = clock.now()
         _check_manual_rate(original.endpoint, now)
         copy = WebhookDelivery(endpoint=original.endpoint, event_id=original.event_id, kind=Kind.REDELIVERY,

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
 
 from hejie.core.errors import invalid
 from hejie.webhooks.models import URL_MAX_LENGTH
@@ -72,23 +73,22 @@ def validate_url(url: str, *, field: str = "url") -> str:
     """At registration: an absolute http(s) URL of reasonable length, with a
     host, without credentials, not obviously private (literal addresses)."""
     if not isinstance(url, str):
-        raise invalid(field, "应为网址 (must be a URL)")
+        raise invalid(field, _("应为网址"))
     url = url.strip()
     if not url:
-        raise invalid(field, "必填 (required)", code="required")
+        raise invalid(field, _("必填"), code="required")
     if len(url) > URL_MAX_LENGTH:
-        raise invalid(field, f"网址不能超过{URL_MAX_LENGTH}个字符 (at most {URL_MAX_LENGTH} characters)")
+        raise invalid(field, _("网址不能超过%(n)d个字符") % {"n": URL_MAX_LENGTH})
     try:
         _url_validator(url)
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except (ValidationError, ValueError):
-        raise invalid(field, "须为 http:// 或 https:// 开头的有效网址 (must be a valid http or https URL)") from None
+        raise invalid(field, _("须为 http:// 或 https:// 开头的有效网址")) from None
     if parts.username is not None or parts.password is not None:
-        raise invalid(field, "网址中不能包含用户名或密码；请用签名校验请求 "
-                             "(no credentials in the URL: verify the signature instead)")
+        raise invalid(field, _("网址中不能包含用户名或密码；请用签名校验请求"))
     if parts.fragment:
-        raise invalid(field, "网址不能包含 # 片段 (no #fragment)")
+        raise invalid(field, _("网址不能包含 # 片段"))
     host = (parts.hostname or "").rstrip(".").lower()
     if not allow_private():
         private = host == "localhost" or host.endswith(".localhost")
@@ -97,7 +97,7 @@ def validate_url(url: str, *, field: str = "url") -> str:
         except ValueError:
             pass  # a name: resolved and checked at each attempt
         if private:
-            raise invalid(field, "不能使用内网、本机或保留地址 (private, loopback and reserved addresses are refused)",
+            raise invalid(field, _("不能使用内网、本机或保留地址"),
                           code="private_address")
     return url
 

@@ -138,7 +138,7 @@ def test_many_errors_at_once_in_english(en):
                                       **{"store-0-region_l1": "420000"}))
     html = response.content.decode()
     assert response.status_code == 422
-    assert error_of(html, "name") == "Name is required"
+    assert error_of(html, "name") == "Business name is required"  # the label, translated
     assert error_of(html, "username") == "Username is required"
     assert error_of(html, "password").startswith("Password rejected")
     assert error_of(html, "accept_rules") == "Accept the platform&#x27;s rules to join"

@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.accounts.models import User
@@ -70,8 +71,7 @@ def _refuse_open_duplicate(consumer_id: int, matter_key: str, *, exclude_pk: int
     existing = qs.only("number").first()
     if existing is not None:
         raise Conflict(
-            f"您已就同一事项有一件进行中的投诉 {existing.number}，请在原投诉中继续 "
-            f"(there is already an open complaint on this matter: {existing.number})",
+            _("您已就同一事项有一件进行中的投诉 %(number)s，请在原投诉中继续") % {"number": existing.number},
             code="duplicate", fields={"number": existing.number},
         )
 
@@ -96,9 +96,7 @@ def _replay(existing: Complaint, request_hash: str) -> Complaint:
     """The order a repeated filing with the same Idempotency-Key stands for."""
     if existing.request_hash != request_hash:
         raise Conflict(
-            f"此幂等键已用于另一份内容不同的投诉 {existing.number}，请换一个键 "
-            f"(this Idempotency-Key was already used for complaint {existing.number} with a different body; "
-            f"use a new key for a new complaint)",
+            _("此幂等键已用于另一份内容不同的投诉 %(number)s，请换一个键") % {"number": existing.number},
             code="idempotency_mismatch", fields={"idempotency_key": "used with a different body"},
         )
     existing.idempotent_replay = True
@@ -116,8 +114,8 @@ def _refuse_flood(consumer_id: int, now: dt.datetime) -> None:
     wait = max(1, math.ceil((times[-1] + FILING_WINDOW - now).total_seconds()))
     hours = int(FILING_WINDOW.total_seconds() // 3600)
     raise RateLimited(
-        f"投诉提交过于频繁：每{hours}小时最多{FILING_LIMIT}件，请{wait}秒后再试 "
-        f"(too many complaints: at most {FILING_LIMIT} per {hours} h; try again in {wait} s)",
+        _("投诉提交过于频繁：每%(hours)d小时最多%(limit)d件，请%(wait)d秒后再试")
+        % {"hours": hours, "limit": FILING_LIMIT, "wait": wait},
         retry_after=wait,
     )
 
@@ -138,7 +136,7 @@ def complaint_submit(
     different fields raises Conflict ``idempotency_mismatch``. A consumer may
     file at most FILING_LIMIT complaints per FILING_WINDOW (RateLimited)."""
     if not access.may_file_complaints(consumer):
-        raise NotAllowed("只有消费者可以投诉 (only consumers can file complaints)")
+        raise NotAllowed(_("只有消费者可以投诉"))
     idempotency_key = _text(idempotency_key, "idempotency_key", required=False, max_len=IDEMPOTENCY_KEY_MAX) or None
     problem_type = _choice(problem_type, Complaint.ProblemType, "problem_type")
     claim_type = _choice(claim_type, Complaint.ClaimType, "claim_type")
@@ -155,20 +153,20 @@ def complaint_submit(
         try:
             business = Business.objects.select_related("region").get(pk=int(business_id))
         except (Business.DoesNotExist, ValueError, TypeError):
-            raise invalid("business_id", "商户不存在 (no such business)") from None
+            raise invalid("business_id", _("商户不存在")) from None
         if not business.is_active:
             review_reason = f"business_{business.status}"
     elif business_name:
         review_reason = "not_on_platform"
     else:
-        raise invalid("business_id", "请选择商户，或填写商户名称 (choose a business or give its name)", code="required")
+        raise invalid("business_id", _("请选择商户，或填写商户名称"), code="required")
     if store_id is not None and store_id != "":
         if business is None:
-            raise invalid("store_id", "门店须属于所选商户 (the store must belong to the chosen business)")
+            raise invalid("store_id", _("门店须属于所选商户"))
         try:
             store = Store.objects.select_related("region").get(pk=int(store_id), business=business, is_active=True)
         except (Store.DoesNotExist, ValueError, TypeError):
-            raise invalid("store_id", "该商户没有这个门店 (no such store for this business)") from None
+            raise invalid("store_id", _("该商户没有这个门店")) from None
     if store is not None:
         region = store.region
     elif business is not None:
@@ -224,7 +222,7 @@ def complaint_submit(
                 existing = Complaint.objects.filter(consumer_id=consumer.pk, idempotency_key=idempotency_key).first()
                 if existing is not None:
                     return _replay(existing, request_hash)
-            raise Conflict("您已就同一事项提交过投诉 (you already have an open complaint on this matter)",
+            raise Conflict(_("您已就同一事项提交过投诉"),
                            code="duplicate") from None
         events.watch(complaint, new=True)
         _event(complaint, EventType.SUBMITTED, actor=consumer, side=Side.CONSUMER, now=now, state_from=NEW,
@@ -241,10 +239,10 @@ def complaint_forward(*, actor: User, complaint: OrderRef, business_id: int | st
         try:
             business = Business.objects.get(pk=int(business_id))
         except (Business.DoesNotExist, ValueError, TypeError):
-            raise invalid("business_id", "商户不存在 (no such business)") from None
+            raise invalid("business_id", _("商户不存在")) from None
         with _acting(actor, complaint, "forward") as (complaint, side, policy, now):
             if not business.is_active:
-                raise invalid("business_id", "该商户尚未入驻或已暂停 (that business is not active on the platform)")
+                raise invalid("business_id", _("该商户尚未入驻或已暂停"))
             complaint.business = business
             complaint.business_name_given = ""
             complaint.matter_key = _matter_key(business, "", complaint.order_ref, complaint.problem_type)

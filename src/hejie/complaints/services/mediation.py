@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 from hejie.accounts.models import User
 from hejie.complaints.models import Complaint, Mediation
 from hejie.complaints.services.intake import _refuse_open_duplicate
@@ -20,7 +23,7 @@ from hejie.complaints.services.orders import (
 from hejie.complaints.states import Side, State
 from hejie.core.errors import Conflict, invalid
 
-MEDIATION_ROUTES = "12315行政投诉、仲裁、向人民法院起诉 (12315 administrative complaint, arbitration, court)"
+MEDIATION_ROUTES = gettext_lazy("12315行政投诉、仲裁、向人民法院起诉")
 
 
 def mediation_request(*, actor: User, complaint: OrderRef, reason: str = "") -> Mediation:
@@ -30,13 +33,14 @@ def mediation_request(*, actor: User, complaint: OrderRef, reason: str = "") -> 
     reason = _text(reason, "reason", required=False, max_len=MAX_TEXT)
     with _acting(actor, complaint, "request_mediation") as (complaint, side, policy, now):
         if complaint.state == State.SETTLED and complaint.fulfilment != Complaint.Fulfilment.NOT_FULFILLED:
-            raise Conflict("和解已成功；只有未履行时才能申请调解 (only an unfulfilled settlement can go to mediation)",
+            raise Conflict(_("和解已成功；只有未履行时才能申请调解"),
                            code="wrong_state")
         if complaint.state == State.FAILED and side == Side.CONSUMER:
             limit = _outcome_at(complaint) + dt.timedelta(days=policy.mediation_request_days)
             if now > limit:
-                raise Conflict(f"已超过申请调解期限（和解终止后{policy.mediation_request_days}天）"
-                               f"(the {policy.mediation_request_days}-day window to ask for mediation has passed)",
+                days = policy.mediation_request_days
+                raise Conflict(ngettext("已超过申请调解期限（和解终止后%(days)d天）",
+                                        "已超过申请调解期限（和解终止后%(days)d天）", days) % {"days": days},
                                code="too_late")
         _refuse_open_duplicate(complaint.consumer_id, complaint.matter_key, exclude_pk=complaint.pk)
         mediation = Mediation.objects.create(
@@ -53,14 +57,14 @@ def mediation_record_outcome(*, actor: User, complaint: OrderRef, outcome: str, 
                              amount: object = None) -> Mediation:
     """Council: record how the mediation ended (settled with terms, or failed)."""
     if outcome not in ("settled", "failed"):
-        raise invalid("outcome", "结果应为 settled 或 failed (outcome must be settled or failed)")
+        raise invalid("outcome", _("结果应为 settled 或 failed"))
     terms = _text(terms, "terms", required=outcome == "settled", max_len=MAX_TEXT)
     amount = _amount(amount, "amount")
     action = "mediation_settle" if outcome == "settled" else "mediation_fail"
     with _acting(actor, complaint, action) as (complaint, side, policy, now):
         mediation = complaint.mediations.select_for_update().filter(outcome="").first()
         if mediation is None:  # pragma: no cover - state mediating always has one
-            raise Conflict("没有进行中的调解 (no mediation in progress)")
+            raise Conflict(_("没有进行中的调解"))
         mediation.outcome = outcome
         mediation.terms = terms
         mediation.amount = amount

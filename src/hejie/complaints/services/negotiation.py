@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from hejie.accounts.models import User
 from hejie.complaints import policy as rules
 from hejie.complaints.events import EventType
@@ -62,7 +64,7 @@ def message_post(*, actor: User, complaint: OrderRef, body: str, evidence_id: in
         if evidence_id is not None and evidence_id != "":
             evidence = complaint.evidence.filter(pk=evidence_id).first()
             if evidence is None:
-                raise invalid("evidence_id", "附件不存在 (no such attachment on this complaint)")
+                raise invalid("evidence_id", _("附件不存在"))
         clause = _cited_clause(complaint, clause_id)
         if side == Side.BUSINESS:
             _first_response(complaint, actor=actor, side=side, now=now)
@@ -104,10 +106,10 @@ def _proposal_for_consumer(complaint: Complaint, proposal_id: int | str) -> Prop
     try:
         proposal = complaint.proposals.select_for_update().get(pk=int(proposal_id), side=Side.BUSINESS)
     except (Proposal.DoesNotExist, ValueError, TypeError):
-        raise NotFound("方案不存在 (no such proposal)") from None
+        raise NotFound(_("方案不存在")) from None
     if proposal.status != Proposal.Status.PENDING:
         raise Conflict(
-            f"该方案已{proposal.get_status_display()}，不能再回复 (this proposal is {proposal.status})",
+            _("该方案已%(status)s，不能再回复") % {"status": proposal.get_status_display()},
             code="proposal_closed",
         )
     return proposal
@@ -142,7 +144,7 @@ def proposal_reject(*, actor: User, complaint: OrderRef, proposal_id: int | str,
     counter_terms = _text(counter_terms, "counter_terms", required=False, max_len=MAX_TEXT)
     counter_amount = _amount(counter_amount, "counter_amount")
     if (counter_amount is not None or counter_clause_id not in (None, "")) and not counter_terms:
-        raise invalid("counter_terms", "还价请写明条件 (say what you would accept)", code="required")
+        raise invalid("counter_terms", _("还价请写明条件"), code="required")
     with _acting(actor, complaint, "reject_proposal") as (complaint, side, policy, now):
         proposal = _proposal_for_consumer(complaint, proposal_id)
         counter_clause = _cited_clause(complaint, counter_clause_id)
@@ -204,11 +206,11 @@ def urge_acknowledge(*, actor: User, urge_id: int | str) -> Urge:
     try:
         urge = Urge.objects.get(pk=int(urge_id))
     except (Urge.DoesNotExist, ValueError, TypeError):
-        raise NotFound("催办不存在 (no such urge)") from None
+        raise NotFound(_("催办不存在")) from None
     with _acting(actor, urge.complaint_id, "acknowledge_urge") as (complaint, side, policy, now):
         urge = Urge.objects.select_for_update().get(pk=urge.pk)
         if urge.acknowledged_at is not None:
-            raise Conflict("该催办已确认 (already acknowledged)", code="already_acknowledged")
+            raise Conflict(_("该催办已确认"), code="already_acknowledged")
         urge.acknowledged_at = now
         urge.acknowledged_by = actor
         urge.save(update_fields=["acknowledged_at", "acknowledged_by"])
@@ -220,7 +222,7 @@ def fulfilment_mark(*, actor: User, complaint: OrderRef) -> Complaint:
     """Business: we have done what was agreed."""
     with _acting(actor, complaint, "mark_fulfilled") as (complaint, side, policy, now):
         if complaint.fulfilment == Complaint.Fulfilment.CONFIRMED:
-            raise Conflict("消费者已确认履行 (the consumer already confirmed fulfilment)", code="already_confirmed")
+            raise Conflict(_("消费者已确认履行"), code="already_confirmed")
         complaint.fulfilment = Complaint.Fulfilment.CLAIMED
         complaint.save(update_fields=["fulfilment"])
         _event(complaint, EventType.FULFILMENT_CLAIMED, actor=actor, side=side, now=now)
@@ -230,11 +232,11 @@ def fulfilment_mark(*, actor: User, complaint: OrderRef) -> Complaint:
 def fulfilment_confirm(*, actor: User, complaint: OrderRef, fulfilled: bool, note: str = "") -> Complaint:
     """Consumer: the settlement was carried out (or was not)."""
     if not isinstance(fulfilled, bool):
-        raise invalid("fulfilled", "请选择已履行或未履行 (fulfilled must be true or false)")
+        raise invalid("fulfilled", _("请选择已履行或未履行"))
     note = _text(note, "note", required=False, max_len=1000)
     with _acting(actor, complaint, "confirm_fulfilment") as (complaint, side, policy, now):
         if complaint.fulfilment == Complaint.Fulfilment.CONFIRMED:
-            raise Conflict("已确认履行 (fulfilment already confirmed)", code="already_confirmed")
+            raise Conflict(_("已确认履行"), code="already_confirmed")
         complaint.fulfilment = Complaint.Fulfilment.CONFIRMED if fulfilled else Complaint.Fulfilment.NOT_FULFILLED
         complaint.save(update_fields=["fulfilment"])
         _event(complaint, EventType.FULFILMENT_CONFIRMED if fulfilled else EventType.FULFILMENT_DISPUTED,
@@ -245,17 +247,17 @@ def fulfilment_confirm(*, actor: User, complaint: OrderRef, fulfilled: bool, not
 def complaint_rate(*, actor: User, complaint: OrderRef, satisfaction: object, comment: str = "") -> Complaint:
     """Consumer: satisfaction 1-5 with a comment, once per order."""
     if isinstance(satisfaction, bool) or not isinstance(satisfaction, int | str):
-        raise invalid("satisfaction", "满意度应为1到5 (satisfaction must be 1 to 5)")
+        raise invalid("satisfaction", _("满意度应为1到5"))
     try:
         satisfaction = int(satisfaction)
     except ValueError:
-        raise invalid("satisfaction", "满意度应为1到5 (satisfaction must be 1 to 5)") from None
+        raise invalid("satisfaction", _("满意度应为1到5")) from None
     if not 1 <= satisfaction <= 5:
-        raise invalid("satisfaction", "满意度应为1到5 (satisfaction must be 1 to 5)")
+        raise invalid("satisfaction", _("满意度应为1到5"))
     comment = _text(comment, "comment", required=False, max_len=1000)
     with _acting(actor, complaint, "rate") as (complaint, side, policy, now):
         if complaint.rated_at is not None:
-            raise Conflict("您已评价过 (already rated)", code="already_rated")
+            raise Conflict(_("您已评价过"), code="already_rated")
         complaint.satisfaction = satisfaction
         complaint.satisfaction_comment = comment
         complaint.rated_at = now

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import TextChoices
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.accounts.models import User
@@ -64,7 +65,7 @@ def _lock(complaint_or_id: OrderRef) -> Complaint:
     try:
         complaint = Complaint.objects.select_for_update(of=("self",)).select_related("business").get(pk=pk)
     except (Complaint.DoesNotExist, ValueError, TypeError):
-        raise NotFound("投诉不存在 (no such complaint)") from None
+        raise NotFound(_("投诉不存在")) from None
     events.watch(complaint)
     return complaint
 
@@ -80,7 +81,7 @@ def _open_for(actor: access.Viewer, complaint_or_id: OrderRef, action: str
     side = side_of(actor, complaint)
     if side is None:
         # Not yours: answer as if it did not exist (no probing of numbers).
-        raise NotFound("投诉不存在 (no such complaint)")
+        raise NotFound(_("投诉不存在"))
     policy = rules.get_policy()
     events.current().policy = policy
     if complaint.next_deadline_at is not None and complaint.next_deadline_at <= now:
@@ -205,28 +206,28 @@ def _text(value: object, field: str, *, required: bool = True, min_len: int = 1,
 def _amount(value: object, field: str, *, required: bool = False) -> Decimal | None:
     if value is None or value == "":
         if required:
-            raise invalid(field, "请填写金额 (an amount is required)", code="required")
+            raise invalid(field, _("请填写金额"), code="required")
         return None
     if isinstance(value, bool):
-        raise invalid(field, "金额应为数字 (must be a number)")
+        raise invalid(field, _("金额应为数字"))
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise invalid(field, "金额应为数字 (must be a number)") from None
+        raise invalid(field, _("金额应为数字")) from None
     if not amount.is_finite():
-        raise invalid(field, "金额应为数字 (must be a number)")
+        raise invalid(field, _("金额应为数字"))
     if amount < 0:
-        raise invalid(field, "金额不能为负 (cannot be negative)")
+        raise invalid(field, _("金额不能为负"))
     if amount > MAX_AMOUNT:
-        raise invalid(field, "金额过大，请核对 (more than 10,000,000 yuan: please check)")
+        raise invalid(field, _("金额过大，请核对"))
     if amount != amount.quantize(Decimal("0.01")):
-        raise invalid(field, "金额最多两位小数 (at most two decimal places, i.e. fen)")
+        raise invalid(field, _("金额最多两位小数"))
     return amount.quantize(Decimal("0.01"))
 
 
 def _choice(value: object, choices: type[TextChoices], field: str) -> str:
     if not isinstance(value, str) or value not in choices.values:
-        raise invalid(field, f"无效的选项 {value!r} (must be one of: {', '.join(choices.values)})")
+        raise invalid(field, _("无效的选项 %(value)s") % {"value": repr(value)})
     return value
 
 
@@ -239,13 +240,13 @@ def _date(value: object, field: str) -> dt.date | None:
         try:
             value = dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise invalid(field, "日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD)") from None
+            raise invalid(field, _("日期格式应为 YYYY-MM-DD")) from None
     if not isinstance(value, dt.date):
-        raise invalid(field, "日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD)")
+        raise invalid(field, _("日期格式应为 YYYY-MM-DD"))
     if value > clock.local_date():
-        raise invalid(field, "日期不能晚于今天 (cannot be in the future)")
+        raise invalid(field, _("日期不能晚于今天"))
     if value < EARLIEST_PURCHASE:
-        raise invalid(field, "日期过早，请核对 (before 2000: please check)")
+        raise invalid(field, _("日期过早，请核对"))
     return value
 
 

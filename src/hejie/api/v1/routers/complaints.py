@@ -318,12 +318,12 @@ def _person(user, side: str, complaint: Complaint) -> str | None:
     """How a person is named on an order: display name, else their role.
     Never a username (a consumer's carries the phone number)."""
     if user is None:
-        return None if side == Side.SYSTEM else Side(side).label
+        return None if side == Side.SYSTEM else str(Side(side).label)
     if user.display_name:
         return user.display_name
     if side == Side.BUSINESS and complaint.business_id:
         return complaint.business.name
-    return Side(side).label
+    return str(Side(side).label)
 
 
 def _item(c: Complaint, now: dt.datetime) -> dict:
@@ -390,7 +390,7 @@ def _detail(user, complaint_id) -> dict:
         "description": c.description,
         "store": {"id": c.store_id, "name": c.store.name} if c.store_id else None,
         "region": {"code": c.region_id, "name": c.region.full_name},
-        "consumer": {"display_name": consumer.display_name or Side.CONSUMER.label, "phone": phone},
+        "consumer": {"display_name": consumer.display_name or str(Side.CONSUMER.label), "phone": phone},
         "purchase_amount": _money(c.purchase_amount), "purchase_date": c.purchase_date, "order_ref": c.order_ref,
         "review_reason": c.review_reason, "closing_reason": c.closing_reason, "forwarded_to": c.forwarded_to,
         "consumer_reply_by": c.consumer_reply_by, "outcome_at": c.outcome_at, "settled_at": c.settled_at,
