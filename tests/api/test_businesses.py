@@ -339,7 +339,7 @@ def test_a_taken_username_is_422_on_the_field_with_the_others(api, consumer, mak
     assert r.status_code == 422
     fields = r.json()["error"]["fields"]
     assert set(fields) == {"username", "password", "name"}
-    assert "已被使用" in fields["username"] and "password rejected" in fields["password"]
+    assert "已被使用" in fields["username"] and "密码不符合要求" in fields["password"]
     assert not Business.objects.exists()
 
 
@@ -399,7 +399,7 @@ def test_the_contact_phone_is_proved_by_a_code_sent_to_it(api, db, sms, django_c
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     r = api.post("/businesses", apply_body(phone_code=wrong))
     assert r.status_code == 422 and set(r.json()["error"]["fields"]) == {"phone_code"}, r.json()
-    assert "wrong code; 4 tries left" in r.json()["error"]["fields"]["phone_code"]
+    assert "验证码错误，还可尝试4次" in r.json()["error"]["fields"]["phone_code"]
     r = api.post("/auth/token", {"phone": "13912345678", "code": code})  # not a sign-in code
     assert r.status_code == 422 and not User.objects.filter(phone="13912345678").exists()
     r = api.post("/businesses", apply_body(phone_code=code))

@@ -13,14 +13,14 @@ from hejie.core.i18n import is_english, pick
 
 __all__ = ["field_messages", "form_errors", "is_english", "pick"]
 
-_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+_CODE = re.compile(r"[a-z][a-z0-9_ ]*")  # a field that carries a code ("duplicate"), not a message
 
 
 def field_messages(exc, default: str = "form") -> dict[str, str]:
     """A refused service's messages by field, in the reader's language: each field's own
     message; a field that carries only a code (``{"credit_code": "duplicate"}``) gets the
     error's message; an error about no field goes under ``default``."""
-    out = {field: pick(message if _CJK.search(str(message)) else exc.message)
+    out = {field: pick(exc.message if _CODE.fullmatch(str(message)) else message)
            for field, message in (exc.fields or {}).items()}
     return out or {default: pick(exc.message)}
 
