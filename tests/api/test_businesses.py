@@ -465,6 +465,11 @@ def test_another_citys_council_cannot_approve_or_suspend(api, applied, yichang_c
     # ... and on a Wuhan business on the public record: it exists, it is not theirs
     r = api.post(f"/businesses/{business.pk}/suspend", {"reason": "越权"}, as_=yichang_council)
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    assert r.json()["error"]["message"] == "你无权暂停该商户：只有其所在辖区的消委或运营人员可以"  # Chinese by default
+    r = api.post(f"/businesses/{business.pk}/suspend", {"reason": "越权"}, as_=yichang_council,
+                 headers={"Accept-Language": "en"})
+    assert r.status_code == 403 and r.json()["error"]["message"] == (
+        "Only council staff of the business's jurisdiction or operators may suspend it")
     assert Business.objects.get(pk=applied.pk).status == "applied"
     assert Business.objects.get(pk=business.pk).status == "active"
 
