@@ -102,7 +102,7 @@ def test_user_create_operator_and_consumer(db):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--role", "council", "--region", "999999"], "unknown region"),
+        (["--role", "council", "--region", "999999"], "未知的地区代码"),
         (["--role", "business"], "统一社会信用代码"),
         (["--role", "business", "--business", "91420100MA000000X0"], "未找到统一社会信用代码"),
         (["--role", "wizard"], "未知的角色"),

@@ -510,3 +510,10 @@ def test_stores_refused(api, business, staff, consumer, applied, yichang_council
     assert api.post(f"/businesses/{business.pk}/stores", body, as_=consumer).status_code == 403
     assert api.post(f"/businesses/{applied.pk}/stores", body, as_=yichang_council).status_code == 404
     assert api.get(f"/businesses/{applied.pk}/stores").status_code == 404
+
+
+def test_an_unknown_region_reads_in_the_request_s_language(api, council):
+    r = api.get("/businesses", region="999999")
+    assert r.status_code == 422 and r.json()["error"]["message"] == "未知的地区代码 999999"  # Chinese by default
+    r = api.get("/businesses", region="999999", headers={"Accept-Language": "en"})
+    assert r.status_code == 422 and r.json()["error"]["message"] == "Unknown region code 999999"
