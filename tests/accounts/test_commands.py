@@ -44,20 +44,20 @@ def test_token_for_a_username(staff):
 
 
 def test_token_for_an_unknown_username(db):
-    with pytest.raises(CommandError, match="no such user"):
+    with pytest.raises(CommandError, match="找不到用户"):
         run("token", "--username", "nobody")
     assert not ApiToken.objects.exists()
 
 
 def test_token_for_a_bad_phone(db):
-    with pytest.raises(CommandError, match="mobile number"):
+    with pytest.raises(CommandError, match="手机号"):
         run("token", "--phone", "12345")
     assert not User.objects.exists()
 
 
 def test_token_for_a_staff_phone_is_not_a_consumer_token(make_user, business):
     make_user("business", business=business, phone="13900139000")
-    with pytest.raises(CommandError, match="staff account"):
+    with pytest.raises(CommandError, match="工作人员账号"):
         run("token", "--phone", "13900139000")
     assert not ApiToken.objects.exists()
 
@@ -102,11 +102,11 @@ def test_user_create_operator_and_consumer(db):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--role", "council", "--region", "999999"], "unknown region"),
-        (["--role", "business"], "credit code"),
-        (["--role", "business", "--business", "91420100MA000000X0"], "no business"),
-        (["--role", "wizard"], "unknown role"),
-        (["--role", "operator", "--password", "123"], "password rejected"),
+        (["--role", "council", "--region", "999999"], "未知的地区代码"),
+        (["--role", "business"], "统一社会信用代码"),
+        (["--role", "business", "--business", "91420100MA000000X0"], "未找到统一社会信用代码"),
+        (["--role", "wizard"], "未知的角色"),
+        (["--role", "operator", "--password", "123"], "密码不符合要求"),
     ],
 )
 def test_user_create_errors_are_command_errors(db, args, message):
@@ -118,7 +118,7 @@ def test_user_create_errors_are_command_errors(db, args, message):
 
 
 def test_user_create_duplicate_username(staff):
-    with pytest.raises(CommandError, match="already taken"):
+    with pytest.raises(CommandError, match="已被使用"):
         run("user", "create", "--username", staff.username, "--password", GOOD_PASSWORD, "--role", "operator")
 
 
@@ -141,5 +141,5 @@ def test_user_list(consumer, staff, council):
     assert "138****8000" in output and "13800138000" not in output  # phones masked
     council_only = run("user", "list", "--role", "council").strip().splitlines()
     assert council_only == [f"{council.username}\tcouncil\t\t420100"]
-    with pytest.raises(CommandError, match="unknown role"):
+    with pytest.raises(CommandError, match="未知的角色"):
         run("user", "list", "--role", "wizard")

@@ -127,10 +127,10 @@ def test_five_wrong_tries_kill_the_code_and_the_count_survives_the_joins_rollbac
         assert set(exc.value.fields) == {"phone_code"}
         assert OneTimeCode.objects.get().attempts == n  # counted, though nothing of the join was written
         message = exc.value.message
-        assert ("错误" in message and "wrong code" in message) if n < 5 else "失效" in message
+        assert ("验证码错误，还可尝试" in message) if n < 5 else "失效" in message
     with pytest.raises(InvalidInput) as exc:
         businesses.business_join(**join_data(phone_code=code))  # the right digits, too late
-    assert exc.value.code == "code_locked" and "too many wrong tries" in exc.value.fields["phone_code"]
+    assert exc.value.code == "code_locked" and "错误次数过多" in exc.value.fields["phone_code"]
     assert not Business.objects.exists() and not User.objects.filter(role="business").exists()
 
 
@@ -189,11 +189,11 @@ def test_the_code_lives_exactly_five_minutes(send_join_code):
         traveller.move_to(T0 + dt.timedelta(minutes=11, seconds=1))
         with pytest.raises(InvalidInput) as exc:
             services.phone_code_check(phone=PHONE, code=code)
-    assert exc.value.code == "code_expired" and "expired" in exc.value.fields["phone_code"]
+    assert exc.value.code == "code_expired" and "过期" in exc.value.fields["phone_code"]
     assert OneTimeCode.objects.filter(used_at__isnull=True).get().attempts == 0
 
 
 def test_no_code_sent(db):
     with pytest.raises(InvalidInput) as exc:
         services.phone_code_check(phone=PHONE, code="123456")
-    assert exc.value.code == "code_missing" and "request one first" in exc.value.fields["phone_code"]
+    assert exc.value.code == "code_missing" and "请先获取验证码" in exc.value.fields["phone_code"]

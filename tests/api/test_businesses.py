@@ -339,7 +339,7 @@ def test_a_taken_username_is_422_on_the_field_with_the_others(api, consumer, mak
     assert r.status_code == 422
     fields = r.json()["error"]["fields"]
     assert set(fields) == {"username", "password", "name"}
-    assert "已被使用" in fields["username"] and "password rejected" in fields["password"]
+    assert "已被使用" in fields["username"] and "密码不符合要求" in fields["password"]
     assert not Business.objects.exists()
 
 
@@ -399,7 +399,7 @@ def test_the_contact_phone_is_proved_by_a_code_sent_to_it(api, db, sms, django_c
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     r = api.post("/businesses", apply_body(phone_code=wrong))
     assert r.status_code == 422 and set(r.json()["error"]["fields"]) == {"phone_code"}, r.json()
-    assert "wrong code; 4 tries left" in r.json()["error"]["fields"]["phone_code"]
+    assert "验证码错误，还可尝试4次" in r.json()["error"]["fields"]["phone_code"]
     r = api.post("/auth/token", {"phone": "13912345678", "code": code})  # not a sign-in code
     assert r.status_code == 422 and not User.objects.filter(phone="13912345678").exists()
     r = api.post("/businesses", apply_body(phone_code=code))
@@ -465,6 +465,11 @@ def test_another_citys_council_cannot_approve_or_suspend(api, applied, yichang_c
     # ... and on a Wuhan business on the public record: it exists, it is not theirs
     r = api.post(f"/businesses/{business.pk}/suspend", {"reason": "越权"}, as_=yichang_council)
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    assert r.json()["error"]["message"] == "你无权暂停该商户：只有其所在辖区的消委或运营人员可以"  # Chinese by default
+    r = api.post(f"/businesses/{business.pk}/suspend", {"reason": "越权"}, as_=yichang_council,
+                 headers={"Accept-Language": "en"})
+    assert r.status_code == 403 and r.json()["error"]["message"] == (
+        "Only council staff of the business's jurisdiction or operators may suspend it")
     assert Business.objects.get(pk=applied.pk).status == "applied"
     assert Business.objects.get(pk=business.pk).status == "active"
 
@@ -505,3 +510,10 @@ def test_stores_refused(api, business, staff, consumer, applied, yichang_council
     assert api.post(f"/businesses/{business.pk}/stores", body, as_=consumer).status_code == 403
     assert api.post(f"/businesses/{applied.pk}/stores", body, as_=yichang_council).status_code == 404
     assert api.get(f"/businesses/{applied.pk}/stores").status_code == 404
+
+
+def test_an_unknown_region_reads_in_the_request_s_language(api, council):
+    r = api.get("/businesses", region="999999")
+    assert r.status_code == 422 and r.json()["error"]["message"] == "未知的地区代码 999999"  # Chinese by default
+    r = api.get("/businesses", region="999999", headers={"Accept-Language": "en"})
+    assert r.status_code == 422 and r.json()["error"]["message"] == "Unknown region code 999999"

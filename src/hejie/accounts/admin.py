@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy
 
 from hejie.accounts.models import ApiToken, OneTimeCode, PasswordFailure, User
 from hejie.core import clock
@@ -9,12 +10,13 @@ from hejie.core import clock
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        ("和解 Hejie", {"fields": ("role", "phone", "display_name", "business", "is_business_admin", "region",
+        (gettext_lazy("和解"), {"fields": ("role", "phone", "display_name", "business", "is_business_admin", "region",
                                    "sees_personal_data")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
-        ("和解 Hejie", {"fields": ("role", "phone", "display_name", "business", "is_business_admin", "region")}),
+        (gettext_lazy("和解"),
+         {"fields": ("role", "phone", "display_name", "business", "is_business_admin", "region")}),
     )
     list_display = ("username", "display_name", "role", "masked_phone", "business", "region", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff", "is_business_admin")
@@ -42,7 +44,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="吊销所选令牌 (revoke selected tokens)")
+    @admin.action(description=gettext_lazy("吊销所选令牌"))
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=clock.now())
         self.message_user(request, f"revoked {count} token(s)")
@@ -77,7 +79,7 @@ class PasswordFailureAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="解除所选账号的锁定 (lift the lock on the selected accounts)")
+    @admin.action(description=gettext_lazy("解除所选账号的锁定"))
     def clear(self, request, queryset):
         count = queryset.filter(cleared_at__isnull=True).update(cleared_at=clock.now())
         self.message_user(request, f"cleared {count} failure(s)")

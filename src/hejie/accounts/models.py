@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from hejie.accounts.phones import mask_phone
 from hejie.core import clock
@@ -31,11 +32,11 @@ class User(AbstractUser):
     """
 
     class Role(models.TextChoices):
-        CONSUMER = "consumer", "消费者 consumer"
-        BUSINESS = "business", "经营者 business staff"
-        COUNCIL = "council", "消委 council staff"
-        OPERATOR = "operator", "运营 operator"
-        PARTNER = "partner", "合作方 partner staff"
+        CONSUMER = "consumer", _("消费者")
+        BUSINESS = "business", _("经营者")
+        COUNCIL = "council", _("消委")
+        OPERATOR = "operator", _("运营")
+        PARTNER = "partner", _("合作方")
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CONSUMER)
     phone = models.CharField(max_length=11, null=True, blank=True, unique=True)

@@ -1,5 +1,7 @@
 import re
 
+from django.utils.translation import gettext as _
+
 from hejie.core.errors import invalid
 
 # Mainland mobile numbers: 11 digits, 1[3-9]x xxxx xxxx.
@@ -13,7 +15,7 @@ def normalize_phone(raw: str | None, *, field: str = "phone") -> str:
     elif value.startswith("0086"):
         value = value[4:]
     if not _MOBILE.match(value):
-        raise invalid(field, "请输入中国大陆11位手机号 (a mainland China mobile number, 11 digits starting with 1)")
+        raise invalid(field, _("请输入中国大陆11位手机号"))
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from hejie.accounts.models import ApiToken, User
 from hejie.accounts.phones import normalize_phone
@@ -12,7 +13,7 @@ from hejie.core.errors import NotFound
 def user_get(*, username: str) -> User:
     user = User.objects.select_related("business", "region").filter(username=(username or "").strip()).first()
     if user is None:
-        raise NotFound(f"找不到用户 {username} (no such user)")
+        raise NotFound(_("找不到用户 %(username)s") % {"username": username})
     return user
 
 

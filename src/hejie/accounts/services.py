@@ -26,6 +26,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from hejie.accounts import access
 from hejie.accounts.models import ApiToken, OneTimeCode, PasswordFailure, User
@@ -46,8 +48,8 @@ Limits = tuple[tuple[int, dt.timedelta], ...]
 OTP_PHONE_LIMITS: Limits = ((1, dt.timedelta(seconds=60)), (5, dt.timedelta(hours=1)))
 OTP_IP_LIMITS: Limits = ((20, dt.timedelta(hours=1)),)
 _OTP_HMAC_SALT = "hejie.accounts.otp"
-_MSG_EXPIRED = "验证码已过期，请重新获取 (the code has expired; request a new one)"
-_MSG_LOCKED = "验证码错误次数过多，已失效，请重新获取 (too many wrong tries; this code is dead, request a new one)"
+_MSG_EXPIRED = gettext_lazy("验证码已过期，请重新获取")
+_MSG_LOCKED = gettext_lazy("验证码错误次数过多，已失效，请重新获取")
 
 
 def _otp_hash(phone: str, code: str, secret: str | bytes | None = None) -> str:
@@ -96,14 +98,15 @@ def _check_rate(qs: QuerySet[OneTimeCode], limits: Limits, now: dt.datetime) -> 
     return None
 
 
-def _describe(window: dt.timedelta) -> tuple[str, str]:
+def _describe(window: dt.timedelta) -> str:
+    """A limit's window in words, in the active language ("1小时", "per hour")."""
     seconds = int(window.total_seconds())
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return (f"{hours}小时", "hour" if hours == 1 else f"{hours} hours")
+        return ngettext("%(n)d小时", "%(n)d小时", hours) % {"n": hours}
     if seconds % 60 == 0 and seconds >= 120:
-        return (f"{seconds // 60}分钟", f"{seconds // 60} minutes")
-    return (f"{seconds}秒", f"{seconds} seconds")
+        return ngettext("%(n)d分钟", "%(n)d分钟", seconds // 60) % {"n": seconds // 60}
+    return ngettext("%(n)d秒", "%(n)d秒", seconds) % {"n": seconds}
 
 
 def _clean_ip(ip: str | None) -> str | None:
@@ -112,7 +115,7 @@ def _clean_ip(ip: str | None) -> str | None:
     try:
         return str(ipaddress.ip_address(str(ip).strip()))
     except ValueError:
-        raise invalid("ip", f"无效的IP地址 (invalid IP address) {ip!r}") from None
+        raise invalid("ip", _("无效的IP地址 %(ip)s") % {"ip": repr(ip)}) from None
 
 
 def _issue_code(*, phone: str, ip: str | None, purpose: str, title: str, event: str) -> None:
@@ -121,19 +124,17 @@ def _issue_code(*, phone: str, ip: str | None, purpose: str, title: str, event: 
     they are about how many messages a number gets. Call inside ``transaction.atomic()``."""
     _serialise_on(f"otp:phone:{phone}", *([f"otp:ip:{ip}"] if ip else []))
     now = clock.now()
-    checks = [(OneTimeCode.objects.filter(phone=phone), OTP_PHONE_LIMITS, "每个手机号", "for this number")]
+    checks = [(OneTimeCode.objects.filter(phone=phone), OTP_PHONE_LIMITS,
+               gettext_lazy("验证码发送过于频繁：每个手机号%(window)s内最多%(limit)d条，请%(wait)d秒后再试"))]
     if ip is not None:
-        checks.append((OneTimeCode.objects.filter(ip=ip), OTP_IP_LIMITS, "此网络", "from this network"))
-    for codes, limits, zh_who, en_who in checks:
+        checks.append((OneTimeCode.objects.filter(ip=ip), OTP_IP_LIMITS,
+                       gettext_lazy("验证码发送过于频繁：此网络%(window)s内最多%(limit)d条，请%(wait)d秒后再试")))
+    for codes, limits, message in checks:
         hit = _check_rate(codes, limits, now)
         if hit is not None:
             wait, limit, window = hit
-            zh, en = _describe(window)
-            raise RateLimited(
-                f"验证码发送过于频繁：{zh_who}{zh}内最多{limit}条，请{wait}秒后再试 "
-                f"(too many codes {en_who}: at most {limit} per {en}; try again in {wait} s)",
-                retry_after=wait,
-            )
+            raise RateLimited(str(message) % {"window": _describe(window), "limit": limit, "wait": wait},
+                              retry_after=wait)
     code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
     OneTimeCode.objects.create(
         phone=phone, code_hash=_otp_hash(phone, code), ip=ip, purpose=purpose, created_at=now,
@@ -145,8 +146,7 @@ def _issue_code(*, phone: str, ip: str | None, purpose: str, title: str, event: 
             "sms",
             phone,
             title,
-            f"验证码 {code}，{minutes}分钟内有效，请勿告诉他人。"
-            f"(Your code is {code}, valid for {minutes} minutes. Do not share it.)",
+            _("验证码 %(code)s，%(minutes)d分钟内有效，请勿告诉他人。") % {"code": code, "minutes": minutes},
             {"event": event},
         )
     )
@@ -166,18 +166,17 @@ def otp_send(*, phone: str, ip: str | None = None) -> None:
         owner = User.objects.filter(phone=phone).only("role").first()
         if access.is_staff_account(owner):
             raise NotAllowed(
-                "该手机号属于工作人员账号，请使用用户名和密码登录 "
-                "(this number belongs to a staff account; sign in with username and password)",
+                _("该手机号属于工作人员账号，请使用用户名和密码登录"),
                 code="staff_phone",
             )
         _issue_code(phone=phone, ip=ip, purpose=OneTimeCode.Purpose.SIGNIN,
-                    title="和解平台登录验证码 (Hejie sign-in code)", event="otp")
+                    title=_("和解平台登录验证码"), event="otp")
 
 
 def _clean_code(code: object, field: str = "code") -> str:
     value = str(code or "").strip()
     if not (len(value) == OTP_DIGITS and value.isdigit()):
-        raise invalid(field, f"验证码应为{OTP_DIGITS}位数字 (the code is {OTP_DIGITS} digits)")
+        raise invalid(field, _("验证码应为%(n)d位数字") % {"n": OTP_DIGITS})
     return value
 
 
@@ -196,20 +195,20 @@ def _take_code(*, phone: str, code: str, purpose: str, field: str) -> tuple[OneT
     )
     if otp is None:
         raise invalid(
-            field, "请先获取验证码 (no code is waiting for this number; request one first)", code="code_missing"
+            field, _("请先获取验证码"), code="code_missing"
         )
     if clock.now() > otp.expires_at:
-        raise invalid(field, _MSG_EXPIRED, code="code_expired")
+        raise invalid(field, str(_MSG_EXPIRED), code="code_expired")
     if otp.attempts >= OTP_MAX_ATTEMPTS:
-        raise invalid(field, _MSG_LOCKED, code="code_locked")
+        raise invalid(field, str(_MSG_LOCKED), code="code_locked")
     if _otp_matches(otp, code):
         return otp, None
     OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
     left = OTP_MAX_ATTEMPTS - otp.attempts - 1
     if left > 0:
-        return None, invalid(field, f"验证码错误，还可尝试{left}次 (wrong code; {left} tries left)",
-                             code="code_wrong")
-    return None, invalid(field, _MSG_LOCKED, code="code_locked")
+        message = ngettext("验证码错误，还可尝试%(n)d次", "验证码错误，还可尝试%(n)d次", left) % {"n": left}
+        return None, invalid(field, message, code="code_wrong")
+    return None, invalid(field, str(_MSG_LOCKED), code="code_locked")
 
 
 def _spend_codes(*, phone: str, purpose: str) -> None:
@@ -234,7 +233,7 @@ def otp_verify(*, phone: str, code: str) -> User:
         if otp is not None:
             user = consumer_get_or_create(phone=phone)
             if not user.is_active:
-                raise NotAllowed("账号已停用 (this account is disabled)", code="inactive")
+                raise NotAllowed(_("账号已停用"), code="inactive")
             _spend_codes(phone=phone, purpose=OneTimeCode.Purpose.SIGNIN)
     if failure is not None:
         raise failure  # after commit: the attempt is counted
@@ -245,7 +244,7 @@ def otp_verify(*, phone: str, code: str) -> User:
 
 PHONE_CODE_FIELD = "phone_code"
 _PURPOSE_TITLES = {
-    "join": "和解平台商家入驻验证码 (Hejie joining code)",
+    "join": gettext_lazy("和解平台商家入驻验证码"),
 }
 
 
@@ -265,7 +264,8 @@ def phone_code_send(*, phone: str, ip: str | None = None, purpose: str = "join")
     phone = normalize_phone(phone)
     ip = _clean_ip(ip)
     with transaction.atomic():
-        _issue_code(phone=phone, ip=ip, purpose=purpose, title=_PURPOSE_TITLES[purpose], event=f"phone_code_{purpose}")
+        _issue_code(phone=phone, ip=ip, purpose=purpose, title=str(_PURPOSE_TITLES[purpose]),
+                    event=f"phone_code_{purpose}")
     return phone
 
 
@@ -333,8 +333,7 @@ def consumer_get_or_create(*, phone: str) -> User:
                     )
         if access.is_staff_account(user):
             raise NotAllowed(
-                f"手机号 {mask_phone(phone)} 属于工作人员账号，不能作为消费者登录 "
-                "(this number belongs to a staff account and cannot sign in as a consumer)",
+                _("手机号 %(phone)s 属于工作人员账号，不能作为消费者登录") % {"phone": mask_phone(phone)},
                 code="staff_phone",
             )
         return user
@@ -388,29 +387,27 @@ def _ip_key(ip: str | None) -> str | None:
     return ip
 
 
-def _in_words(seconds: int) -> tuple[str, str]:
+def _in_words(seconds: int) -> str:
+    """A wait in words, in the active language."""
     if seconds < 60:
-        return f"{seconds}秒", f"{seconds} s"
+        return ngettext("%(n)d秒", "%(n)d秒", seconds) % {"n": seconds}
     minutes = math.ceil(seconds / 60)
-    return f"{minutes}分钟", "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return ngettext("%(n)d分钟", "%(n)d分钟", minutes) % {"n": minutes}
 
 
 def _password_locked(*, key: str, ip: str | None, now: dt.datetime, fields: tuple[str, ...]) -> None:
     """Raise RateLimited if the username or the address has used up its wrong passwords."""
     since = now - PASSWORD_WINDOW
     checks = [(PasswordFailure.objects.filter(username=key, cleared_at__isnull=True), PASSWORD_USERNAME_LIMIT,
-               "该账号", "for this account")]
+               gettext_lazy("该账号密码错误次数过多：%(window)s内最多%(limit)d次，请%(wait)s后再试"))]
     if ip is not None:
-        checks.append((PasswordFailure.objects.filter(ip=ip), PASSWORD_IP_LIMIT, "此网络", "from this network"))
-    for qs, limit, zh_who, en_who in checks:
+        checks.append((PasswordFailure.objects.filter(ip=ip), PASSWORD_IP_LIMIT,
+                       gettext_lazy("此网络密码错误次数过多：%(window)s内最多%(limit)d次，请%(wait)s后再试")))
+    for qs, limit, template in checks:
         times = sorted(qs.filter(at__gt=since).values_list("at", flat=True))
         wait = _retry_after(times, limit, PASSWORD_WINDOW, now)
         if wait is not None:
-            zh_window, en_window = _describe(PASSWORD_WINDOW)
-            zh_wait, en_wait = _in_words(wait)
-            message = (f"{zh_who}密码错误次数过多：{zh_window}内最多{limit}次，请{zh_wait}后再试 "
-                       f"(too many wrong passwords {en_who}: at most {limit} per {en_window}; "
-                       f"try again in {en_wait})")
+            message = str(template) % {"window": _describe(PASSWORD_WINDOW), "limit": limit, "wait": _in_words(wait)}
             raise RateLimited(message, retry_after=wait, fields=dict.fromkeys(fields, message))
 
 
@@ -460,7 +457,7 @@ def password_authenticate(*, username: str, password: str, ip: str | None = None
     transaction of its own, so call this outside any wider transaction.
     """
     username = (username or "").strip()
-    bad = Unauthenticated("用户名或密码错误 (wrong username or password)", code="bad_credentials")
+    bad = Unauthenticated(_("用户名或密码错误"), code="bad_credentials")
     if not username or not password:
         raise bad
     attempt = _password_attempt(username=username, ip=_ip_key(ip))
@@ -483,7 +480,7 @@ def _token_hash(raw: str) -> str:
 def token_create(*, user: User, label: str = "") -> str:
     """A new API key for ``user``. The raw key is returned once and never stored."""
     if not user.is_active:
-        raise NotAllowed("账号已停用 (this account is disabled)", code="inactive")
+        raise NotAllowed(_("账号已停用"), code="inactive")
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
         ApiToken.objects.create(
@@ -513,12 +510,12 @@ def token_authenticate(raw: str | None) -> User | None:
 def token_revoke(*, user: User, raw: str | None = None, token_id: int | None = None) -> ApiToken:
     """Revoke one of ``user``'s tokens, named by its raw key or its id. Revoking twice is harmless."""
     if (raw is None) == (token_id is None):
-        raise invalid("token", "请指定要吊销的令牌（密钥或编号二选一） (give either the key or the token id)")
+        raise invalid("token", _("请指定要吊销的令牌（密钥或编号二选一）"))
     lookup = Q(key_hash=_token_hash(raw)) if raw is not None else Q(pk=token_id)
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(user=user).filter(lookup).first()
         if token is None:
-            raise NotFound("找不到该令牌 (no such token)")
+            raise NotFound(_("找不到该令牌"))
         if token.revoked_at is None:
             token.revoked_at = clock.now()
             token.save(update_fields=["revoked_at"])
@@ -561,56 +558,57 @@ def user_create(
     """
     role = (role or "").strip().lower()
     if role not in User.Role.values:
-        raise invalid("role", f"未知的角色 {role!r}，可选 {', '.join(User.Role.values)} (unknown role)")
+        raise invalid("role", _("未知的角色 %(role)s，可选 %(choices)s") % {"role": repr(role),
+                                                                        "choices": ", ".join(User.Role.values)})
 
     username = (username or "").strip()
     if not username:
-        raise invalid("username", "请填写用户名 (username is required)")
+        raise invalid("username", _("请填写用户名"))
     try:
         User.username_validator(username)
     except ValidationError:
-        raise invalid("username", "用户名只能包含字母、数字和 @/./+/-/_ (letters, digits and @/./+/-/_ only)") from None
+        raise invalid("username", _("用户名只能包含字母、数字和 @/./+/-/_")) from None
     if len(username) > _max_length("username"):
-        raise invalid("username", "用户名过长，最多150个字符 (username too long, 150 characters at most)")
+        raise invalid("username", _("用户名过长，最多150个字符"))
 
     business = None
     if role == User.Role.BUSINESS:
         credit_code = (business_credit_code or "").strip().upper()
         if not credit_code:
             raise invalid(
-                "business", "经营者员工必须指定所属经营者的统一社会信用代码 (business staff need a credit code)"
+                "business", _("经营者员工必须指定所属经营者的统一社会信用代码")
             )
         # through the account's foreign key: accounts sits below businesses and does not import it
         business_model = User._meta.get_field("business").related_model  # the Business class
         business = business_model.objects.filter(credit_code=credit_code).first()  # type: ignore[union-attr]
         if business is None:
             raise invalid(
-                "business", f"未找到统一社会信用代码为 {credit_code} 的经营者 (no business with this credit code)"
+                "business", _("未找到统一社会信用代码为 %(code)s 的经营者") % {"code": credit_code}
             )
     elif business_credit_code:
-        raise invalid("business", "只有经营者员工可以关联经营者 (only business staff belong to a business)")
+        raise invalid("business", _("只有经营者员工可以关联经营者"))
     if is_business_admin and role != User.Role.BUSINESS:
         raise invalid(
-            "is_business_admin", "只有经营者员工可以是经营者管理员 (only business staff can be business admins)"
+            "is_business_admin", _("只有经营者员工可以是经营者管理员")
         )
 
     region = None
     if role == User.Role.COUNCIL:
         if not (region_code or "").strip():
-            raise invalid("region", "消委工作人员必须指定辖区地区代码 (council staff need a region code)")
+            raise invalid("region", _("消委工作人员必须指定辖区地区代码"))
         region = region_get(region_code, field="region")
     elif region_code:
-        raise invalid("region", "只有消委工作人员可以指定辖区 (only council staff have a jurisdiction)")
+        raise invalid("region", _("只有消委工作人员可以指定辖区"))
 
     if phone is not None and str(phone).strip():
         phone = normalize_phone(phone)
     else:
         phone = None
     if role == User.Role.CONSUMER and phone is None:
-        raise invalid("phone", "消费者账号必须有手机号 (a consumer needs a mobile number)")
+        raise invalid("phone", _("消费者账号必须有手机号"))
 
     if len(display_name or "") > _max_length("display_name"):
-        raise invalid("display_name", "显示名称过长 (display name too long)")
+        raise invalid("display_name", _("显示名称过长"))
 
     user = User(
         username=username,
@@ -628,25 +626,25 @@ def user_create(
             validate_password(password, user=user)
         except ValidationError as exc:
             detail = " ".join(str(m) for m in exc.messages)
-            message = f"密码不符合要求 (password rejected): {detail}"
+            message = _("密码不符合要求：%(detail)s") % {"detail": detail}
             raise InvalidInput(message, fields={"password": detail}) from None
         user.set_password(password)
     elif role == User.Role.CONSUMER:
         user.set_unusable_password()
     else:
-        raise invalid("password", "工作人员账号必须设置密码 (staff accounts need a password)")
+        raise invalid("password", _("工作人员账号必须设置密码"))
 
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
-            raise Conflict(f"用户名 {username} 已被使用 (username already taken)", fields={"username": "taken"})
+            raise Conflict(_("用户名 %(username)s 已被使用") % {"username": username}, fields={"username": "taken"})
         if phone is not None and User.objects.filter(phone=phone).exists():
-            message = f"手机号 {mask_phone(phone)} 已被使用 (phone number already taken)"
+            message = _("手机号 %(phone)s 已被使用") % {"phone": mask_phone(phone)}
             raise Conflict(message, fields={"phone": "taken"})
         try:
             with transaction.atomic():
                 user.save()
         except IntegrityError:
-            raise Conflict("用户名或手机号已被使用 (username or phone number already taken)") from None
+            raise Conflict(_("用户名或手机号已被使用")) from None
     return user
 
 
@@ -657,17 +655,17 @@ def account_errors(username: str, password: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     username = (username or "").strip()
     if not username:
-        errors["username"] = "请填写用户名 (username is required)"
+        errors["username"] = _("请填写用户名")
     else:
         try:
             User.username_validator(username)
         except ValidationError:
-            errors["username"] = "用户名只能包含字母、数字和 @/./+/-/_ (letters, digits and @/./+/-/_ only)"
+            errors["username"] = _("用户名只能包含字母、数字和 @/./+/-/_")
         else:
             if len(username) > _max_length("username"):
-                errors["username"] = "用户名过长，最多150个字符 (username too long, 150 characters at most)"
+                errors["username"] = _("用户名过长，最多150个字符")
             elif User.objects.filter(username__iexact=username).exists():
-                errors["username"] = f"用户名 {username} 已被使用 (username already taken)"
+                errors["username"] = _("用户名 %(username)s 已被使用") % {"username": username}
     problem = _password_problem(password, User(username=username))
     if problem:
         errors["password"] = problem
@@ -677,16 +675,16 @@ def account_errors(username: str, password: str) -> dict[str, str]:
 def _password_problem(password: str, user: User) -> str | None:
     """What is wrong with ``password`` as ``user``'s new password (the site's validators), or None."""
     if not password:
-        return "请设置密码 (a password is required)"  # noqa: S105 - a message
+        return _("请设置密码")  # noqa: S105 - a message
     try:
         validate_password(password, user=user)
     except ValidationError as exc:
         detail = " ".join(str(m) for m in exc.messages)  # Django's words, in the active language
-        return f"密码不符合要求：{detail} (password rejected: {detail})"
+        return _("密码不符合要求：%(detail)s") % {"detail": detail}
     return None
 
 
-PASSWORD_FIELDS_MESSAGE = "请修改标出的项目 (please correct the marked fields)"  # noqa: S105 - a message
+PASSWORD_FIELDS_MESSAGE = gettext_lazy("请修改标出的项目")  # noqa: S105 - a message
 
 
 def password_change(*, user: User, current_password: str, new_password: str, new_password_again: str,
@@ -703,9 +701,9 @@ def password_change(*, user: User, current_password: str, new_password: str, new
     limit (``password_authenticate``; client address ``ip``): over it, RateLimited beside
     ``current_password`` before anything is checked. Call this outside any wider transaction."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise Unauthenticated("请先登录 (sign in first)")
+        raise Unauthenticated(_("请先登录"))
     if not access.may_change_password(user):
-        raise NotAllowed("该账号没有密码，通过短信验证码登录 (this account has no password; it signs in by SMS code)",
+        raise NotAllowed(_("该账号没有密码，通过短信验证码登录"),
                          code="no_password")
     attempt = None
     if current_password:
@@ -716,20 +714,20 @@ def password_change(*, user: User, current_password: str, new_password: str, new
         with transaction.atomic():
             locked = User.objects.select_for_update().get(pk=user.pk)
             if not current_password:
-                errors["current_password"] = "请填写当前密码 (enter your current password)"  # noqa: S105 - a message
+                errors["current_password"] = _("请填写当前密码")  # noqa: S105 - a message
             elif not locked.check_password(current_password):
-                errors["current_password"] = "当前密码不正确 (the current password is wrong)"  # noqa: S105 - a message
+                errors["current_password"] = _("当前密码不正确")  # noqa: S105 - a message
             else:
                 current_right = True
             problem = _password_problem(new_password, locked)
             if problem:
                 errors["new_password"] = problem
             elif current_password and new_password == current_password:
-                errors["new_password"] = "新密码不能与当前密码相同 (the new password must differ from the current one)"  # noqa: S105
+                errors["new_password"] = _("新密码不能与当前密码相同")  # noqa: S105
             if not errors.get("new_password") and new_password != new_password_again:
-                errors["new_password_again"] = "两次输入的新密码不一致 (the two new passwords differ)"  # noqa: S105
+                errors["new_password_again"] = _("两次输入的新密码不一致")  # noqa: S105
             if errors:
-                raise InvalidInput(PASSWORD_FIELDS_MESSAGE, fields=errors)
+                raise InvalidInput(str(PASSWORD_FIELDS_MESSAGE), fields=errors)
             locked.set_password(new_password)
             locked.save(update_fields=["password"])
             revoked = token_revoke_all(user=locked)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from hejie.businesses import services
 from hejie.businesses.models import Business, Industry, Store
@@ -37,10 +39,10 @@ class StoreInline(admin.TabularInline):
 
 class StatusActionForm(ActionForm):
     reason = forms.CharField(
-        label="原因 reason",
+        label=gettext_lazy("原因"),
         required=False,
         max_length=services.REASON_MAX,
-        help_text="驳回、暂停时必填 (required to refuse or suspend)",
+        help_text=gettext_lazy("驳回、暂停时必填"),
     )
 
 
@@ -73,11 +75,11 @@ class BusinessAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["name", "name_initials", "credit_code", "industry"]}),
-        ("地区 region", {"fields": ["region", "region_l1", "region_l2", "region_l3", "address"]}),
-        ("联系人 contact", {"fields": ["contact_name", "contact_phone", "contact_email"]}),
-        ("状态 status", {"fields": ["status", "status_reason", "created_at", "approved_at"]}),
+        (gettext_lazy("地区"), {"fields": ["region", "region_l1", "region_l2", "region_l3", "address"]}),
+        (gettext_lazy("联系人"), {"fields": ["contact_name", "contact_phone", "contact_email"]}),
+        (gettext_lazy("状态"), {"fields": ["status", "status_reason", "created_at", "approved_at"]}),
         (
-            "评价 rating",
+            gettext_lazy("评价"),
             {"fields": ["credit_index", "star_rating", "rated_cases", "rating_updated_at", "rating_expires_at"]},
         ),
     ]
@@ -93,7 +95,7 @@ class BusinessAdmin(admin.ModelAdmin):
     def _apply(self, request, queryset, service, *, needs_reason: bool = False):
         reason = (request.POST.get("reason") or "").strip()
         if needs_reason and not reason:
-            self.message_user(request, "请填写原因 (a reason is required)", messages.ERROR)
+            self.message_user(request, _("请填写原因"), messages.ERROR)
             return
         done = 0
         for business in queryset:
@@ -105,21 +107,22 @@ class BusinessAdmin(admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            self.message_user(request, f"已处理 {done} 家商户 ({done} updated)", messages.SUCCESS)
+            self.message_user(request, ngettext("已处理 %(n)d 家商户", "已处理 %(n)d 家商户", done) % {"n": done},
+                              messages.SUCCESS)
 
-    @admin.action(description="通过入驻 approve", permissions=["change"])
+    @admin.action(description=gettext_lazy("通过入驻"), permissions=["change"])
     def approve(self, request, queryset):
         self._apply(request, queryset, services.business_approve)
 
-    @admin.action(description="驳回入驻（填写原因）refuse (give a reason)", permissions=["change"])
+    @admin.action(description=gettext_lazy("驳回入驻（填写原因）"), permissions=["change"])
     def refuse(self, request, queryset):
         self._apply(request, queryset, services.business_refuse, needs_reason=True)
 
-    @admin.action(description="暂停（填写原因）suspend (give a reason)", permissions=["change"])
+    @admin.action(description=gettext_lazy("暂停（填写原因）"), permissions=["change"])
     def suspend(self, request, queryset):
         self._apply(request, queryset, services.business_suspend, needs_reason=True)
 
-    @admin.action(description="恢复 reactivate", permissions=["change"])
+    @admin.action(description=gettext_lazy("恢复"), permissions=["change"])
     def reactivate(self, request, queryset):
         self._apply(request, queryset, services.business_reactivate)
 

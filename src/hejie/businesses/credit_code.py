@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc
 
@@ -40,26 +41,23 @@ def validate_credit_code(raw: str | None, *, field: str = "credit_code") -> str:
     """Return the normalised code, or raise ``InvalidInput`` on ``field``."""
     number = normalise_credit_code(raw)
     if not number:
-        raise invalid(field, "请填写统一社会信用代码 (the unified social credit code is required)", code="required")
+        raise invalid(field, _("请填写统一社会信用代码"), code="required")
     if len(number) != LENGTH:
         raise invalid(
             field,
-            f"统一社会信用代码应为18位，实为{len(number)}位 "
-            f"(the unified social credit code has 18 characters, this one has {len(number)})",
+            _("统一社会信用代码应为18位，实为%(n)d位") % {"n": len(number)},
             code="credit_code_length",
         )
     chars_error = invalid(
         field,
-        "统一社会信用代码含有不允许的字符：只能是数字和除 I、O、S、V、Z 以外的大写字母，第3至8位须为数字 "
-        "(the unified social credit code has characters that are not allowed: only digits and capital "
-        "letters other than I, O, S, V, Z, with digits in positions 3 to 8)",
+        _("统一社会信用代码含有不允许的字符：只能是数字和除 I、O、S、V、Z 以外的大写字母，第3至8位须为数字"),
         code="credit_code_chars",
     )
     if any(c not in ALPHABET for c in number) or not number[2:8].isdigit():
         raise chars_error
     checksum_error = invalid(
         field,
-        "统一社会信用代码的校验位不正确，请核对 (the check character of the unified social credit code is wrong)",
+        _("统一社会信用代码的校验位不正确，请核对"),
         code="credit_code_check",
     )
     if number[:2].isdigit():

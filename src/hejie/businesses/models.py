@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from hejie.core import clock
 
@@ -20,10 +21,10 @@ class Industry(models.Model):
 
 class Business(models.Model):
     class Status(models.TextChoices):
-        APPLIED = "applied", "申请中 applied"
-        ACTIVE = "active", "已入驻 active"
-        SUSPENDED = "suspended", "已暂停 suspended"
-        REFUSED = "refused", "未通过 refused"
+        APPLIED = "applied", _("申请中")
+        ACTIVE = "active", _("已入驻")
+        SUSPENDED = "suspended", _("已暂停")
+        REFUSED = "refused", _("未通过")
 
     name = models.CharField(max_length=120)
     name_initials = models.CharField(max_length=120, db_index=True, help_text="pinyin initials, for search")

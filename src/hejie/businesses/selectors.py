@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.businesses.models import Business, Industry, Store
@@ -59,7 +60,7 @@ def business_get(id: int | str) -> Business:
     try:
         return Business.objects.select_related("industry", "region").get(pk=int(id))
     except (Business.DoesNotExist, TypeError, ValueError):
-        raise NotFound("商户不存在 (no such business)") from None
+        raise NotFound(_("商户不存在")) from None
 
 
 def businesses_visible_to(user: Viewer) -> QuerySet[Business]:
@@ -86,16 +87,16 @@ def industry_get(code: str | None, *, field: str = "industry") -> Industry:
     code = (code or "").strip()
     industry = Industry.objects.filter(code=code).first() if _INDUSTRY_CODE.fullmatch(code) else None
     if industry is None:
-        raise invalid(field, f"未知的行业 {code[:40]!r} (unknown industry)")
+        raise invalid(field, _("未知的行业 %(code)s") % {"code": repr(code[:40])})
     return industry
 
 
 def _search_text(q: str | None) -> str:
     q = (q or "").strip()
     if len(q) > SEARCH_TEXT_MAX:
-        raise invalid("q", f"搜索词不能超过{SEARCH_TEXT_MAX}个字 (q is longer than {SEARCH_TEXT_MAX} characters)")
+        raise invalid("q", _("搜索词不能超过%(n)d个字") % {"n": SEARCH_TEXT_MAX})
     if any(unicodedata.category(c) == "Cc" for c in q):
-        raise invalid("q", "搜索词含有控制字符 (q contains control characters)")
+        raise invalid("q", _("搜索词含有控制字符"))
     return q
 
 
@@ -119,7 +120,7 @@ def business_directory(
     q = _search_text(q)
     if status:
         if status not in Business.Status.values:
-            raise invalid("status", f"未知的状态 {status[:20]!r} (unknown status)")
+            raise invalid("status", _("未知的状态 %(status)s") % {"status": repr(status[:20])})
         if status in PUBLIC_STATUSES:
             qs = Business.objects.filter(status=status)
         else:
@@ -151,7 +152,7 @@ def business_get_for(user: Viewer, business_id: int | str) -> Business:
     viewer = user if getattr(user, "is_authenticated", False) else None
     if viewer is not None and businesses_visible_to(viewer).filter(pk=business.pk).exists():
         return business
-    raise NotFound("商户不存在 (no such business)")
+    raise NotFound(_("商户不存在"))
 
 
 def stores_of(business: Business) -> QuerySet[Store]:
@@ -170,14 +171,13 @@ def oversight_region(user: Viewer, region_code: str | None = None, *, field: str
     if access.is_operator(user):
         return region
     if not access.is_council(user):
-        raise NotAllowed("只有消委工作人员可以查看 (council staff only)")
+        raise NotAllowed(_("只有消委工作人员可以查看"))
     own = access.council_region(user)
     if region is None:
         return own
     if not access.within(own, region):
         raise NotAllowed(
-            f"{region.full_name}不在您的辖区（{own.full_name}）内 "
-            f"({region.code} is outside your jurisdiction {own.code})"
+            _("%(region)s不在您的辖区（%(own)s）内") % {"region": region.full_name, "own": own.full_name}
         )
     return region
 
@@ -234,6 +234,6 @@ def region_path_codes(region_code: str | None) -> list[str]:
 def staff_list(*, actor: User | None, business: Business) -> QuerySet[User]:
     """The staff accounts of ``business`` (active first, then by name), for its admins."""
     if not access.may_manage_business(actor, business):
-        raise NotAllowed("只有本商户的管理员可以管理员工账号 (only the business's admins may manage its staff)")
+        raise NotAllowed(_("只有本商户的管理员可以管理员工账号"))
     return (access.business_staff(business.pk, active_only=False)
             .order_by("-is_active", "-is_business_admin", "username"))

@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hejie.accounts import access
 from hejie.accounts.models import ApiToken
@@ -60,7 +62,7 @@ def _industry(code: str | None) -> Industry:
     code = (code or "").strip()
     industry = Industry.objects.filter(code=code).first() if code else None
     if industry is None:
-        raise invalid("industry", f"未知的行业 {code!r} (unknown industry)")
+        raise invalid("industry", _("未知的行业 %(code)s") % {"code": repr(code)})
     return industry
 
 
@@ -70,7 +72,7 @@ def _email(value: str | None) -> str:
         try:
             validate_email(value)
         except ValidationError:
-            raise invalid("contact_email", "联系邮箱格式不正确 (the contact email is not a valid address)") from None
+            raise invalid("contact_email", _("联系邮箱格式不正确")) from None
     return value
 
 
@@ -81,7 +83,7 @@ def _store_rows(stores: Iterable[Mapping[str, Any]]) -> list[tuple[str, Region, 
         prefix = f"stores.{i}"
         name = _text(store.get("name"), field=f"{prefix}.name", label="门店名称", max_length=NAME_MAX, required=True)
         if name in seen:
-            raise invalid(f"{prefix}.name", f"门店名称重复：{name} (two stores have the same name)")
+            raise invalid(f"{prefix}.name", _("门店名称重复：%(name)s") % {"name": name})
         seen.add(name)
         region = region_get(store.get("region_code"), field=f"{prefix}.region_code")
         address = _text(store.get("address"), field=f"{prefix}.address", label="门店地址", max_length=ADDRESS_MAX)
@@ -94,7 +96,7 @@ def _lock(business: Business | int) -> Business:
     try:
         return Business.objects.select_for_update().get(pk=pk)
     except Business.DoesNotExist:
-        raise NotFound("商户不存在 (no such business)") from None
+        raise NotFound(_("商户不存在")) from None
 
 
 def _council_covering(business: Business) -> QuerySet[User]:
@@ -192,7 +194,7 @@ def business_apply(
     store_rows = _store_rows(stores)
 
     duplicate = Conflict(
-        "该统一社会信用代码已有商户申请或入驻 (a business with this unified social credit code is already registered)",
+        _("该统一社会信用代码已有商户申请或入驻"),
         code="duplicate",
         fields={"credit_code": "duplicate"},
     )
@@ -223,12 +225,11 @@ def business_apply(
             if applicant.business_id == business.pk and applicant.is_business_admin:
                 _joining_standards.accept(actor=applicant, business=business)
         if not reapplied:
-            title = f"新的入驻申请：{name} (a business applied to join)"
-            body = f"{name}（{code}，{region.full_name}）申请入驻，请审核。({name} has applied to join; please review.)"
+            title = f"新的入驻申请：{name}"
+            body = f"{name}（{code}，{region.full_name}）申请入驻，请审核。"
         else:
-            title = f"重新申请入驻：{name} (a refused business applied again)"
-            body = (f"{name}（{code}，{region.full_name}）此前未通过，原因：{earlier_reason}；现重新申请入驻，请审核。"
-                    f"({name} was refused before, reason: {earlier_reason}; it has applied again, please review.)")
+            title = f"重新申请入驻：{name}"
+            body = f"{name}（{code}，{region.full_name}）此前未通过，原因：{earlier_reason}；现重新申请入驻，请审核。"
         notify(users=_council_covering(business), event="business_applied", title=title, body=body)
     return business
 
@@ -249,8 +250,8 @@ def _reapply(business: Business, fields: dict[str, Any], store_rows: list[tuple[
     notify(
         users=staff.exclude(pk=applicant.pk) if applicant is not None else staff,
         event="business_applied",
-        title=f"{business.name}已重新提交入驻申请 (the business's application was submitted again)",
-        body="消委会将重新审核 (the council will review it again)",
+        title=f"{business.name}已重新提交入驻申请",
+        body="消委会将重新审核",
     )
     return business
 
@@ -282,25 +283,18 @@ def _transition(
     business: Business | int,
     allowed_from: tuple[str, ...],
     to: str,
-    verb_zh: str,
-    verb_en: str,
-    done_zh: str,
+    forbidden: str,
+    wrong_state: str,
+    done: str,
     event: str,
     reason: str | None = None,
 ) -> Business:
     with transaction.atomic():
         locked = _lock(business)
         if not access.in_jurisdiction(actor, locked):
-            raise NotAllowed(
-                f"你无权{verb_zh}该商户：只有其所在辖区的消委或运营人员可以 "
-                f"(only council staff of the business's jurisdiction or operators may {verb_en} it)"
-            )
+            raise NotAllowed(forbidden)
         if locked.status not in allowed_from:
-            raise Conflict(
-                f"商户当前状态为「{locked.get_status_display()}」，不能{verb_zh} "
-                f"(the business is {locked.status}; it cannot be {verb_en}d)",
-                code="wrong_state",
-            )
+            raise Conflict(wrong_state % {"status": locked.get_status_display()}, code="wrong_state")
         locked.status = to
         locked.status_reason = reason or ""
         fields = ["status", "status_reason"]
@@ -308,11 +302,11 @@ def _transition(
             locked.approved_at = clock.now()
             fields.append("approved_at")
         locked.save(update_fields=fields)
-        body = f"原因：{reason} (reason: {reason})" if reason else ""
+        body = f"原因：{reason}" if reason else ""
         notify(
             users=_staff_of(locked),
             event=event,
-            title=f"{locked.name}{done_zh} ({locked.name} was {verb_en}d)",
+            title=f"{locked.name}{done}",
             body=body,
         )
     if isinstance(business, Business) and business is not locked:
@@ -332,9 +326,9 @@ def business_approve(*, actor: User, business: Business | int) -> Business:
         business=business,
         allowed_from=(Business.Status.APPLIED,),
         to=Business.Status.ACTIVE,
-        verb_zh="通过入驻",
-        done_zh="入驻申请已通过",
-        verb_en="approve",
+        forbidden=_("你无权通过入驻该商户：只有其所在辖区的消委或运营人员可以"),
+        wrong_state=_("商户当前状态为「%(status)s」，不能通过入驻"),
+        done="入驻申请已通过",
         event="business_approved",
     )
 
@@ -347,9 +341,9 @@ def business_refuse(*, actor: User, business: Business | int, reason: str) -> Bu
         business=business,
         allowed_from=(Business.Status.APPLIED,),
         to=Business.Status.REFUSED,
-        verb_zh="驳回入驻",
-        done_zh="入驻申请未通过",
-        verb_en="refuse",
+        forbidden=_("你无权驳回入驻该商户：只有其所在辖区的消委或运营人员可以"),
+        wrong_state=_("商户当前状态为「%(status)s」，不能驳回入驻"),
+        done="入驻申请未通过",
         event="business_refused",
         reason=reason,
     )
@@ -363,9 +357,9 @@ def business_suspend(*, actor: User, business: Business | int, reason: str) -> B
         business=business,
         allowed_from=(Business.Status.ACTIVE,),
         to=Business.Status.SUSPENDED,
-        verb_zh="暂停",
-        done_zh="已被暂停",
-        verb_en="suspend",
+        forbidden=_("你无权暂停该商户：只有其所在辖区的消委或运营人员可以"),
+        wrong_state=_("商户当前状态为「%(status)s」，不能暂停"),
+        done="已被暂停",
         event="business_suspended",
         reason=reason,
     )
@@ -378,9 +372,9 @@ def business_reactivate(*, actor: User, business: Business | int) -> Business:
         business=business,
         allowed_from=(Business.Status.SUSPENDED,),
         to=Business.Status.ACTIVE,
-        verb_zh="恢复",
-        done_zh="已恢复",
-        verb_en="reactivate",
+        forbidden=_("你无权恢复该商户：只有其所在辖区的消委或运营人员可以"),
+        wrong_state=_("商户当前状态为「%(status)s」，不能恢复"),
+        done="已恢复",
         event="business_reactivated",
     )
 
@@ -391,7 +385,7 @@ def store_add(*, actor: User, business: Business | int, name: str, region_code: 
     region = region_get(region_code, field="region_code")
     address = _text(address, field="address", label="门店地址", max_length=ADDRESS_MAX)
     duplicate = Conflict(
-        f"已有同名门店：{name} (the business already has a store with this name)",
+        _("已有同名门店：%(name)s") % {"name": name},
         code="duplicate",
         fields={"name": "duplicate"},
     )
@@ -399,11 +393,11 @@ def store_add(*, actor: User, business: Business | int, name: str, region_code: 
         locked = _lock(business)
         if not access.may_manage_business(actor, locked):
             raise NotAllowed(
-                "只有本商户的管理员或运营人员可以添加门店 (only the business's admins or operators may add stores)"
+                _("只有本商户的管理员或运营人员可以添加门店")
             )
         if locked.status == Business.Status.REFUSED:
             raise Conflict(
-                "商户入驻未通过，不能添加门店 (the business was refused; it cannot add stores)", code="wrong_state"
+                _("商户入驻未通过，不能添加门店"), code="wrong_state"
             )
         if Store.objects.filter(business=locked, name=name).exists():
             raise duplicate
@@ -418,7 +412,7 @@ def store_add(*, actor: User, business: Business | int, name: str, region_code: 
 # The workbench (issue 4): joining from the web form, and staff accounts.
 # ======================================================================
 
-JOIN_FIELDS_MESSAGE = "请修改标出的项目 (please correct the marked fields)"
+JOIN_FIELDS_MESSAGE = gettext_lazy("请修改标出的项目")
 READABLE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed on a phone
 
 
@@ -438,11 +432,10 @@ def _finest_region(code: str | None, *, field: str) -> Region:
     """A region the business (or store) is in: down to the finest level that exists there
     (a county, or a city without counties such as 东莞市)."""
     if not (code or "").strip():
-        raise invalid(field, "请选择所在地区 (choose the place)", code="required")
+        raise invalid(field, _("请选择所在地区"), code="required")
     region = region_get(code, field=field)
     if Region.objects.filter(parent_id=region.code).exists():
-        raise invalid(field, f"请继续选择{region.full_name}下的区县 "
-                             f"(choose the county or district within {region.code})", code="region_incomplete")
+        raise invalid(field, _("请继续选择%(region)s下的区县") % {"region": region.full_name}, code="region_incomplete")
     return region
 
 
@@ -490,25 +483,24 @@ def business_join(
     User = get_user_model()
     if access.is_staff_account(applicant):
         raise NotAllowed(
-            "工作人员账号不能申请入驻，请退出登录后再申请 (staff accounts cannot apply to join; sign out first)",
+            _("工作人员账号不能申请入驻，请退出登录后再申请"),
             code="staff_account",
         )
     errors: dict[str, str] = {}
     _collect(errors, lambda: _text(name, field="name", label="商户名称", max_length=NAME_MAX, required=True))
     code = _collect(errors, lambda: validate_credit_code(credit_code))
     if code and Business.objects.filter(credit_code=code).exclude(status=Business.Status.REFUSED).exists():
-        errors["credit_code"] = ("该统一社会信用代码已有商户申请或入驻 "
-                                 "(a business with this unified social credit code is already registered)")
+        errors["credit_code"] = _("该统一社会信用代码已有商户申请或入驻")
     if (industry or "").strip():
         industry_row = _collect(errors, lambda: industry_get(industry))
     else:
-        industry_row, errors["industry"] = None, "请选择行业 (choose an industry)"
+        industry_row, errors["industry"] = None, _("请选择行业")
     _collect(errors, lambda: _finest_region(region_code, field="region_code"))
     _collect(errors, lambda: _text(address, field="address", label="地址", max_length=ADDRESS_MAX, required=True))
     _collect(errors, lambda: _text(contact_name, field="contact_name", label="联系人", max_length=60, required=True))
     phone = _collect(errors, lambda: normalize_phone(contact_phone, field="contact_phone"))
     if not str(phone_code or "").strip():
-        errors["phone_code"] = "请输入发送到联系电话的短信验证码 (enter the code sent by SMS to the contact phone)"
+        errors["phone_code"] = _("请输入发送到联系电话的短信验证码")
     _collect(errors, lambda: _email(contact_email))
     # a store whose place is not chosen is where the business is (the business's own error says so)
     stores = list(stores or ())
@@ -523,12 +515,12 @@ def business_join(
                    if not (f.endswith(".region_code") and not explicit[int(f.split(".")[1])])})
     errors.update(account_errors(username, password))
     if not accept_rules:
-        errors["accept_rules"] = "请阅读并接受平台规则 (accept the platform's rules to join)"
+        errors["accept_rules"] = _("请阅读并接受平台规则")
     has_standards = industry_row is not None and _joining_standards.in_force(industry_row)
     if has_standards and not accept_standards:
-        errors["accept_standards"] = "请阅读并接受本行业的服务标准 (accept your industry's service standards to join)"
+        errors["accept_standards"] = _("请阅读并接受本行业的服务标准")
     if errors or phone is None:  # no phone: its error is in errors
-        raise InvalidInput(JOIN_FIELDS_MESSAGE, fields=errors)
+        raise InvalidInput(str(JOIN_FIELDS_MESSAGE), fields=errors)
 
     # the other fields are right: now the code (a wrong one is counted even though nothing is written);
     # it is spent in the join's transaction, so a join that fails still leaves it usable
@@ -557,7 +549,7 @@ def _admin_of(actor: User | None, business: Business | int) -> Business:
     """The business, locked, if ``actor`` is one of its admins (or an operator)."""
     locked = _lock(business)
     if not access.may_manage_business(actor, locked):
-        raise NotAllowed("只有本商户的管理员可以管理员工账号 (only the business's admins may manage its staff)")
+        raise NotAllowed(_("只有本商户的管理员可以管理员工账号"))
     return locked
 
 
@@ -569,7 +561,7 @@ def _staff_member(business: Business, user_id: int | str) -> User:
     member = (access.business_staff(business.pk, active_only=False).select_for_update().filter(pk=pk).first()
               if pk and 0 < pk < 2**63 else None)
     if member is None:
-        raise NotFound("本商户没有这名员工 (no such staff member)")
+        raise NotFound(_("本商户没有这名员工"))
     return member
 
 
@@ -581,7 +573,7 @@ def staff_invite(*, actor: User, business: Business | int, username: str, displa
     with transaction.atomic():
         locked = _admin_of(actor, business)
         if locked.status == Business.Status.REFUSED:
-            raise Conflict("商户入驻未通过，不能添加员工 (the business was refused; it cannot add staff)",
+            raise Conflict(_("商户入驻未通过，不能添加员工"),
                            code="wrong_state")
         password = _initial_password()
         user = user_create(username=username, password=password, role=access.Role.BUSINESS,
@@ -589,8 +581,8 @@ def staff_invite(*, actor: User, business: Business | int, username: str, displa
                            is_business_admin=bool(is_admin))
         notify(users=[u for u in _staff_of(locked).filter(is_business_admin=True) if u.pk != user.pk],
                event="staff_invited",
-               title=f"{locked.name}新增员工：{display_name} (a staff account was added)",
-               body=f"用户名 {user.username} (username {user.username})")
+               title=f"{locked.name}新增员工：{display_name}",
+               body=f"用户名 {user.username}")
     return user, password
 
 
@@ -601,12 +593,12 @@ def staff_remove(*, actor: User, business: Business | int, user_id: int | str) -
         locked = _admin_of(actor, business)
         member = _staff_member(locked, user_id)
         if member.pk == getattr(actor, "pk", None):
-            raise Conflict("不能移除自己的账号 (you cannot remove your own account)", code="self")
+            raise Conflict(_("不能移除自己的账号"), code="self")
         if not member.is_active:
             return member
         if member.is_business_admin and not _staff_of(locked).filter(is_business_admin=True).exclude(
                 pk=member.pk).exists():
-            raise Conflict("不能移除最后一名管理员 (the business must keep at least one admin)", code="last_admin")
+            raise Conflict(_("不能移除最后一名管理员"), code="last_admin")
         member.is_active = False
         member.is_business_admin = False
         member.save(update_fields=["is_active", "is_business_admin"])
@@ -620,12 +612,12 @@ def staff_set_admin(*, actor: User, business: Business | int, user_id: int | str
         locked = _admin_of(actor, business)
         member = _staff_member(locked, user_id)
         if member.pk == getattr(actor, "pk", None):
-            raise Conflict("不能更改自己的管理员身份 (you cannot change your own admin rights)", code="self")
+            raise Conflict(_("不能更改自己的管理员身份"), code="self")
         if not member.is_active:
-            raise Conflict("该员工账号已停用 (this staff account is disabled)", code="inactive")
+            raise Conflict(_("该员工账号已停用"), code="inactive")
         if not is_admin and member.is_business_admin and not _staff_of(locked).filter(
                 is_business_admin=True).exclude(pk=member.pk).exists():
-            raise Conflict("不能移除最后一名管理员 (the business must keep at least one admin)", code="last_admin")
+            raise Conflict(_("不能移除最后一名管理员"), code="last_admin")
         if member.is_business_admin != bool(is_admin):
             member.is_business_admin = bool(is_admin)
             member.save(update_fields=["is_business_admin"])
@@ -640,9 +632,9 @@ def staff_reset_password(*, actor: User, business: Business | int, user_id: int 
         locked = _admin_of(actor, business)
         member = _staff_member(locked, user_id)
         if member.pk == getattr(actor, "pk", None):
-            raise Conflict("不能重置自己的密码 (you cannot reset your own password here)", code="self")
+            raise Conflict(_("不能重置自己的密码"), code="self")
         if not member.is_active:
-            raise Conflict("该员工账号已停用 (this staff account is disabled)", code="inactive")
+            raise Conflict(_("该员工账号已停用"), code="inactive")
         password = _initial_password()
         member.set_password(password)
         member.save(update_fields=["password"])

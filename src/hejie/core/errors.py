@@ -76,8 +76,8 @@ class Gone(DomainError):
     code = "gone"
     status = 410
 
-    def __init__(self, message: Message, *, subject: Model | None = None, when: dt.datetime | None = None, kind: str = "",
-                 related: Model | None = None) -> None:
+    def __init__(self, message: Message, *, subject: Model | None = None, when: dt.datetime | None = None,
+                 kind: str = "", related: Model | None = None) -> None:
         super().__init__(message)
         self.subject = subject
         self.when = when

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+
 from hejie.core.errors import invalid
 from hejie.regions.models import Region
 
@@ -5,11 +7,11 @@ from hejie.regions.models import Region
 def region_get(code: str | None, *, field: str = "region") -> Region:
     code = (code or "").strip()
     if not (len(code) == 6 and code.isdigit()):
-        raise invalid(field, f"地区代码应为6位数字 (region code must be 6 digits), got {code!r}")
+        raise invalid(field, _("地区代码应为6位数字，收到 %(code)s") % {"code": repr(code)})
     try:
         return Region.objects.get(code=code)
     except Region.DoesNotExist:
-        raise invalid(field, f"未知的地区代码 {code} (unknown region code)") from None
+        raise invalid(field, _("未知的地区代码 %(code)s") % {"code": code}) from None
 
 
 def region_children(code: str | None) -> list[Region]:

@@ -142,7 +142,7 @@ def test_many_errors_at_once_in_english(en):
     assert error_of(html, "username") == "Username is required"
     assert error_of(html, "password").startswith("Password rejected")
     assert error_of(html, "accept_rules") == "Accept the platform&#x27;s rules to join"
-    assert "Choose the county or district within 420000" in error_of(html, "store-0-region_code")
+    assert "Choose the county or district within 湖北省" in error_of(html, "store-0-region_code")
 
 
 def test_send_code_texts_the_contact_phone_and_keeps_everything_typed(zh, sms, django_capture_on_commit_callbacks):

@@ -13,20 +13,14 @@ from hejie.core.i18n import is_english, pick
 
 __all__ = ["field_messages", "form_errors", "is_english", "pick"]
 
-_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
-
-
-def _is_message(text: str) -> bool:
-    """A field's message (Chinese, or translated: it begins with a capital), not a code
-    (lower-case ASCII such as ``duplicate`` or ``broken pdf``)."""
-    return bool(_CJK.search(text)) or text[:1].isupper()
+_CODE = re.compile(r"[a-z][a-z0-9_ ]*")  # a field that carries a code ("duplicate"), not a message
 
 
 def field_messages(exc, default: str = "form") -> dict[str, str]:
     """A refused service's messages by field, in the reader's language: each field's own
     message; a field that carries only a code (``{"credit_code": "duplicate"}``) gets the
     error's message; an error about no field goes under ``default``."""
-    out = {field: pick(message if _is_message(str(message)) else exc.message)
+    out = {field: pick(exc.message if _CODE.fullmatch(str(message)) else message)
            for field, message in (exc.fields or {}).items()}
     return out or {default: pick(exc.message)}
 

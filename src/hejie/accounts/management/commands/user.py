@@ -4,6 +4,7 @@ import getpass
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from hejie.accounts import selectors, services
 from hejie.accounts.models import User
@@ -50,10 +51,10 @@ class Command(BaseCommand):
         role = (o.get("role") or "").strip().lower()
         if password is None and role in User.Role.values and role != User.Role.CONSUMER:
             if not (o.get("interactive", True) and sys.stdin.isatty()):
-                raise CommandError("工作人员账号必须设置密码 (staff accounts need a password): use --password")
+                raise CommandError(_("工作人员账号必须设置密码：请使用 --password"))
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
-                raise CommandError("两次输入的密码不一致 (the passwords do not match)")
+                raise CommandError(_("两次输入的密码不一致"))
         user = services.user_create(
             username=o["username"],
             password=password,
@@ -74,7 +75,8 @@ class Command(BaseCommand):
     def _list(self, o):
         role = o.get("role")
         if role and role not in User.Role.values:
-            raise CommandError(f"未知的角色 {role!r} (unknown role); one of: {', '.join(User.Role.values)}")
+            raise CommandError(_("未知的角色 %(role)s，可选 %(choices)s") % {"role": repr(role),
+                                                                          "choices": ", ".join(User.Role.values)})
         for user in selectors.user_list(role=role, active_only=o.get("active", False)):
             where = user.business.credit_code if user.business_id else (user.region_id or "")
             flags = ("" if user.is_active else " inactive") + (" admin" if user.is_business_admin else "")
