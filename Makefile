@@ -40,11 +40,12 @@ lint: install-test
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Each run has its own Redis databases for the broker tests (they run side by side under make -j2).
 test-sqlite: install-test
-	env -u DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+	env -u DATABASE_URL HEJIE_TEST_REDIS_DB=9 $(BIN)/pytest -q -p no:cacheprovider
 
 test-pg: install-test
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:cacheprovider
+	DATABASE_URL=$(PG_URL) HEJIE_TEST_REDIS_DB=12 $(BIN)/pytest -q -p no:cacheprovider
 
 ## Compile src/hejie/locale/*/LC_MESSAGES/django.po to .mo with Babel (pure Python; no GNU gettext needed)
 translations: install-test

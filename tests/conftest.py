@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 
 import pytest
 import time_machine
@@ -13,6 +14,12 @@ from stdnum.cn import uscc
 from hejie.core import clock
 
 _serial = itertools.count(1)
+
+
+def redis_url(offset: int) -> str:
+    """A Redis database of this test run's own on the local server (``make test`` runs SQLite and
+    PostgreSQL side by side: each run's ``HEJIE_TEST_REDIS_DB`` keeps their brokers apart)."""
+    return f"redis://127.0.0.1:6379/{int(os.environ.get('HEJIE_TEST_REDIS_DB', '9')) + offset}"
 
 # A fixed, ordinary moment to start each timed test from.
 T0 = dt.datetime(2026, 3, 15, 2, 0, tzinfo=dt.UTC)

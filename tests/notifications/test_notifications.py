@@ -5,6 +5,7 @@ from django.db import transaction
 from hejie.notifications.backends import MemoryBackend, OutboundMessage
 from hejie.notifications.models import Notification
 from hejie.notifications.services import notify
+from tests.conftest import redis_url
 
 MEMORY = "hejie.notifications.backends.MemoryBackend"
 
@@ -50,9 +51,12 @@ def test_lifecycle_events_tell_the_right_people(delivered, staff, consumer):
     assert set(Notification.objects.filter(user=consumer).values_list("event", flat=True)) == {"submitted"}
 
 
+BROKER = redis_url(1)  # this run's own Redis database for this test
+
+
 def _redis_up() -> bool:
     try:
-        return redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=1).ping()
+        return redis.Redis.from_url(BROKER, socket_connect_timeout=1).ping()
     except redis.RedisError:
         return False
 
@@ -66,7 +70,7 @@ def test_with_a_broker_messages_go_through_a_celery_worker(settings, outbox, con
 
     import hejie.notifications.tasks  # noqa: F401 - registers the shared task
 
-    url = "redis://127.0.0.1:6379/15"
+    url = BROKER
     redis.Redis.from_url(url).flushdb()
     settings.CELERY_BROKER_URL = url
     # The project's app carries Celery's Django fixup, which closes database

@@ -45,13 +45,13 @@ from hejie.partners.models import ImportBatch, Partner
 from hejie.regions.models import Region
 from hejie.webhooks.models import WebhookDelivery
 from hejie.webhooks.services import endpoint_create
-from tests.conftest import make_credit_code
+from tests.conftest import make_credit_code, redis_url
 from tests.partners.conftest import csv_bytes
 from tests.webhooks.receiver import Receiver, receiver_verifies
 
 pytestmark = pytest.mark.worker
 
-BROKER = "redis://127.0.0.1:6379/9"  # this test's own Redis database: flushed before and after
+BROKER = redis_url(0)  # this run's own Redis database for this test: flushed before and after
 SRC = Path(hejie.__file__).resolve().parent.parent  # the code under test, for the worker too
 TASKS = {"hejie.sweep", "hejie.notifications.deliver", "hejie.webhooks.deliver", "hejie.partners.import_commit"}
 
