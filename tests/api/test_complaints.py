@@ -594,3 +594,13 @@ def test_a_refusal_reads_in_the_requested_language(api, order, consumer, busines
     assert err(r)["fields"]["business_id"] == "商户不存在"
     r = api.post("/complaints", filing(business, business_id=10**9), as_=consumer, headers={"Accept-Language": "en"})
     assert err(r)["fields"]["business_id"] == "No such business"
+
+
+def test_the_api_s_own_errors_read_in_the_requested_language(api, consumer):
+    r = api.post("/complaints", {"problem_type": "quality"}, as_=consumer)
+    assert r.status_code == 422 and err(r)["message"] == "输入有误，请检查标出的字段"
+    assert err(r)["fields"]["description"] == "必填"
+    r = api.post("/complaints", {"problem_type": "quality"}, as_=consumer, headers={"Accept-Language": "en"})
+    assert err(r)["message"] == "Some fields are invalid" and err(r)["fields"]["description"] == "Required"
+    r = api.get("/complaints", headers={"Authorization": "Bearer nonsense", "Accept-Language": "en"})
+    assert r.status_code == 401 and err(r)["message"] == "Sign in first: the token is missing, wrong or revoked"

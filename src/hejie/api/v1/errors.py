@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -36,9 +37,9 @@ def _field_name(loc) -> str:
 def _message(err: dict) -> str:
     kind = err.get("type", "")
     if kind == "missing":
-        return "必填 (required)"
+        return _("必填")
     if kind == "extra_forbidden":
-        return "不认识的字段 (unknown field)"
+        return _("不认识的字段")
     return str(err.get("msg", "invalid"))
 
 
@@ -59,12 +60,12 @@ def install(api: NinjaAPI) -> None:
         fields: dict[str, str] = {}
         for err in exc.errors:
             fields.setdefault(_field_name(err.get("loc", ())), _message(err))
-        return respond(request, 422, "invalid", "输入有误，请检查标出的字段 (some fields are invalid)", fields)
+        return respond(request, 422, "invalid", _("输入有误，请检查标出的字段"), fields)
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request, exc):
         return respond(request, 401, "unauthorized",
-                       "请先登录，或令牌已失效 (sign in first: the token is missing, wrong or revoked)",
+                       _("请先登录，或令牌已失效"),
                        headers={"WWW-Authenticate": "Bearer"})
 
     @api.exception_handler(HttpError)
@@ -72,22 +73,22 @@ def install(api: NinjaAPI) -> None:
         status = exc.status_code
         message = str(exc)
         if status == 400 and "parse" in message.lower():
-            message = "请求体不是有效的JSON (the request body is not valid JSON)"
+            message = _("请求体不是有效的JSON")
         return respond(request, status, HTTP_CODES.get(status, "error"), message)
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
-        return respond(request, 404, "not_found", "不存在 (not found)")
+        return respond(request, 404, "not_found", _("不存在"))
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request, exc):
-        return respond(request, 413, "too_large", "请求过大 (the request is too large)")
+        return respond(request, 413, "too_large", _("请求过大"))
 
     @api.exception_handler(TooManyFilesSent)
     def too_many_files(request, exc):
-        return respond(request, 413, "too_large", "一次上传的文件过多 (too many files in one request)")
+        return respond(request, 413, "too_large", _("一次上传的文件过多"))
 
     @api.exception_handler(Exception)
     def unexpected(request, exc):
         logger.exception("unexpected error on %s %s", request.method, request.path)
-        return respond(request, 500, "server_error", "服务器内部错误，已记录 (internal error; it has been logged)")
+        return respond(request, 500, "server_error", _("服务器内部错误，已记录"))

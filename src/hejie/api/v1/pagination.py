@@ -12,6 +12,7 @@ import datetime as dt
 import json
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from hejie.core.errors import invalid
 
@@ -32,14 +33,14 @@ def _decode(cursor: str):
             raise ValueError
         return value, pk
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-        raise invalid("cursor", "无效的翻页游标 (invalid cursor)") from None
+        raise invalid("cursor", _("无效的翻页游标")) from None
 
 
 def page_size(size: int | None) -> int:
     if size is None:
         return DEFAULT_PAGE_SIZE
     if size < 1 or size > MAX_PAGE_SIZE:
-        raise invalid("size", f"每页1到{MAX_PAGE_SIZE}条 (size must be 1 to {MAX_PAGE_SIZE})")
+        raise invalid("size", _("每页1到%(max)d条") % {"max": MAX_PAGE_SIZE})
     return size
 
 
@@ -54,7 +55,7 @@ def keyset_page(qs: QuerySet, *, field: str, cursor: str | None, size: int | Non
             try:
                 value = dt.datetime.fromisoformat(value)
             except (TypeError, ValueError):
-                raise invalid("cursor", "无效的翻页游标 (invalid cursor)") from None
+                raise invalid("cursor", _("无效的翻页游标")) from None
         qs = qs.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
     rows = list(qs[: size + 1])
     more = len(rows) > size

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 
@@ -14,11 +15,11 @@ def storable(value: str | None) -> str | None:
     ("\\ud800" is valid JSON): refuse both as input errors, not 500s."""
     if value is not None:
         if "\x00" in value:
-            raise ValueError("不能包含空字符 (must not contain NUL characters)")
+            raise ValueError(_("不能包含空字符"))
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError("不是有效的Unicode文字 (not valid Unicode text)") from None
+            raise ValueError(_("不是有效的Unicode文字")) from None
     return value
 
 

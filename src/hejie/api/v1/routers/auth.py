@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field, model_validator
 
@@ -63,7 +64,7 @@ def user_out(user) -> dict:
              summary="Send a one-time sign-in code by SMS")
 def send_code(request, payload: CodeIn):
     services.otp_send(phone=payload.phone, ip=client_ip(request))
-    return Status(202, {"detail": "验证码已发送，5分钟内有效 (code sent; valid for 5 minutes)"})
+    return Status(202, {"detail": _("验证码已发送，5分钟内有效")})
 
 
 @router.post("/token", auth=None, response={200: TokenOut, **errors(401, 403, 422, 429)},
@@ -74,15 +75,15 @@ def send_code(request, payload: CodeIn):
 def create_token(request, payload: TokenIn):
     if payload.phone is not None or payload.code is not None:
         if not payload.phone:
-            raise invalid("phone", "必填 (required)")
+            raise invalid("phone", _("必填"))
         if not payload.code:
-            raise invalid("code", "必填 (required)")
+            raise invalid("code", _("必填"))
         user = services.otp_verify(phone=payload.phone, code=payload.code)
     else:
         if not payload.username:
-            raise invalid("username", "必填 (required)")
+            raise invalid("username", _("必填"))
         if not payload.password:
-            raise invalid("password", "必填 (required)")
+            raise invalid("password", _("必填"))
         user = services.password_authenticate(username=payload.username, password=payload.password,
                                               ip=client_ip(request))
     return {"token": services.token_create(user=user, label="api"), "user": user_out(user)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
@@ -261,7 +262,7 @@ def _name_page(qs, *, cursor: str | None, size: int | None) -> tuple[list, str |
     if cursor:
         name, pk = _decode(cursor)
         if not isinstance(name, str) or "\x00" in name:
-            raise invalid("cursor", "无效的翻页游标 (invalid cursor)")
+            raise invalid("cursor", _("无效的翻页游标"))
         qs = qs.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
     rows = list(qs[: size + 1])
     more = len(rows) > size
@@ -300,7 +301,7 @@ def directory(request, filters: Query[DirectoryQuery]):
                      "Retry-After")
 def phone_code(request, payload: PhoneCodeIn):  # before "/{business_id}", which would take the path
     phone = phone_code_send(phone=payload.phone, ip=client_ip(request), purpose="join")
-    return Status(202, {"detail": "验证码已发送，5分钟内有效 (code sent; valid for 5 minutes)",
+    return Status(202, {"detail": _("验证码已发送，5分钟内有效"),
                         "phone_masked": mask_phone(phone)})
 
 

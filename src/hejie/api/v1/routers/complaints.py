@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Header, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import AfterValidator, Field, StrictBool, StrictInt
@@ -487,7 +488,7 @@ def list_complaints(
     if region:
         qs = qs.filter(**region_get(region, field="region").subtree_filter())
     if from_ is not None and to is not None and from_ > to:
-        raise invalid("to", "结束日期早于开始日期 (to is before from)")
+        raise invalid("to", _("结束日期早于开始日期"))
     if from_ is not None and from_ > EARLIEST_DAY:
         qs = qs.filter(created_at__gte=_day_start(from_))
     if to is not None and to < LATEST_DAY:
@@ -497,7 +498,7 @@ def list_complaints(
     try:
         rows, next_cursor = keyset_page(qs, field="created_at", cursor=cursor, size=size)
     except OverflowError:  # a forged cursor at the edge of time (year 1 / 9999)
-        raise invalid("cursor", "无效的翻页游标 (invalid cursor)") from None
+        raise invalid("cursor", _("无效的翻页游标")) from None
     now = clock.now()
     return {"items": [_item(c, now) for c in rows], "next_cursor": next_cursor}
 
@@ -608,7 +609,7 @@ def urge(request, id: Id, payload: NoteIn | None = None):
 def acknowledge_urge(request, id: Id, uid: Uid):
     complaint = selectors.complaint_get_for(request.auth, id)
     if not any(u.pk == uid for u in complaint.urges.all()):
-        raise NotFound("催办不存在 (no such urge on this complaint)")
+        raise NotFound(_("催办不存在"))
     return _urge(services.urge_acknowledge(actor=request.auth, urge_id=uid))
 
 
@@ -650,9 +651,9 @@ def fulfilment(request, id: Id, payload: FulfilmentIn):
     complaint = selectors.complaint_get_for(request.auth, id)
     if services.side_of(request.auth, complaint) == Side.BUSINESS:
         if not payload.fulfilled:
-            raise invalid("fulfilled", "经营者只能标记为已履行 (a business can only mark it fulfilled: true)")
+            raise invalid("fulfilled", _("经营者只能标记为已履行"))
         if payload.note:
-            raise invalid("note", "备注仅供消费者填写 (the note is for the consumer)")
+            raise invalid("note", _("备注仅供消费者填写"))
         services.fulfilment_mark(actor=request.auth, complaint=id)
     else:
         services.fulfilment_confirm(actor=request.auth, complaint=id, fulfilled=payload.fulfilled,
@@ -667,7 +668,7 @@ def fulfilment(request, id: Id, payload: FulfilmentIn):
              summary="Forward a queued order (council): to a business on the platform, or to another body")
 def forward(request, id: Id, payload: ForwardIn):
     if payload.business_id is not None and payload.external:
-        raise invalid("external", "请二选一：转交平台商户或外部机构 (give either business_id or external, not both)")
+        raise invalid("external", _("请二选一：转交平台商户或外部机构"))
     services.complaint_forward(actor=request.auth, complaint=id, business_id=payload.business_id,
                                external=_text(payload.external), note=_text(payload.note))
     return _detail(request.auth, id)

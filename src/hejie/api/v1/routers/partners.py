@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
@@ -245,7 +246,7 @@ def add_staff(request, partner_id: int, payload: PartnerStaffIn):
 def upload(request, file: File[UploadedFile]):
     partner = selectors.partner_of(request.auth)
     if file.size is not None and file.size > importer.max_bytes():
-        raise TooLarge(f"文件超过{importer.max_bytes() // (1024 * 1024)}MB (the file is too large)")
+        raise TooLarge(_("文件超过%(mb)dMB") % {"mb": importer.max_bytes() // (1024 * 1024)})
     data = file.read(importer.max_bytes() + 1)
     batch = services.import_preview(actor=request.auth, partner=partner, filename=file.name or "", data=data)
     rows = list(selectors.import_rows(batch).exclude(outcome=ImportRow.Outcome.ACCEPTED)[:PREVIEW_ROWS])
@@ -268,13 +269,13 @@ def rows(request, batch_id: int, filters: Query[ImportRowQuery]):
     selectors.partner_of(request.auth)
     batch = selectors.import_get_for(request.auth, batch_id)
     if filters.outcome and filters.outcome not in ImportRow.Outcome.values:
-        raise invalid("outcome", "outcome 是 accepted、refused 或 already (outcome is accepted, refused or already)")
+        raise invalid("outcome", _("outcome 是 accepted、refused 或 already"))
     size = page_size(filters.size)
     qs = selectors.import_rows(batch, outcome=filters.outcome)
     if filters.cursor:
-        line, _ = _decode(filters.cursor)
+        line = _decode(filters.cursor)[0]
         if not isinstance(line, int):
-            raise invalid("cursor", "无效的翻页游标 (invalid cursor)")
+            raise invalid("cursor", _("无效的翻页游标"))
         qs = qs.filter(line__gt=line)
     page = list(qs[: size + 1])
     more = len(page) > size
@@ -310,7 +311,7 @@ def businesses(request, filters: Query[PartnerPageQuery]):
     if filters.cursor:
         name, pk = _decode(filters.cursor)
         if not isinstance(name, str) or "\x00" in name:
-            raise invalid("cursor", "无效的翻页游标 (invalid cursor)")
+            raise invalid("cursor", _("无效的翻页游标"))
         qs = qs.filter(Q(name__gt=name) | Q(name=name, pk__gt=pk))
     page = list(qs[: size + 1])
     more = len(page) > size

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
@@ -176,7 +177,7 @@ def cited(request, filters: Query[CitedQuery]):
 def accept(request):
     user = request.auth
     if not getattr(user, "business_id", None):
-        raise NotAllowed("只有商户管理员可以接受服务标准 (only the business's admin staff may accept standards)")
+        raise NotAllowed(_("只有商户管理员可以接受服务标准"))
     acceptances = services.standard_accept(actor=user, business=user.business_id)
     return [{"standard_id": a.version.standard_id, "title": a.version.standard.title, "version": a.version.version,
              "accepted_at": a.accepted_at} for a in acceptances]
