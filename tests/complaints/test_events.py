@@ -151,3 +151,22 @@ def test_api_web_and_sweep_transitions_keep_every_follower_in_step(api, zh, trav
         "complaint_id", flat=True)) == [ids[2]]
     assert ComplaintEvent.objects.filter(type=EventType.EXPIRE).count() == 2
     assert figures.differences() == []
+
+
+def test_a_batch_reads_each_business_s_staff_once(file_complaint, make_user, staff, monkeypatch):
+    """The sweep fails three orders of one business in one batch: their notices go to the staff,
+    read once for the batch, not once per order."""
+    from hejie.accounts import access
+
+    calls = []
+    real = access.business_staff
+    monkeypatch.setattr(access, "business_staff", lambda business_id, **kw: calls.append(business_id)
+                        or real(business_id, **kw))
+    with time_machine.travel(T0, tick=False):
+        orders = [file_complaint(who=make_user("consumer")) for _ in range(3)]
+    calls.clear()
+    report = sweep(now=T0 + dt.timedelta(days=14, seconds=1))
+    assert report.actions["failed"] == 3
+    assert calls == [staff.business_id]
+    for order in orders:
+        assert Notification.objects.filter(user=staff, complaint=order, event="failed").count() == 1

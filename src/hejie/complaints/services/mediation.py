@@ -15,8 +15,8 @@ from hejie.complaints.services.orders import (
     OrderRef,
     _acting,
     _amount,
+    _moment,
     _move,
-    _outcome_at,
     _save,
     _text,
 )
@@ -36,7 +36,7 @@ def mediation_request(*, actor: User, complaint: OrderRef, reason: str = "") -> 
             raise Conflict(_("和解已成功；只有未履行时才能申请调解"),
                            code="wrong_state")
         if complaint.state == State.FAILED and side == Side.CONSUMER:
-            limit = _outcome_at(complaint) + dt.timedelta(days=policy.mediation_request_days)
+            limit = _moment(complaint, "outcome_at") + dt.timedelta(days=policy.mediation_request_days)
             if now > limit:
                 days = policy.mediation_request_days
                 raise Conflict(ngettext("已超过申请调解期限（和解终止后%(days)d天）",

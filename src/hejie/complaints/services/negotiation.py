@@ -19,9 +19,9 @@ from hejie.complaints.services.orders import (
     OrderRef,
     _acting,
     _amount,
-    _delivered_at,
     _event,
     _fail,
+    _moment,
     _move,
     _refresh_timers,
     _save,
@@ -123,7 +123,7 @@ def proposal_accept(*, actor: User, complaint: OrderRef, proposal_id: int | str)
         proposal.decided_at = now
         proposal.save(update_fields=["status", "decided_at"])
         complaint.settled_at = complaint.outcome_at = now
-        took = now - _delivered_at(complaint)
+        took = now - _moment(complaint, "delivered_at")
         score = rules.score_for(took, policy)
         _move(complaint, "accept", actor=actor, side=side, now=now,
               payload={"proposal_id": proposal.pk, "stars": score.stars, "credit_points": score.points,

@@ -140,32 +140,14 @@ def _pending_proposal(complaint: Complaint) -> Proposal | None:
     return complaint.proposals.filter(status=Proposal.Status.PENDING).first()
 
 
-def _settle_by(complaint: Complaint) -> dt.datetime:
-    """The settle-by deadline of an order under reconciliation (set on delivery)."""
-    if complaint.settle_by is None:
-        raise ValueError(f"order {complaint.pk} is reconciling without a settle-by deadline")
-    return complaint.settle_by
-
-
-def _delivered_at(complaint: Complaint) -> dt.datetime:
-    """When an order that reached its business was delivered to it."""
-    if complaint.delivered_at is None:
-        raise ValueError(f"order {complaint.pk} has no delivery time")
-    return complaint.delivered_at
-
-
-def _outcome_at(complaint: Complaint) -> dt.datetime:
-    """When an order that has an outcome reached it."""
-    if complaint.outcome_at is None:
-        raise ValueError(f"order {complaint.pk} has no outcome time")
-    return complaint.outcome_at
-
-
-def _reply_by(offer: Proposal) -> dt.datetime:
-    """The answer-by moment of a business's pending offer (set when it is made)."""
-    if offer.reply_by is None:
-        raise ValueError(f"offer {offer.pk} is pending without an answer-by moment")
-    return offer.reply_by
+def _moment(row: Complaint | Proposal, field: str) -> dt.datetime:
+    """A moment the row's state guarantees is set (an order's delivery, settle-by and outcome
+    times; a pending offer's answer-by): a broken row raises a ValueError that names it, not a
+    TypeError from arithmetic on None."""
+    value = getattr(row, field)
+    if not isinstance(value, dt.datetime):
+        raise ValueError(f"{type(row).__name__} {row.pk} has no {field}")
+    return value
 
 
 def _refresh_timers(complaint: Complaint, policy: Policy, pending: Proposal | None = None) -> None:
@@ -176,14 +158,14 @@ def _refresh_timers(complaint: Complaint, policy: Policy, pending: Proposal | No
     level, urge_at = rules.next_auto_urge(complaint, policy)
     complaint.auto_urge_level = level
     complaint.next_urge_at = urge_at
-    candidates = [_settle_by(complaint) + JUST_AFTER]
+    candidates = [_moment(complaint, "settle_by") + JUST_AFTER]
     if urge_at is not None:
         candidates.append(urge_at + JUST_AFTER)
     if complaint.state == State.NEGOTIATING and pending is None:
         pending = _pending_proposal(complaint)
     if pending is not None:
-        complaint.consumer_reply_by = _reply_by(pending)
-        candidates.append(_reply_by(pending) + JUST_AFTER)
+        complaint.consumer_reply_by = _moment(pending, "reply_by")
+        candidates.append(_moment(pending, "reply_by") + JUST_AFTER)
         reminder = rules.next_consumer_reminder(complaint, pending.created_at, policy)
         if reminder is not None:
             candidates.append(reminder)
@@ -286,8 +268,8 @@ def _process_due(complaint: Complaint, policy: Policy, now: dt.datetime) -> list
             _save(complaint)
         return done
     pending = _pending_proposal(complaint) if complaint.state == State.NEGOTIATING else None
-    settle_by = _settle_by(complaint)
-    reply_by = None if pending is None else _reply_by(pending)
+    settle_by = _moment(complaint, "settle_by")
+    reply_by = None if pending is None else _moment(pending, "reply_by")
     settle_passed = now > settle_by
     silence_passed = reply_by is not None and now > reply_by
     if settle_passed and (reply_by is None or not silence_passed or settle_by <= reply_by):
