@@ -71,7 +71,8 @@ def _consumer_signs_in(page, url, sms):
 
 
 def _fits(page) -> None:
-    """Nothing wider than the phone's screen (no sideways scrolling)."""
+    """Nothing wider than the phone's screen (no sideways scrolling), measured once the page has loaded."""
+    page.wait_for_load_state()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
 
 
@@ -111,6 +112,7 @@ def test_both_sides_settle_an_order_and_the_consumer_rates_it(reference_data, li
     _fits(phone)
     shoot(phone, "order-04-consumer-list")
     phone.get_by_role("link", name="武汉热干面馆").click()
+    phone.wait_for_url(f"**/complaints/{order.pk}/")
     _fits(phone)
     shoot(phone, "order-05-consumer-offer")
     phone.get_by_text("拒绝并还价").click()
