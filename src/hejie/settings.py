@@ -155,13 +155,64 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# Notification channels: dotted paths of backends, by channel name.
+# Notification channels (README "Channels"): a backend per channel by dotted path. The log
+# backend is the embedded default: `make run` needs no provider.
 HEJIE_NOTIFICATION_BACKENDS = {
     "sms": os.environ.get("HEJIE_SMS_BACKEND", "hejie.notifications.backends.LogBackend"),
     "wechat": os.environ.get("HEJIE_WECHAT_BACKEND", "hejie.notifications.backends.LogBackend"),
     "email": os.environ.get("HEJIE_EMAIL_BACKEND", "hejie.notifications.backends.LogBackend"),
     "webhook": os.environ.get("HEJIE_WEBHOOK_BACKEND", "hejie.notifications.backends.LogBackend"),
 }
+
+
+def _env_map(name: str) -> dict[str, str]:
+    """``kind=value,kind=value`` from the environment (template ids by kind of message)."""
+    pairs = (item.split("=", 1) for item in os.environ.get(name, "").split(",") if "=" in item)
+    return {k.strip(): v.strip() for k, v in pairs if k.strip() and v.strip()}
+
+
+# SMS: the provider's template id for each kind of message (hejie.notifications.kinds; `notice`
+# is the one used for a kind without its own), and the signature the templates were approved with.
+HEJIE_SMS_TEMPLATES = _env_map("HEJIE_SMS_TEMPLATES")
+HEJIE_SMS_SIGN_NAME = os.environ.get("HEJIE_SMS_SIGN_NAME", "")
+HEJIE_TENCENT_SMS = {
+    "secret_id": os.environ.get("HEJIE_TENCENT_SECRET_ID", ""),
+    "secret_key": os.environ.get("HEJIE_TENCENT_SECRET_KEY", ""),
+    "region": os.environ.get("HEJIE_TENCENT_SMS_REGION", "ap-guangzhou"),
+    "sdk_app_id": os.environ.get("HEJIE_TENCENT_SMS_APP_ID", ""),
+    "endpoint": os.environ.get("HEJIE_TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com"),
+    "scheme": os.environ.get("HEJIE_TENCENT_SMS_SCHEME", "https"),
+}
+HEJIE_ALIYUN_SMS = {
+    "access_key_id": os.environ.get("HEJIE_ALIYUN_ACCESS_KEY_ID", ""),
+    "access_key_secret": os.environ.get("HEJIE_ALIYUN_ACCESS_KEY_SECRET", ""),
+    "endpoint": os.environ.get("HEJIE_ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+}
+# The secret part of the SMS providers' delivery-report URLs (/hooks/sms/<provider>/<token>/).
+HEJIE_SMS_REPORT_TOKEN = os.environ.get("HEJIE_SMS_REPORT_TOKEN", "")
+# WeChat Official Account: web sign-in (OAuth) and template messages.
+HEJIE_WECHAT = {
+    "app_id": os.environ.get("HEJIE_WECHAT_APP_ID", ""),
+    "app_secret": os.environ.get("HEJIE_WECHAT_APP_SECRET", ""),
+    "api_base": os.environ.get("HEJIE_WECHAT_API_BASE", "https://api.weixin.qq.com/"),
+    "oauth_base": os.environ.get("HEJIE_WECHAT_OAUTH_BASE", "https://open.weixin.qq.com/connect/"),
+    "templates": _env_map("HEJIE_WECHAT_TEMPLATES"),
+}
+# How long one call to a provider may take before it counts as a timeout (seconds).
+HEJIE_CHANNEL_TIMEOUT = float(os.environ.get("HEJIE_CHANNEL_TIMEOUT", "10"))
+# The site's public address, for links in messages (claim links, order links).
+HEJIE_PUBLIC_URL = os.environ.get("HEJIE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Email (the email channel: hejie.notifications.channels.email.EmailChannel) goes through
+# Django's email backend: SMTP by default, or any django-anymail provider by dotted path.
+EMAIL_BACKEND = os.environ.get("HEJIE_DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("HEJIE_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("HEJIE_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("HEJIE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("HEJIE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("HEJIE_EMAIL_TLS", False)
+EMAIL_USE_SSL = _env_bool("HEJIE_EMAIL_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("HEJIE_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("HEJIE_EMAIL_FROM", "和解平台 <noreply@localhost>")
 HEJIE_SWEEP_INTERVAL_SECONDS = int(os.environ.get("HEJIE_SWEEP_INTERVAL_SECONDS", "60"))
 
 # Webhooks to businesses' own systems. Private/loopback targets are refused

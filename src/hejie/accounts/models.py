@@ -50,6 +50,14 @@ class User(AbstractUser):
     partner = models.ForeignKey(
         "partners.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
+    # Channels (hejie.notifications): a consumer's SMS number is ``phone`` (their sign-in); a staff
+    # member's is ``mobile`` once confirmed by an SMS code (not unique: a shop owner may also be a
+    # consumer, or staff of two organisations). ``email`` (AbstractUser) is optional.
+    mobile = models.CharField(max_length=11, blank=True, help_text="staff: mobile number for notices")
+    mobile_verified_at = models.DateTimeField(null=True, blank=True)
+    wechat_openid = models.CharField(max_length=64, null=True, blank=True, unique=True,
+                                     help_text="the WeChat Official Account openid bound to this account")
+    on_duty = models.BooleanField(default=True, help_text="business staff: gets new-order and urge SMS")
     sees_personal_data = models.BooleanField(
         default=False,
         help_text="council staff or operator allowed to see consumers' phone numbers and names unmasked "
@@ -78,6 +86,18 @@ class User(AbstractUser):
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
 
+    @property
+    def audience(self) -> str:
+        """``consumer`` or ``staff``: which column of the channel defaults applies (hejie.notifications.kinds)."""
+        return "consumer" if self.role == self.Role.CONSUMER else "staff"
+
+    @property
+    def sms_number(self) -> str:
+        """Where this person's SMS go: a consumer's sign-in phone, a staff member's confirmed mobile."""
+        if self.role == self.Role.CONSUMER:
+            return self.phone or ""
+        return self.mobile if self.mobile_verified_at is not None else ""
+
     def __str__(self) -> str:
         return self.display_name or self.username
 
@@ -89,6 +109,8 @@ class OneTimeCode(models.Model):
     class Purpose(models.TextChoices):
         SIGNIN = "signin", "sign in"
         JOIN = "join", "join (contact phone)"
+        MOBILE = "mobile", "staff mobile"
+        CLAIM = "claim", "claim a business"
 
     phone = models.CharField(max_length=11)
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.SIGNIN)
