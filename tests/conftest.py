@@ -49,6 +49,13 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _no_quiet_hours(settings):
+    """SMS are not held for the night unless a test sets quiet hours: a test's outcome must not
+    depend on the hour it runs at (tests/notifications/test_delivery.py tests the quiet hours)."""
+    settings.HEJIE_QUIET_HOURS = ""
+
+
 @pytest.fixture
 def reference_data(transactional_db):
     """Transactional tests flush every table when they end, the regions,

@@ -198,6 +198,11 @@ HEJIE_WECHAT = {
     "oauth_base": os.environ.get("HEJIE_WECHAT_OAUTH_BASE", "https://open.weixin.qq.com/connect/"),
     "templates": _env_map("HEJIE_WECHAT_TEMPLATES"),
 }
+# Quiet hours (Asia/Shanghai) that hold non-urgent SMS until they end, for everyone who has not set
+# their own; "" for none. The business's clocks keep running through them.
+HEJIE_QUIET_HOURS = os.environ.get("HEJIE_QUIET_HOURS", "22:00-08:00")
+# At most this many SMS (codes aside) to one number in an hour; the rest stay in the in-app notices.
+HEJIE_SMS_PER_HOUR = int(os.environ.get("HEJIE_SMS_PER_HOUR", "20"))
 # How long one call to a provider may take before it counts as a timeout (seconds).
 HEJIE_CHANNEL_TIMEOUT = float(os.environ.get("HEJIE_CHANNEL_TIMEOUT", "10"))
 # The site's public address, for links in messages (claim links, order links).

@@ -49,6 +49,14 @@ def test_join_creates_the_application_and_its_admin_in_one_go(council):
     store = business.stores.get()
     assert store.name == "中山大道店" and store.region_id == "420102"  # not chosen: where the business is
     assert council.notifications.filter(event="business_applied").exists()
+    # the contact phone confirmed by code is the admin's confirmed mobile: their SMS go there
+    assert admin.mobile == "13912345678" and admin.mobile_verified_at is not None
+    assert admin.sms_number == "13912345678"
+
+
+def test_join_keeps_the_contact_email_as_the_admin_s_email():
+    _business, admin = services.business_join(**join_data(contact_email="laowang@example.com"))
+    assert admin.email == "laowang@example.com"
 
 
 def test_join_records_acceptance_of_the_industry_standards(operator_publish):

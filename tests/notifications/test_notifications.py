@@ -3,7 +3,7 @@ import redis
 from django.db import transaction
 
 from hejie.notifications.backends import MemoryBackend, OutboundMessage
-from hejie.notifications.models import Notification
+from hejie.notifications.models import Delivery, Notification
 from hejie.notifications.services import notify
 from tests.conftest import redis_url
 
@@ -23,7 +23,10 @@ def test_notice_is_stored_and_sent_after_commit(consumer, outbox, django_capture
         notify(users=[consumer], event="x", title="标题", body="内容")
         assert outbox == []  # nothing leaves before the transaction commits
     assert Notification.objects.filter(user=consumer, event="x").count() == 1
-    assert outbox == [OutboundMessage("sms", consumer.phone, "标题", "内容", {"event": "x"})]
+    [delivery] = Delivery.objects.filter(user=consumer)
+    assert outbox == [OutboundMessage("sms", consumer.phone, "标题", "内容", {"event": "x"}, kind="order_update",
+                                      params={"title": "标题"}, key=f"hejie-{delivery.pk}")]
+    assert delivery.status == "sent" and delivery.provider == "memory" and delivery.provider_id == "mem-1"
 
 
 def test_nothing_is_sent_for_a_rolled_back_change(consumer, outbox, django_capture_on_commit_callbacks):
@@ -62,9 +65,11 @@ def _redis_up() -> bool:
 
 
 @pytest.mark.skipif(not _redis_up(), reason="needs the Redis on localhost")
-def test_with_a_broker_messages_go_through_a_celery_worker(settings, outbox, consumer,
+def test_with_a_broker_messages_go_through_a_celery_worker(settings, outbox, reference_data, make_user,
                                                            django_capture_on_commit_callbacks):
-    """A real Redis broker and a real (in-thread) Celery worker."""
+    """A real Redis broker and a real (in-thread) Celery worker. Transactional: the worker's
+    thread reads the delivery rows through its own connection."""
+    consumer = make_user("consumer")
     from celery import Celery
     from celery.contrib.testing.worker import start_worker
 

@@ -22,6 +22,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
@@ -34,8 +35,8 @@ from hejie.accounts.models import ApiToken, OneTimeCode, PasswordFailure, User
 from hejie.accounts.phones import mask_phone, normalize_phone
 from hejie.core import clock
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, Unauthenticated, invalid
-from hejie.notifications.backends import OutboundMessage
-from hejie.notifications.services import send_now
+from hejie.notifications import kinds
+from hejie.notifications.services import send_direct
 from hejie.regions.selectors import region_get
 
 # --- one-time codes -----------------------------------------------------------
@@ -141,15 +142,9 @@ def _issue_code(*, phone: str, ip: str | None, purpose: str, title: str, event: 
         expires_at=now + OTP_TTL,
     )
     minutes = int(OTP_TTL.total_seconds() // 60)
-    send_now(
-        OutboundMessage(
-            "sms",
-            phone,
-            title,
-            _("验证码 %(code)s，%(minutes)d分钟内有效，请勿告诉他人。") % {"code": code, "minutes": minutes},
-            {"event": event},
-        )
-    )
+    send_direct(channel=kinds.SMS, to=phone, kind=kinds.OTP, title=title,
+                body=_("验证码 %(code)s，%(minutes)d分钟内有效，请勿告诉他人。") % {"code": code, "minutes": minutes},
+                params={"code": code, "minutes": str(minutes)})
 
 
 def otp_send(*, phone: str, ip: str | None = None) -> None:
@@ -245,6 +240,8 @@ def otp_verify(*, phone: str, code: str) -> User:
 PHONE_CODE_FIELD = "phone_code"
 _PURPOSE_TITLES = {
     "join": gettext_lazy("和解平台商家入驻验证码"),
+    "mobile": gettext_lazy("和解平台手机号验证码"),
+    "claim": gettext_lazy("和解平台商户认领验证码"),
 }
 
 
@@ -305,6 +302,65 @@ def phone_code_spent(*, phone: str, code: str | None, purpose: str = "join") -> 
         # again, under lock: a concurrent use of the same code finds it spent
         _phone_code_take(phone=phone, code=code, purpose=purpose, spend=True)
         yield
+
+
+# --- a staff member's channels: the mobile that gets their SMS, their email, being on duty -----
+
+
+def _staff_only(user: User) -> None:
+    if not access.is_staff_account(user):
+        raise NotAllowed(_("消费者的短信发送到登录手机号，无需另设"), code="consumer")
+
+
+def mobile_code_send(*, user: User, mobile: str, ip: str | None = None) -> str:
+    """Send a code to the mobile a staff member wants their SMS on; returns it normalised."""
+    _staff_only(user)
+    return phone_code_send(phone=normalize_phone(mobile, field="mobile"), ip=ip, purpose="mobile")
+
+
+def mobile_confirm(*, user: User, mobile: str, code: str | None) -> User:
+    """With the right code the number becomes the staff member's confirmed mobile."""
+    _staff_only(user)
+    mobile = normalize_phone(mobile, field="mobile")
+    with phone_code_spent(phone=mobile, code=code, purpose="mobile"):
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.mobile, locked.mobile_verified_at = mobile, clock.now()
+        locked.save(update_fields=["mobile", "mobile_verified_at"])
+    user.mobile, user.mobile_verified_at = locked.mobile, locked.mobile_verified_at
+    return user
+
+
+def mobile_remove(*, user: User) -> User:
+    _staff_only(user)
+    User.objects.filter(pk=user.pk).update(mobile="", mobile_verified_at=None)
+    user.mobile, user.mobile_verified_at = "", None
+    return user
+
+
+def contact_update(*, user: User, email: str | None = None, on_duty: bool | None = None) -> User:
+    """A staff member's email ("" removes it) and, for business staff, whether they are on duty
+    (on duty: new orders and urges reach them by SMS and WeChat)."""
+    _staff_only(user)
+    fields = []
+    if email is not None:
+        email = str(email).strip()
+        if email:
+            if len(email) > _max_length("email"):
+                raise invalid("email", _("邮箱地址过长"))
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise invalid("email", _("邮箱地址格式不正确")) from None
+        user.email = email
+        fields.append("email")
+    if on_duty is not None:
+        if not access.is_business_staff(user):
+            raise invalid("on_duty", _("只有商户员工有值班设置"))
+        user.on_duty = bool(on_duty)
+        fields.append("on_duty")
+    if fields:
+        user.save(update_fields=fields)
+    return user
 
 
 def consumer_get_or_create(*, phone: str) -> User:
@@ -549,12 +605,15 @@ def user_create(
     phone: str | None = None,
     display_name: str = "",
     is_business_admin: bool = False,
+    mobile: str | None = None,
+    email: str = "",
 ) -> User:
     """Create an account of any role (operators' tool: CLI, admin, seeding).
 
     business staff need ``business_credit_code``; council staff need ``region_code``;
     consumers need ``phone`` and may go without a password (they sign in by SMS).
-    Operators get Django admin rights (is_staff, is_superuser).
+    Operators get Django admin rights (is_staff, is_superuser). ``mobile`` is a staff member's
+    number for notices, already confirmed by the caller (the joining contact phone).
     """
     role = (role or "").strip().lower()
     if role not in User.Role.values:
@@ -610,10 +669,24 @@ def user_create(
     if len(display_name or "") > _max_length("display_name"):
         raise invalid("display_name", _("显示名称过长"))
 
+    if mobile:
+        mobile = normalize_phone(mobile, field="mobile")
+        if role == User.Role.CONSUMER:
+            raise invalid("mobile", _("消费者的短信发送到登录手机号，无需另设"))
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise invalid("email", _("邮箱地址格式不正确")) from None
+
     user = User(
         username=username,
         role=role,
         phone=phone,
+        mobile=mobile or "",
+        mobile_verified_at=clock.now() if mobile else None,
+        email=email,
         display_name=display_name or "",
         business=business,
         is_business_admin=bool(is_business_admin),

@@ -533,6 +533,7 @@ def business_join(
         admin = user_create(
             username=username, password=password, role=User.Role.BUSINESS, business_credit_code=business.credit_code,
             display_name=(contact_name or "").strip()[:60], is_business_admin=True,
+            mobile=phone, email=contact_email or "",  # the contact phone was just confirmed by code
         )
         _joining_standards.accept(actor=admin, business=business)
     return business, admin

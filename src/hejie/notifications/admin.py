@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from hejie.notifications.models import Notification
+from hejie.notifications.models import ChannelSettings, Delivery, Notification
+from hejie.notifications.services import delivery_resend
 
 
 @admin.register(Notification)
@@ -12,3 +13,43 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Every outgoing message and what became of it; the failed ones can be sent again."""
+
+    list_display = ["created_at", "channel", "to", "kind", "title", "status", "attempts", "error_code", "sent_at"]
+    list_filter = ["status", "channel", "kind", "provider"]
+    search_fields = ["to", "title", "provider_id", "user__username"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["user", "notification", "fallback_of", "resent_from"]
+    actions = ["resend"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send the selected failed messages again")
+    def resend(self, request, queryset):
+        done, refused = 0, []
+        for delivery in queryset:
+            try:
+                delivery_resend(delivery=delivery)
+                done += 1
+            except ValueError as exc:
+                refused.append(f"#{delivery.pk}: {exc}")
+        if done:
+            self.message_user(request, f"{done} message(s) queued again.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+
+@admin.register(ChannelSettings)
+class ChannelSettingsAdmin(admin.ModelAdmin):
+    list_display = ["user", "quiet_hours", "quiet_start", "quiet_end", "updated_at"]
+    raw_id_fields = ["user"]
+    search_fields = ["user__username"]

@@ -46,6 +46,8 @@ KIND_LABELS = {
     DIGEST: _("每日摘要"),
     ACCOUNT: _("账号"),
 }
+# Every kind's name, the ones that are not preferences included (the list of what was sent).
+MESSAGE_LABELS = {**KIND_LABELS, OTP: _("验证码"), CLAIM: _("认领邀请"), "notice": _("通知")}
 # Which kinds each audience is offered on the settings page.
 AUDIENCE_KINDS = {
     "consumer": (OFFER, FULFILMENT, ORDER_UPDATE),

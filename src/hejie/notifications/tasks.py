@@ -1,13 +1,12 @@
-from typing import Any
-
 from celery import shared_task
 
-from hejie.notifications.backends import OutboundMessage
-from hejie.notifications.services import DELIVER_TASK, deliver_now
+from hejie.notifications.services import DELIVER_TASK, deliver
 
 
-@shared_task(name=DELIVER_TASK, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
-def deliver_task(messages: list[dict[str, Any]]) -> int:
-    """Hand messages to their channel backends on a worker."""
-    deliver_now([OutboundMessage(**m) for m in messages])
-    return len(messages)
+@shared_task(name=DELIVER_TASK, acks_late=True)
+def deliver_task(ids: list[int]) -> int:
+    """Send the deliveries ``ids`` on a worker. Each row is claimed before it is sent, so a task
+    delivered twice (a retry, a restarted worker) sends nothing twice; failures are retried by
+    the rows' own backoff (``deliver_due``), not by re-running the task."""
+    deliver(ids)
+    return len(ids)

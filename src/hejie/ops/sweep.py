@@ -9,7 +9,9 @@ It is orchestration across apps, so it lives at the top of the stack:
    (``hejie.ratings.services.ratings_expire_due``);
 3. black-list entries that end by rule after 180 days without a failed case
    (``hejie.ratings.lists.blacklist_expire``);
-4. webhook deliveries whose retry is due (``hejie.webhooks.services.deliveries_dispatch_due``).
+4. webhook deliveries whose retry is due (``hejie.webhooks.services.deliveries_dispatch_due``);
+5. messages whose retry is due or whose quiet hours have ended
+   (``hejie.notifications.services.deliver_due``).
 
 ``hejie sweep`` runs one pass; ``hejie serve`` runs it on an interval
 (``hejie.ops.sweeper``); with a broker, Celery beat sends the ``hejie.sweep`` task
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from hejie.complaints.policy import get_policy
 from hejie.complaints.sweep import BATCH_SIZE, sweep_orders
 from hejie.core import clock
+from hejie.notifications.services import deliver_due
 from hejie.ratings.lists import blacklist_expire
 from hejie.ratings.services import ratings_expire_due
 from hejie.webhooks.services import deliveries_dispatch_due
@@ -40,6 +43,7 @@ class SweepReport:
     actions: Counter = field(default_factory=Counter)
     ratings_refreshed: int = 0
     blacklist_removed: int = 0
+    messages_due: int = 0
     errors: int = 0
 
     def __str__(self) -> str:
@@ -47,6 +51,7 @@ class SweepReport:
         return (f"sweep at {self.now.isoformat()}: examined {self.examined} orders; {acts}; "
                 f"ratings refreshed {self.ratings_refreshed}; "
                 f"black-list entries ended by rule {self.blacklist_removed}; "
+                f"messages due {self.messages_due}; "
                 f"errors {self.errors}")
 
 
@@ -57,6 +62,11 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
     report.ratings_refreshed = ratings_expire_due(now=now, batch_size=batch_size, policy=get_policy())
     report.blacklist_removed = blacklist_expire(now=now)  # 180 days without a failed case
     deliveries_dispatch_due(now=now)  # webhook retries that are due (never raises)
+    try:
+        report.messages_due = deliver_due(now=now)  # message retries and the end of quiet hours
+    except Exception:  # a channel's trouble must not stop the sweep; the next pass tries again
+        logger.exception("sending the due messages failed")
+        report.errors += 1
     if report.actions or report.errors or report.blacklist_removed:
         logger.info("%s", report)
     return report

@@ -1,5 +1,6 @@
 """The signed-in person's own account: staff (business, council, partner,
-operator accounts that sign in with a password) change their password.
+operator accounts that sign in with a password) change their password; everyone
+chooses where their messages go (``channels``).
 
 Thin face over ``hejie.accounts.services.password_change``. Consumers sign in
 by SMS code and have no password: for them the page does not exist (404);
@@ -7,6 +8,7 @@ anyone not signed in is sent to the staff sign-in first."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -14,11 +16,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from hejie.accounts import access, services
+from hejie.accounts.phones import mask_phone
 from hejie.core.errors import DomainError
 from hejie.core.http import client_ip
+from hejie.notifications import kinds
+from hejie.notifications import selectors as notification_selectors
+from hejie.notifications import services as notification_services
 from hejie.web.common.auth import with_retry_after
 from hejie.web.common.i18n import field_messages
 
@@ -50,3 +57,79 @@ def password(request):
     response = render(request, "web/account/password.html", {"errors": errors}, status=status)
     return with_retry_after(response, failure)
 
+
+
+# --- where my messages go (every signed-in person) -----------------------------------------
+
+# How each outgoing message went, as its owner reads it.
+DELIVERY_STATUS = {
+    "queued": gettext_lazy("待发送"), "held": gettext_lazy("免打扰后发送"), "sending": gettext_lazy("发送中"),
+    "sent": gettext_lazy("已发送"), "delivered": gettext_lazy("已送达"), "failed": gettext_lazy("发送失败"),
+    "unknown": gettext_lazy("状态未知"), "limited": gettext_lazy("超出频率未发送"),
+}
+CHANNEL_ACTIONS = ("send_code", "confirm_mobile", "remove_mobile", "contact", "choices")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required(login_url=reverse_lazy("web:signin"))
+def channels(request):
+    """Which channels carry each kind of message, quiet hours; staff also confirm the mobile that
+    gets their SMS (by code), their email, and (business staff) whether they are on duty."""
+    user = request.user
+    staff = access.is_staff_account(user)
+    errors: dict[str, str] = {}
+    typed = {"mobile": request.POST.get("mobile", ""), "email": request.POST.get("email", user.email or "")}
+    status = 200
+    failure: DomainError | None = None
+    code_sent_to = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action not in CHANNEL_ACTIONS or (action != "choices" and not staff):
+                raise Http404("no such action")
+            if action == "send_code":
+                code_sent_to = services.mobile_code_send(user=user, mobile=typed["mobile"], ip=client_ip(request))
+                sent = _("验证码已发送到 %(phone)s，请在下方填写。") % {"phone": mask_phone(code_sent_to)}
+                messages.success(request, sent)
+            elif action == "confirm_mobile":
+                services.mobile_confirm(user=user, mobile=typed["mobile"], code=request.POST.get("phone_code"))
+                messages.success(request, _("手机号已确认，短信通知将发送到这个号码。"))
+                return redirect("web:account-channels")
+            elif action == "remove_mobile":
+                services.mobile_remove(user=user)
+                messages.success(request, _("已删除手机号，不再发送短信通知。"))
+                return redirect("web:account-channels")
+            elif action == "contact":
+                on_duty = request.POST.get("on_duty") == "on" if access.is_business_staff(user) else None
+                services.contact_update(user=user, email=typed["email"], on_duty=on_duty)
+                messages.success(request, _("已保存。"))
+                return redirect("web:account-channels")
+            else:
+                offered = kinds.AUDIENCE_KINDS[user.audience]
+                notification_services.channel_settings_save(
+                    user=user, choices={k: request.POST.getlist(f"kind-{k}") for k in offered},
+                    quiet_hours=request.POST.get("quiet_hours") == "on",
+                    quiet_start=request.POST.get("quiet_start", ""), quiet_end=request.POST.get("quiet_end", ""))
+                messages.success(request, _("通知设置已保存。"))
+                return redirect("web:account-channels")
+        except DomainError as exc:
+            errors = field_messages(exc)
+            status, failure = exc.status, exc
+    view = notification_selectors.channel_view(user)
+    channel_list = [(c, kinds.CHANNEL_LABELS[c]) for c in kinds.CHANNELS]
+    context = {
+        "staff": staff,
+        "business_staff": access.is_business_staff(user),
+        "view": view,
+        "channels": channel_list,
+        "rows": [(row, [(c, label, row.channels[c]) for c, label in channel_list]) for row in view.rows],
+        "deliveries": [(d, kinds.CHANNEL_LABELS.get(d.channel, d.channel), DELIVERY_STATUS.get(d.status, d.status),
+                        kinds.MESSAGE_LABELS.get(d.kind, d.kind))
+                       for d in notification_selectors.deliveries_of(user, limit=10)],
+        "typed": typed,
+        "code_sent_to": code_sent_to or (typed["mobile"] if errors.get("phone_code") else ""),
+        "errors": errors,
+        "wechat_enabled": bool(settings.HEJIE_WECHAT.get("app_id")),
+    }
+    response = render(request, "web/account/channels.html", context, status=status)
+    return with_retry_after(response, failure)

@@ -27,4 +27,5 @@ urlpatterns = [
     path("notices/", notices.notice_list, name="notices"),
     path("notices/read/", notices.notices_mark_read, name="notices-read"),
     path("account/password/", account.password, name="account-password"),
+    path("account/channels/", account.channels, name="account-channels"),
 ]
