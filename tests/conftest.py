@@ -137,7 +137,7 @@ def traveller():
 
 
 @pytest.fixture
-def file_complaint(consumer, business):
+def file_complaint(consumer, business, staff):
     from hejie.complaints.services import complaint_submit
 
     def file(who=None, biz=None, **extra):

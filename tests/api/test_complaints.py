@@ -175,7 +175,8 @@ def test_an_urge_of_another_order_is_not_found_under_this_one(api, order, consum
     assert r.status_code == 404
 
 
-def test_queued_order_forwarded_or_rejected_by_the_council(api, traveller, consumer, council, make_business):
+def test_queued_order_forwarded_or_rejected_by_the_council(api, traveller, consumer, council, make_business,
+                                                           make_user):
     queued = api.post("/complaints", {
         "business_name": "某健身房", "region_code": "420106", "problem_type": "prepaid_card",
         "description": "健身房关门跑路，预付卡余额无法退还。", "claim_type": "refund", "claim_amount": 2000,
@@ -201,6 +202,9 @@ def test_queued_order_forwarded_or_rejected_by_the_council(api, traveller, consu
         "business_name": "后来入驻的商户", "region_code": "420106", "problem_type": "service",
         "description": "服务态度恶劣，拒不退款。", "claim_type": "refund", "claim_amount": "10",
     }, as_=consumer).json()
+    r = api.post(f"/complaints/{third['id']}/forward", {"business_id": joined.pk}, as_=council)
+    assert r.status_code == 422 and "认领" in err(r)["fields"]["business_id"]  # nobody could see it yet
+    make_user("business", business=joined)
     r = api.post(f"/complaints/{third['id']}/forward", {"business_id": joined.pk}, as_=council)
     assert r.status_code == 200 and r.json()["state"] == "delivered" and r.json()["business"]["id"] == joined.pk
 
@@ -417,6 +421,7 @@ def test_consumer_data_by_viewer(api, order, consumer, staff, council, make_user
 def many(traveller, make_user, business, make_business, file_complaint):
     """23 orders against ``business`` (Wuhan) and 2 against a Yichang business, a few minutes apart."""
     yichang = make_business("宜昌商户", region="420502")
+    make_user("business", business=yichang)  # someone can sign in for it, so its orders are delivered
     orders = []
     for i in range(25):
         who = make_user()

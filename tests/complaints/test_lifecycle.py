@@ -49,10 +49,12 @@ def test_submit_against_a_business_not_on_the_platform(traveller, consumer, coun
     assert c.state == "rejected" and c.closing_reason == "不属于消费纠纷"
 
 
-def test_council_forwards_a_queued_order_to_a_business_that_joined(traveller, file_complaint, make_business, council):
+def test_council_forwards_a_queued_order_to_a_business_that_joined(traveller, file_complaint, make_business, council,
+                                                                   make_user):
     biz = make_business(status="applied")
     c = file_complaint(biz=biz)
     Business.objects.filter(pk=biz.pk).update(status="active")
+    make_user("business", business=biz)
     traveller.shift(dt.timedelta(hours=2))
     c = svc.complaint_forward(actor=council, complaint=c, business_id=biz.pk, note="商户已入驻")
     assert c.state == "delivered" and c.delivered_at == T0 + dt.timedelta(hours=2)

@@ -187,8 +187,10 @@ def test_a_real_worker_runs_one_task_of_every_app(worker, client, settings, make
 
     # complaints: the sweep (what beat sends) fails an order left 14 days without a settlement
     consumer = make_user("consumer")
+    shop = make_business()
+    make_user("business", business=shop)  # someone can sign in for it: the order is delivered, its clock runs
     with time_machine.travel(clock.now() - dt.timedelta(days=15), tick=False):
-        stale = complaint_submit(consumer=consumer, business_id=make_business().pk, problem_type="quality",
+        stale = complaint_submit(consumer=consumer, business_id=shop.pk, problem_type="quality",
                                  description="买的热干面里有异物，要求退款。", claim_type="refund", claim_amount="38")
     report = client.send_task("hejie.sweep", ignore_result=False).get(timeout=20)
     assert "failed 1" in report

@@ -101,3 +101,32 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return f"{self.business.name} · {self.name}"
+
+
+class ClaimInvitation(models.Model):
+    """An invitation to a business that has no account yet (brought by a partner's import) to
+    claim it: an SMS (and an email where known) to its registered contact with a one-time link.
+    Orders filed against it wait in the council's queue, their clock not started, until it is
+    claimed (``hejie.businesses.claims``). One open invitation per business."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="invitations")
+    phone = models.CharField(max_length=20, blank=True, help_text="the registered contact's mobile")
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["business"], condition=Q(claimed_at__isnull=True),
+                                    name="one_open_invitation_per_business"),
+        ]
+        indexes = [models.Index(fields=["last_sent_at"], name="invitation_unclaimed",
+                                condition=Q(claimed_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.business} ({'claimed' if self.claimed_at else f'sent {self.sends}x'})"

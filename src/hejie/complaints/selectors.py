@@ -33,12 +33,12 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from hejie.accounts import access
-from hejie.businesses.models import Business
+from hejie.businesses.models import Business, ClaimInvitation
 from hejie.businesses.selectors import industry_get, oversight_region
 from hejie.complaints import policy
 from hejie.complaints.models import Complaint, ComplaintEvent, ComplaintQuerySet, Message, Proposal, Urge
 from hejie.complaints.services import side_of
-from hejie.complaints.states import OPEN_STATES, RECONCILING, Side, allowed_actions
+from hejie.complaints.states import AWAITING_CLAIM, OPEN_STATES, RECONCILING, Side, State, allowed_actions
 from hejie.core import clock
 from hejie.core.errors import NotFound
 from hejie.partners.models import ImportBatch, ImportRow
@@ -286,6 +286,9 @@ class BusinessRecord(TypedDict):
     failed: int
     overdue: int
     order_volume: int | None
+    waiting_claim: int  # orders waiting for the business to claim its account
+    invitation_sends: int | None  # the open claim invitation: times sent, last sent
+    invitation_sent_at: dt.datetime | None
 
 
 def partner_businesses(user: Viewer) -> QuerySet[WithAnnotations[Business, BusinessRecord]]:
@@ -298,6 +301,7 @@ def partner_businesses(user: Viewer) -> QuerySet[WithAnnotations[Business, Busin
     overdue = policy.overdue_filters(now)
     volume = (ImportRow.objects.filter(business_id=OuterRef("pk"), data__has_key="order_volume")
               .order_by("-batch_id").values(v=Cast(KT("data__order_volume"), BigIntegerField()))[:1])
+    invitation = ClaimInvitation.objects.filter(business_id=OuterRef("pk"), claimed_at__isnull=True)
     return (
         Business.objects.filter(partner=partner)
         .select_related("industry", "region")
@@ -309,6 +313,10 @@ def partner_businesses(user: Viewer) -> QuerySet[WithAnnotations[Business, Busin
             overdue=Count("complaints", filter=_prefixed(overdue["awaiting_first_response"])
                           | _prefixed(overdue["past_settle_by"]), distinct=True),
             order_volume=Subquery(volume),
+            waiting_claim=Count("complaints", filter=Q(complaints__state=State.PENDING_REVIEW,
+                                                       complaints__review_reason=AWAITING_CLAIM), distinct=True),
+            invitation_sends=Subquery(invitation.values("sends")[:1]),
+            invitation_sent_at=Subquery(invitation.values("last_sent_at")[:1]),
         )
     )
 

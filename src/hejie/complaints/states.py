@@ -64,11 +64,15 @@ def _r(sources: Iterable[str], to: str | None, sides: Iterable[str]) -> Rule:
 
 NEW = "new"  # the pseudo-state before an order exists
 
+# The review reason of an order against an active business nobody can sign in for yet: it waits in
+# the council's queue, its clock not started, until the business claims its account.
+AWAITING_CLAIM = "awaiting_claim"
+
 TABLE: dict[str, Rule] = {
     # intake and routing
     "deliver": _r({NEW}, S.DELIVERED, {C}),
     "queue": _r({NEW}, S.PENDING_REVIEW, {C}),
-    "forward": _r({S.PENDING_REVIEW}, S.DELIVERED, {K}),
+    "forward": _r({S.PENDING_REVIEW}, S.DELIVERED, {K, SYS}),  # SYS: delivered when its business is claimed
     "forward_external": _r({S.PENDING_REVIEW}, S.REJECTED, {K}),
     "reject": _r({S.PENDING_REVIEW}, S.REJECTED, {K}),
     # negotiation

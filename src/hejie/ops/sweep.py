@@ -11,7 +11,9 @@ It is orchestration across apps, so it lives at the top of the stack:
    (``hejie.ratings.lists.blacklist_expire``);
 4. webhook deliveries whose retry is due (``hejie.webhooks.services.deliveries_dispatch_due``);
 5. messages whose retry is due or whose quiet hours have ended
-   (``hejie.notifications.services.deliver_due``).
+   (``hejie.notifications.services.deliver_due``);
+6. claim invitations to businesses without an account, sent again while unclaimed
+   (``hejie.businesses.claims.invitations_resend_due``).
 
 ``hejie sweep`` runs one pass; ``hejie serve`` runs it on an interval
 (``hejie.ops.sweeper``); with a broker, Celery beat sends the ``hejie.sweep`` task
@@ -25,6 +27,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+from hejie.businesses.claims import invitations_resend_due
 from hejie.complaints.policy import get_policy
 from hejie.complaints.sweep import BATCH_SIZE, sweep_orders
 from hejie.core import clock
@@ -44,6 +47,7 @@ class SweepReport:
     ratings_refreshed: int = 0
     blacklist_removed: int = 0
     messages_due: int = 0
+    invitations_resent: int = 0
     errors: int = 0
 
     def __str__(self) -> str:
@@ -51,7 +55,7 @@ class SweepReport:
         return (f"sweep at {self.now.isoformat()}: examined {self.examined} orders; {acts}; "
                 f"ratings refreshed {self.ratings_refreshed}; "
                 f"black-list entries ended by rule {self.blacklist_removed}; "
-                f"messages due {self.messages_due}; "
+                f"messages due {self.messages_due}; claim invitations sent again {self.invitations_resent}; "
                 f"errors {self.errors}")
 
 
@@ -62,6 +66,11 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
     report.ratings_refreshed = ratings_expire_due(now=now, batch_size=batch_size, policy=get_policy())
     report.blacklist_removed = blacklist_expire(now=now)  # 180 days without a failed case
     deliveries_dispatch_due(now=now)  # webhook retries that are due (never raises)
+    try:
+        report.invitations_resent = invitations_resend_due(now=now)
+    except Exception:
+        logger.exception("sending claim invitations again failed")
+        report.errors += 1
     try:
         report.messages_due = deliver_due(now=now)  # message retries and the end of quiet hours
     except Exception:  # a channel's trouble must not stop the sweep; the next pass tries again

@@ -24,6 +24,7 @@ CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 
 def _block_msgid(options: str, body: str) -> str:
+    body = re.split(r"\{%\s*plural\s*%\}", body)[0]  # a counted block's msgid is its singular
     body = re.sub(r"\{\{\s*(\w+)\s*\}\}", r"%(\1)s", body)
     if "trimmed" in options.split():
         body = " ".join(line.strip() for line in body.strip().splitlines())

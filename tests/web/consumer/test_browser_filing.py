@@ -38,11 +38,12 @@ def _sign_in(page, base, sms):
 
 
 def test_consumer_files_a_complaint_with_photos_and_a_pdf(reference_data, live_server, phone_page, sms, shoot,
-                                                          make_business, tmp_path):
+                                                          make_business, make_user, tmp_path):
     from hejie.businesses.names import initials_for
     from hejie.complaints.models import Complaint
 
     shop = make_business("武汉热干面馆", star_rating="4.20", credit_index="8.40")
+    make_user("business", business=shop)  # someone can sign in for it: the order is delivered
     shop.name_initials = initials_for(shop.name)
     shop.save(update_fields=["name_initials"])
     make_business("汉口老通城豆皮馆")

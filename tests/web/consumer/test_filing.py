@@ -33,7 +33,8 @@ def jpeg(color=(30, 30, 200)) -> bytes:
 
 
 @pytest.fixture
-def shop(business):
+def shop(business, staff):
+    """The business, with an account (``staff``), so orders against it are delivered."""
     business.name_initials = initials_for(business.name)
     business.save(update_fields=["name_initials"])
     return business
@@ -444,3 +445,16 @@ def test_search_results_cost_the_same_queries_for_one_or_many(me, shop, make_bus
     with CaptureQueriesContext(connection) as seven:
         assert len(found(html(me.get("/file/business/?industry=catering&r1=420000")))) == 7
     assert len(seven.captured_queries) == len(one.captured_queries)
+
+
+def test_done_page_says_an_unclaimed_business_is_invited_and_its_clock_waits(me, make_business, traveller):
+    unclaimed = make_business("江城小龙虾", contact_phone="13912345678")
+    unclaimed.name_initials = initials_for(unclaimed.name)
+    unclaimed.save(update_fields=["name_initials"])
+    fill_all(me, unclaimed)
+    response = me.post("/file/review/", {"token": ComplaintDraft.objects.get().token}, follow=True)
+    page = html(response)
+    complaint = Complaint.objects.get()
+    assert complaint.state == "pending_review" and complaint.review_reason == "awaiting_claim"
+    assert "还没有开通账号。我们已经通知它认领账号" in page
+    assert "24 小时的答复时限从那时开始计算" in page and "之前。" not in page  # no deadline promised yet

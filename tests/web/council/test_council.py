@@ -186,8 +186,9 @@ def test_bulk_urge_says_how_many_were_urged_and_which_were_refused(member, world
     assert Urge.objects.filter(kind="manual").count() == 2
 
 
-def test_forward_a_queued_order_to_a_business_found_by_name(member, world, make_business):
+def test_forward_a_queued_order_to_a_business_found_by_name(member, world, make_business, make_user):
     target = make_business("武汉新开小店", region="420103")
+    make_user("business", business=target)
     c = world["queued"]
     page = html(member.get(f"/council/orders/{c.pk}/?business_q=新开"))
     assert "武汉新开小店" in page

@@ -18,6 +18,8 @@ def world(traveller, make_business, make_user, council):
     """Two businesses of the same name, one in Wuhan (江汉区), one in Yichang; an order queued for review."""
     wuhan = make_business("同名小店", region="420103")
     yichang = make_business("同名小店", region="420502")
+    for shop in (wuhan, yichang):  # each has an account, so an order can be forwarded to it
+        make_user("business", business=shop)
     consumer = make_user("consumer", phone="13912345678")
     queued = services.complaint_submit(consumer=consumer, business_name="不在平台的小店", region_code="420102",
                                        problem_type="quality", description="这家店不在平台上，投诉无门。",

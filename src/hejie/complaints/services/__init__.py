@@ -3,7 +3,8 @@
 * ``orders``: the machinery every service shares (lock, side, transition check,
   events, timers, input checks) and the platform's own moves (``_process_due``,
   ``complaint_process_due``: what the sweep and a late action apply);
-* ``intake``: filing, and the council's forwarding or rejection of what was queued;
+* ``intake``: filing, the council's forwarding or rejection of what was queued, and the
+  delivery of what waited for its business to claim an account;
 * ``negotiation``: messages, offers, refusal, withdrawal, urging, fulfilment, rating;
 * ``mediation``: the council's mediation after a failure.
 
@@ -14,9 +15,11 @@ module that needs a private helper or a constant imports it from its sub-module.
 
 from hejie.complaints.services.intake import (
     FILING_LIMIT,
+    business_claim,
     complaint_forward,
     complaint_reject,
     complaint_submit,
+    review_reason_label,
 )
 from hejie.complaints.services.mediation import MEDIATION_ROUTES, mediation_record_outcome, mediation_request
 from hejie.complaints.services.negotiation import (
@@ -41,6 +44,7 @@ from hejie.complaints.services.orders import (
 
 __all__ = [
     "FILING_LIMIT", "JUST_AFTER", "MAX_TEXT", "MEDIATION_ROUTES", "side_of", "complaint_submit", "complaint_forward",
+    "business_claim", "review_reason_label",
     "complaint_reject", "message_post", "proposal_make", "proposal_accept", "proposal_reject", "complaint_refuse",
     "complaint_withdraw", "complaint_urge", "urge_acknowledge", "mediation_request", "mediation_record_outcome",
     "fulfilment_mark", "fulfilment_confirm", "complaint_rate", "complaint_process_due",

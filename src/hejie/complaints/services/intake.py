@@ -13,9 +13,12 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hejie.accounts import access
 from hejie.accounts.models import User
+from hejie.accounts.services import phone_code_spent
+from hejie.businesses import claims
 from hejie.businesses.models import Business, Store
 from hejie.complaints import events
 from hejie.complaints import policy as rules
@@ -34,9 +37,9 @@ from hejie.complaints.services.orders import (
     _save,
     _text,
 )
-from hejie.complaints.states import NEW, OPEN_STATES, Side, check
+from hejie.complaints.states import AWAITING_CLAIM, NEW, OPEN_STATES, Side, State, check
 from hejie.core import clock
-from hejie.core.errors import Conflict, NotAllowed, RateLimited, invalid
+from hejie.core.errors import Conflict, InvalidInput, NotAllowed, RateLimited, invalid
 from hejie.regions.selectors import region_get
 
 # Filing flood limit: at most this many complaints per consumer in a rolling
@@ -52,6 +55,20 @@ IDEMPOTENCY_KEY_MAX = 100
 
 
 DESCRIPTION_MIN = 10  # what happened, in at least this many characters
+
+
+# Why an order went to the council's queue instead of to a business, as people read it.
+REVIEW_REASON_LABELS = {
+    "not_on_platform": gettext_lazy("商家不在平台上"),
+    AWAITING_CLAIM: gettext_lazy("商家已登记但还没有账号，已邀请认领"),
+    "business_applied": gettext_lazy("商家的入驻申请尚未审核"),
+    "business_suspended": gettext_lazy("商家已被暂停"),
+    "business_refused": gettext_lazy("商家的入驻申请未通过"),
+}
+
+
+def review_reason_label(reason: str) -> str:
+    return str(REVIEW_REASON_LABELS.get(reason, reason))
 
 
 AMOUNT_CLAIMS = frozenset({"refund", "compensation"})  # claims that must say how much
@@ -156,6 +173,8 @@ def complaint_submit(
             raise invalid("business_id", _("商户不存在")) from None
         if not business.is_active:
             review_reason = f"business_{business.status}"
+        elif not claims.has_account(business):
+            review_reason = AWAITING_CLAIM  # nobody could see it: it waits, its clock not started
     elif business_name:
         review_reason = "not_on_platform"
     else:
@@ -227,6 +246,8 @@ def complaint_submit(
         events.watch(complaint, new=True)
         _event(complaint, EventType.SUBMITTED, actor=consumer, side=Side.CONSUMER, now=now, state_from=NEW,
                payload={"routed": action, "review_reason": review_reason})
+        if review_reason == AWAITING_CLAIM and business is not None:
+            claims.invite(business=business, now=now)
     return complaint
 
 
@@ -243,6 +264,8 @@ def complaint_forward(*, actor: User, complaint: OrderRef, business_id: int | st
         with _acting(actor, complaint, "forward") as (complaint, side, policy, now):
             if not business.is_active:
                 raise invalid("business_id", _("该商户尚未入驻或已暂停"))
+            if not claims.has_account(business):
+                raise invalid("business_id", _("该商户还没有可登录的账号，无法送达；商户认领账号后投诉会自动送达"))
             complaint.business = business
             complaint.business_name_given = ""
             complaint.matter_key = _matter_key(business, "", complaint.order_ref, complaint.problem_type)
@@ -272,3 +295,32 @@ def complaint_reject(*, actor: User, complaint: OrderRef, reason: str) -> Compla
         _move(complaint, "reject", actor=actor, side=side, now=now, payload={"reason": reason})
         _save(complaint, "closing_reason", "outcome_at")
     return complaint
+
+
+def business_claim(*, token: str, phone_code: str | None, credit_code: str, username: str, password: str,
+                   display_name: str = "") -> tuple[User, list[Complaint]]:
+    """A business invited to claim its account does so (``hejie.businesses.claims``): the phone
+    confirmed by code, the credit code checked, the admin account made, and every order that
+    waited for it delivered, its clock starting now. Returns the account and those orders.
+
+    Every field's problem is reported at once before the code is spent; a wrong code is counted."""
+    invitation = claims.invitation_from_link(token)
+    errors = claims.claim_errors(invitation, credit_code=credit_code, username=username, password=password)
+    if errors:
+        raise InvalidInput(_("请修改标出的项目"), fields=errors)
+    policy = rules.get_policy()
+    with phone_code_spent(phone=invitation.phone, code=phone_code, purpose="claim"), events.unit() as batch:
+        batch.policy = policy
+        now = clock.now()
+        user = claims.claim_account(invitation=invitation, username=username, password=password,
+                                    display_name=display_name, now=now)
+        waiting = list(Complaint.objects.select_for_update().filter(
+            business_id=invitation.business_id, state=State.PENDING_REVIEW, review_reason=AWAITING_CLAIM
+        ).order_by("created_at", "pk"))
+        for order in waiting:
+            events.watch(order)
+            _move(order, "forward", actor=None, side=Side.SYSTEM, now=now,
+                  payload={"business_id": invitation.business_id, "claimed": True})
+            _deliver(order, policy, now)
+            _save(order, "delivered_at", "respond_by", "settle_by")
+    return user, waiting

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from hejie.web.business import appeals, workbench
+from hejie.web.business import appeals, claim, workbench
 
 urlpatterns = [
     path("join/", workbench.join, name="join"),
+    path("claim/<str:token>/", claim.claim, name="claim"),
     path("join/status/", workbench.join_status, name="join-status"),
     path("join/check-code/", workbench.credit_code_check, name="join-check-code"),
     path("join/regions/", workbench.region_options, name="join-regions"),

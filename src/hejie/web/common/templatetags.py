@@ -7,11 +7,26 @@ import datetime as dt
 from django import template
 from django.utils.translation import gettext, ngettext
 
+from hejie.complaints.services import review_reason_label
 from hejie.complaints.states import State
 from hejie.core import clock
 from hejie.web.common import i18n, labels
 
 register = template.Library()
+
+
+@register.filter
+def waited(since: dt.datetime | None) -> str:
+    """'已等待 3 天 4 小时' since ``since``, against the one clock."""
+    if since is None:
+        return ""
+    return gettext("已等待 %(span)s") % {"span": _span(max((clock.now() - since).total_seconds(), 0))}
+
+
+@register.filter
+def review_reason(reason: str) -> str:
+    """Why an order is in the council's queue, as people read it."""
+    return review_reason_label(reason)
 
 
 @register.filter

@@ -12,4 +12,5 @@ urlpatterns = [
     path("partners/imports/<int:batch_id>/commit/", views.import_commit, name="partner-import-commit"),
     path("partners/imports/<int:batch_id>/reset/", views.import_reset, name="partner-import-reset"),
     path("partners/businesses/", views.businesses, name="partner-businesses"),
+    path("partners/businesses/<int:business_id>/remind/", views.business_remind, name="partner-business-remind"),
 ]

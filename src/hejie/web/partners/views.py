@@ -20,11 +20,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hejie.accounts import access
+from hejie.businesses import claims
 from hejie.businesses.models import Industry
 from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
 from hejie.core.errors import DomainError, NotAllowed, NotFound, TooLarge
@@ -151,12 +152,32 @@ def import_reset(request, batch_id: int):
 @staff_signin_required
 def businesses(request):
     _partner(request)
-    page = Paginator(partner_businesses(request.user).order_by("name", "pk"),
-                     BUSINESSES_PER_PAGE).get_page(request.GET.get("page"))
+    waiting = request.GET.get("waiting") == "1"
+    rows = partner_businesses(request.user)
+    if waiting:  # those with orders that wait for them to claim their account
+        rows = rows.filter(waiting_claim__gt=0)
+    page = Paginator(rows.order_by("name", "pk"), BUSINESSES_PER_PAGE).get_page(request.GET.get("page"))
     for b in page.object_list:
         b.settlement_percent = round(100 * b.settled / b.complaints_total) if b.complaints_total else None
         b.per_10k = complaints_per_10k_orders(b) if b.order_volume is not None else None
-    return render(request, "web/partners/businesses.html", {"page": page})
+    return render(request, "web/partners/businesses.html", {"page": page, "waiting": waiting,
+                                                             "keep": "waiting=1" if waiting else ""})
+
+
+@require_POST
+@staff_signin_required
+def business_remind(request, business_id: int):
+    """Send a merchant with waiting orders its claim invitation again (``claims.invitation_remind``)."""
+    _partner(request)
+    try:
+        invitation = claims.invitation_remind(actor=request.user, business=business_id)
+    except (NotAllowed, NotFound):
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, pick(exc.message))
+    else:
+        messages.success(request, _("已再次向“%(name)s”发送认领邀请。") % {"name": invitation.business.name})
+    return redirect(reverse("web:partner-businesses") + "?waiting=1")
 
 
 # ----------------------------------------------------------------- applying
