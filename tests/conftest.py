@@ -180,3 +180,24 @@ def tencent_sms(settings):
         settings.HEJIE_SMS_SIGN_NAME = "和解平台"
         settings.HEJIE_CHANNEL_TIMEOUT = 1.0
         yield fake
+
+
+ALIYUN_SMS_TEMPLATES = {"otp": "SMS_1001", "notice": "SMS_1002", "new_order": "SMS_1003"}
+ALIYUN_SMS_TEMPLATE_VARIABLES = {"SMS_1001": ["code", "minutes"], "SMS_1002": ["title"], "SMS_1003": ["title"]}
+
+
+@pytest.fixture
+def aliyun_sms(settings):
+    """A local Alibaba Cloud SMS, and the settings that send every SMS to it through ``AliyunSms``."""
+    from tests.fakes.aliyun_sms import FakeAliyunSms
+
+    conf = {"access_key_id": "LTAItest0000", "access_key_secret": "aliyun-test-secret", "region_id": "cn-hangzhou"}
+    with FakeAliyunSms(access_key_id=conf["access_key_id"], access_key_secret=conf["access_key_secret"],
+                       sign_name="和解平台", templates=ALIYUN_SMS_TEMPLATE_VARIABLES) as fake:
+        settings.HEJIE_NOTIFICATION_BACKENDS = {
+            **settings.HEJIE_NOTIFICATION_BACKENDS, "sms": "hejie.notifications.channels.aliyun_sms.AliyunSms"}
+        settings.HEJIE_ALIYUN_SMS = {**conf, "endpoint": f"http://127.0.0.1:{fake.port}/"}
+        settings.HEJIE_SMS_TEMPLATES = dict(ALIYUN_SMS_TEMPLATES)
+        settings.HEJIE_SMS_SIGN_NAME = "和解平台"
+        settings.HEJIE_CHANNEL_TIMEOUT = 1.0
+        yield fake

@@ -187,6 +187,7 @@ HEJIE_ALIYUN_SMS = {
     "access_key_id": os.environ.get("HEJIE_ALIYUN_ACCESS_KEY_ID", ""),
     "access_key_secret": os.environ.get("HEJIE_ALIYUN_ACCESS_KEY_SECRET", ""),
     "endpoint": os.environ.get("HEJIE_ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "region_id": os.environ.get("HEJIE_ALIYUN_SMS_REGION", "cn-hangzhou"),
 }
 # The secret part of the SMS providers' delivery-report URLs (/hooks/sms/<provider>/<token>/).
 HEJIE_SMS_REPORT_TOKEN = os.environ.get("HEJIE_SMS_REPORT_TOKEN", "")
