@@ -172,7 +172,9 @@ def _env_map(name: str) -> dict[str, str]:
 
 
 # SMS: the provider's template id for each kind of message (hejie.notifications.kinds; `notice`
-# is the one used for a kind without its own), and the signature the templates were approved with.
+# is the one used for a kind without its own, except `otp` and `claim`, which need theirs), and the
+# signature the templates were approved with. One map for whichever provider HEJIE_SMS_BACKEND names
+# (Tencent's numeric template ids, Alibaba's SMS_… codes).
 HEJIE_SMS_TEMPLATES = _env_map("HEJIE_SMS_TEMPLATES")
 HEJIE_SMS_SIGN_NAME = os.environ.get("HEJIE_SMS_SIGN_NAME", "")
 HEJIE_TENCENT_SMS = {
