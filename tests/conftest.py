@@ -156,3 +156,48 @@ def delivered(traveller, file_complaint, staff):
     """An order delivered at T0."""
     return file_complaint()
 
+
+
+# --- SMS providers: local fakes that speak Tencent's and Alibaba's protocols (tests/fakes) ---------
+
+SMS_TEMPLATES = {"otp": "1001", "notice": "1002", "new_order": "1003"}
+SMS_TEMPLATE_VARIABLES = {"1001": 2, "1002": 1, "1003": 1}
+
+
+@pytest.fixture
+def tencent_sms(settings):
+    """A local Tencent Cloud SMS, and the settings that send every SMS to it through ``TencentSms``."""
+    from tests.fakes.tencent_sms import FakeTencentSms
+
+    conf = {"secret_id": "AKIDtest0000", "secret_key": "tencent-test-secret", "region": "ap-guangzhou",
+            "sdk_app_id": "1400000001", "scheme": "http"}
+    with FakeTencentSms(secret_id=conf["secret_id"], secret_key=conf["secret_key"], sdk_app_id=conf["sdk_app_id"],
+                        sign_name="和解平台", templates=SMS_TEMPLATE_VARIABLES) as fake:
+        settings.HEJIE_NOTIFICATION_BACKENDS = {
+            **settings.HEJIE_NOTIFICATION_BACKENDS, "sms": "hejie.notifications.channels.tencent_sms.TencentSms"}
+        settings.HEJIE_TENCENT_SMS = {**conf, "endpoint": f"127.0.0.1:{fake.port}"}
+        settings.HEJIE_SMS_TEMPLATES = dict(SMS_TEMPLATES)
+        settings.HEJIE_SMS_SIGN_NAME = "和解平台"
+        settings.HEJIE_CHANNEL_TIMEOUT = 1.0
+        yield fake
+
+
+ALIYUN_SMS_TEMPLATES = {"otp": "SMS_1001", "notice": "SMS_1002", "new_order": "SMS_1003"}
+ALIYUN_SMS_TEMPLATE_VARIABLES = {"SMS_1001": ["code", "minutes"], "SMS_1002": ["title"], "SMS_1003": ["title"]}
+
+
+@pytest.fixture
+def aliyun_sms(settings):
+    """A local Alibaba Cloud SMS, and the settings that send every SMS to it through ``AliyunSms``."""
+    from tests.fakes.aliyun_sms import FakeAliyunSms
+
+    conf = {"access_key_id": "LTAItest0000", "access_key_secret": "aliyun-test-secret", "region_id": "cn-hangzhou"}
+    with FakeAliyunSms(access_key_id=conf["access_key_id"], access_key_secret=conf["access_key_secret"],
+                       sign_name="和解平台", templates=ALIYUN_SMS_TEMPLATE_VARIABLES) as fake:
+        settings.HEJIE_NOTIFICATION_BACKENDS = {
+            **settings.HEJIE_NOTIFICATION_BACKENDS, "sms": "hejie.notifications.channels.aliyun_sms.AliyunSms"}
+        settings.HEJIE_ALIYUN_SMS = {**conf, "endpoint": f"http://127.0.0.1:{fake.port}/"}
+        settings.HEJIE_SMS_TEMPLATES = dict(ALIYUN_SMS_TEMPLATES)
+        settings.HEJIE_SMS_SIGN_NAME = "和解平台"
+        settings.HEJIE_CHANNEL_TIMEOUT = 1.0
+        yield fake

@@ -172,7 +172,9 @@ def _env_map(name: str) -> dict[str, str]:
 
 
 # SMS: the provider's template id for each kind of message (hejie.notifications.kinds; `notice`
-# is the one used for a kind without its own), and the signature the templates were approved with.
+# is the one used for a kind without its own, except `otp` and `claim`, which need theirs), and the
+# signature the templates were approved with. One map for whichever provider HEJIE_SMS_BACKEND names
+# (Tencent's numeric template ids, Alibaba's SMS_… codes).
 HEJIE_SMS_TEMPLATES = _env_map("HEJIE_SMS_TEMPLATES")
 HEJIE_SMS_SIGN_NAME = os.environ.get("HEJIE_SMS_SIGN_NAME", "")
 HEJIE_TENCENT_SMS = {
@@ -187,6 +189,7 @@ HEJIE_ALIYUN_SMS = {
     "access_key_id": os.environ.get("HEJIE_ALIYUN_ACCESS_KEY_ID", ""),
     "access_key_secret": os.environ.get("HEJIE_ALIYUN_ACCESS_KEY_SECRET", ""),
     "endpoint": os.environ.get("HEJIE_ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+    "region_id": os.environ.get("HEJIE_ALIYUN_SMS_REGION", "cn-hangzhou"),
 }
 # The secret part of the SMS providers' delivery-report URLs (/hooks/sms/<provider>/<token>/).
 HEJIE_SMS_REPORT_TOKEN = os.environ.get("HEJIE_SMS_REPORT_TOKEN", "")
