@@ -6,8 +6,8 @@ production takes. A test makes it answer as real servers do:
 - ``refuse``: recipients answered ``550 5.1.1`` (no such mailbox);
 - ``temporary``: how many of the next recipients are answered ``451 4.7.1`` (try again later,
   as a greylisting server does);
-- ``stall``: seconds to wait after the message was sent (``DATA``) before answering, longer
-  than the client's timeout to make it give up not knowing whether the message was taken;
+- ``stall``: seconds to wait after taking the message (``DATA``) before answering; longer than
+  the client's timeout, it gives up not knowing that the message was taken;
 - ``users``: ``{login: password}``; when set, the server requires AUTH (``530`` without it,
   ``535`` for wrong credentials).
 
@@ -67,11 +67,11 @@ class FakeSMTP:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        if self.stall:
-            await asyncio.sleep(self.stall)
         raw = bytes(envelope.original_content or envelope.content)
         message = email.message_from_bytes(raw, policy=email.policy.default)
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, raw))
+        if self.stall:  # taken, but the answer comes late (or never reaches a client that gave up)
+            await asyncio.sleep(self.stall)
         return "250 2.0.0 Ok: queued"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
