@@ -11,6 +11,7 @@ the message was handed over; and the person's language chosen on /account/channe
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 import socket
 
 import pytest
@@ -18,7 +19,7 @@ from django.core import mail
 from django.utils import translation
 
 from hejie.notifications.backends import OutboundMessage, Permanent, Retryable, Sent, Unknown
-from hejie.notifications.channels.email import EmailChannel
+from hejie.notifications.channels.email import EmailChannel, classify
 from hejie.notifications.models import ChannelSettings, Delivery
 from hejie.notifications.services import BACKOFF, deliver_due, notify, send_direct
 
@@ -272,3 +273,21 @@ def test_the_language_select_speaks_english(client, shop_staff):
     page = client.get(URL).content.decode()
     assert "Language of your messages" in page
     assert "Unknown language" in _choices(client, language="xx").content.decode()
+
+
+@pytest.mark.parametrize("error, data_sent, outcome, code", [
+    (smtplib.SMTPSenderRefused(451, b"4.3.0 try later", "noreply@localhost"), False, Retryable, "451"),
+    (smtplib.SMTPSenderRefused(553, b"5.7.1 sender not allowed", "noreply@localhost"), False, Permanent, "553"),
+    (smtplib.SMTPRecipientsRefused({"a@example.com": (452, b"4.2.2 mailbox full")}), False, Retryable, "452"),
+    (smtplib.SMTPDataError(554, b"5.7.1 rejected as spam"), True, Permanent, "554"),
+    (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), False, Retryable, "connection"),
+    (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True, Unknown, "disconnected"),
+    (TimeoutError("timed out"), False, Retryable, "connection"),
+    (ConnectionRefusedError(111, "Connection refused"), False, Retryable, "connection"),
+    (smtplib.SMTPAuthenticationError(535, b"5.7.8 bad credentials"), False, Permanent, "535"),
+    (smtplib.SMTPNotSupportedError("STARTTLS extension not supported by server."), False, Permanent,
+     "not-supported"),
+])
+def test_what_each_smtp_error_means(error, data_sent, outcome, code):
+    mapped = classify(error, data_sent=data_sent)
+    assert type(mapped) is outcome and mapped.code == code
