@@ -201,3 +201,22 @@ def aliyun_sms(settings):
         settings.HEJIE_SMS_SIGN_NAME = "和解平台"
         settings.HEJIE_CHANNEL_TIMEOUT = 1.0
         yield fake
+# --- email: a real SMTP server on 127.0.0.1 (tests/fakes/smtp.py) --------------------------------
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A local SMTP server that keeps what it receives (``.messages``; ``.refuse``, ``.temporary``,
+    ``.stall`` and ``.users`` make it answer otherwise), with Django's SMTP backend pointed at it
+    and the email channel sending through it."""
+    from tests.fakes.smtp import HOST, FakeSMTP
+
+    with FakeSMTP() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = HOST, server.port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 5
+        settings.HEJIE_NOTIFICATION_BACKENDS = {
+            **settings.HEJIE_NOTIFICATION_BACKENDS, "email": "hejie.notifications.channels.email.EmailChannel"}
+        yield server

@@ -24,7 +24,8 @@ def test_notice_is_stored_and_sent_after_commit(consumer, outbox, django_capture
         assert outbox == []  # nothing leaves before the transaction commits
     assert Notification.objects.filter(user=consumer, event="x").count() == 1
     [delivery] = Delivery.objects.filter(user=consumer)
-    assert outbox == [OutboundMessage("sms", consumer.phone, "标题", "内容", {"event": "x"}, kind="order_update",
+    assert outbox == [OutboundMessage("sms", consumer.phone, "标题", "内容", {"event": "x", "lang": "zh-hans"},
+                                      kind="order_update",
                                       params={"title": "标题"}, key=f"hejie-{delivery.pk}")]
     assert delivery.status == "sent" and delivery.provider == "memory" and delivery.provider_id == "mem-1"
 

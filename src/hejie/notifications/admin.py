@@ -50,6 +50,6 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(ChannelSettings)
 class ChannelSettingsAdmin(admin.ModelAdmin):
-    list_display = ["user", "quiet_hours", "quiet_start", "quiet_end", "updated_at"]
+    list_display = ["user", "language", "quiet_hours", "quiet_start", "quiet_end", "updated_at"]
     raw_id_fields = ["user"]
     search_fields = ["user__username"]

@@ -7,6 +7,16 @@ from django.db.models import Q
 from hejie.core import clock
 
 
+class Language(models.TextChoices):
+    """The languages a person may get their messages in (the site's LANGUAGES); each named in itself."""
+
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+DEFAULT_LANGUAGE = Language.ZH_HANS.value
+
+
 class Notification(models.Model):
     """An in-app notice. Every notification is stored here; the channels the person chose
     for its kind (``hejie.notifications.kinds``) carry it too, each as a ``Delivery``."""
@@ -55,6 +65,8 @@ class Delivery(models.Model):
     body = models.TextField(blank=True)
     params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=500, blank=True)
+    lang = models.CharField(max_length=8, choices=Language.choices, default=DEFAULT_LANGUAGE,
+                            help_text="the recipient's language: the email's greeting, footer and button")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     not_before = models.DateTimeField(default=clock.now, help_text="not sent before (quiet hours, retry backoff)")
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -87,12 +99,16 @@ class Delivery(models.Model):
 
 
 class ChannelSettings(models.Model):
-    """A person's choices: which channels carry each kind of message, and quiet hours.
-    No row means the defaults (``hejie.notifications.kinds.DEFAULTS``, quiet 22:00-08:00)."""
+    """A person's choices: which channels carry each kind of message, quiet hours, and the language
+    of their messages. No row means the defaults (``hejie.notifications.kinds.DEFAULTS``, quiet
+    22:00-08:00, Chinese)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_settings")
     choices = models.JSONField(default=dict, blank=True, help_text="kind -> list of channels")
     quiet_hours = models.BooleanField(default=True)
     quiet_start = models.TimeField(default=dt.time(22, 0))
     quiet_end = models.TimeField(default=dt.time(8, 0))
+    language = models.CharField(
+        max_length=8, choices=Language.choices, default=DEFAULT_LANGUAGE,
+        help_text="the language of the wrapper of their emails (what they were told stays as written)")
     updated_at = models.DateTimeField(default=clock.now)

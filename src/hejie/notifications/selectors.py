@@ -1,4 +1,4 @@
-"""Reading a person's channel choices, as the settings page shows them."""
+"""Reading a person's channel choices and language, as the settings page shows them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from hejie.notifications import kinds
 from hejie.notifications.models import ChannelSettings, Delivery
-from hejie.notifications.services import channels_chosen, default_quiet_hours
+from hejie.notifications.services import channels_chosen, default_quiet_hours, language_chosen
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,12 @@ class ChannelView:
     quiet_hours: bool
     quiet_start: dt.time
     quiet_end: dt.time
+    language: str  # the language of their messages ("zh-hans", "en")
+
+
+def language_of(user: Any) -> str:
+    """The language ``user`` gets their messages in: their choice, else the default (Chinese)."""
+    return language_chosen(ChannelSettings.objects.filter(user_id=user.pk).first())
 
 
 def channel_view(user: Any) -> ChannelView:
@@ -45,7 +51,7 @@ def channel_view(user: Any) -> ChannelView:
         hours = default_quiet_hours()
         quiet = hours is not None
         start, end = hours or (dt.time(22, 0), dt.time(8, 0))
-    return ChannelView(rows, addresses, quiet, start, end)
+    return ChannelView(rows, addresses, quiet, start, end, language_chosen(mine))
 
 
 def deliveries_of(user: Any, *, limit: int = 20) -> list[Delivery]:

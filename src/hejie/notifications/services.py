@@ -46,7 +46,7 @@ from hejie.core.background import enqueue
 from hejie.core.errors import invalid
 from hejie.notifications import kinds
 from hejie.notifications.backends import Backend, DeliveryError, OutboundMessage, Permanent, Report, Retryable
-from hejie.notifications.models import ChannelSettings, Delivery, Notification
+from hejie.notifications.models import DEFAULT_LANGUAGE, ChannelSettings, Delivery, Language, Notification
 
 logger = logging.getLogger("hejie.notifications")
 
@@ -137,6 +137,13 @@ def quiet_until(now: dt.datetime, chosen: ChannelSettings | None) -> dt.datetime
     return end_at
 
 
+def language_chosen(chosen: ChannelSettings | None) -> str:
+    """The language of a person's messages: theirs, else the default (Chinese)."""
+    if chosen is not None and chosen.language in Language.values:
+        return str(chosen.language)
+    return DEFAULT_LANGUAGE
+
+
 # --- writing the messages -----------------------------------------------------------------
 
 
@@ -161,11 +168,12 @@ def notify(*, users: Iterable[Any], event: str, title: str, body: str = "", comp
     out = []
     for user, row in zip(people, rows, strict=True):
         mine = chosen.get(user.pk)
+        lang = language_chosen(mine)
         for channel, to in _plan(user, kind, mine):
             held = quiet_until(now, mine) if channel == kinds.SMS else None
             out.append(Delivery(
                 user_id=user.pk, notification_id=row.pk, channel=channel, to=to, kind=kind, event=event,
-                title=title[:200], body=body, params=values, url=url, created_at=now,
+                title=title[:200], body=body, params=values, url=url, lang=lang, created_at=now,
                 status=S.HELD if held else S.QUEUED, not_before=held or now,
             ))
     _queue(out)
@@ -176,8 +184,10 @@ def send_direct(*, channel: str, to: str, kind: str, title: str, body: str = "",
                 url: str = "", user: Model | None = None) -> Delivery:
     """One message to an address, at once whatever the hour (a one-time code, a claim invitation),
     sent after commit. Not a notice: it is in nobody's in-app list."""
+    mine = ChannelSettings.objects.filter(user_id=user.pk).first() if user is not None else None
     row = Delivery(user_id=user.pk if user is not None else None, channel=channel, to=to, kind=kind, event=kind,
-                   title=title[:200], body=body, params=params or {}, url=url, created_at=clock.now())
+                   title=title[:200], body=body, params=params or {}, url=url, lang=language_chosen(mine),
+                   created_at=clock.now())
     _queue([row])
     return row
 
@@ -217,7 +227,8 @@ def _limited(row: Delivery, now: dt.datetime) -> bool:
 
 def _message(row: Delivery) -> OutboundMessage:
     return OutboundMessage(channel=row.channel, to=row.to, title=row.title, body=row.body,
-                           data={"event": row.event}, kind=row.kind, params=dict(row.params or {}),
+                           data={"event": row.event, "lang": row.lang or DEFAULT_LANGUAGE}, kind=row.kind,
+                           params=dict(row.params or {}),
                            key=f"hejie-{row.pk}", url=row.url)
 
 
@@ -295,7 +306,8 @@ def _fall_back(row: Delivery) -> None:
     with transaction.atomic():
         fallback = Delivery.objects.create(
             user_id=row.user_id, notification_id=row.notification_id, channel=kinds.SMS, to=number, kind=row.kind,
-            event=row.event, title=row.title, body=row.body, params=row.params, url=row.url, fallback_of=row)
+            event=row.event, title=row.title, body=row.body, params=row.params, url=row.url, lang=row.lang,
+            fallback_of=row)
         transaction.on_commit(lambda: dispatch([fallback.pk]))
 
 
@@ -349,7 +361,7 @@ def delivery_resend(*, delivery: Delivery) -> Delivery:
         row = Delivery.objects.create(
             user_id=delivery.user_id, notification_id=delivery.notification_id, channel=delivery.channel,
             to=delivery.to, kind=delivery.kind, event=delivery.event, title=delivery.title, body=delivery.body,
-            params=delivery.params, url=delivery.url, resent_from=delivery)
+            params=delivery.params, url=delivery.url, lang=delivery.lang, resent_from=delivery)
         transaction.on_commit(lambda: dispatch([row.pk]))
     return row
 
@@ -372,9 +384,11 @@ def _time(value: object, field: str) -> dt.time:
 
 
 def channel_settings_save(*, user: Model, choices: Mapping[str, Iterable[str]], quiet_hours: bool,
-                          quiet_start: object = "22:00", quiet_end: object = "08:00") -> ChannelSettings:
+                          quiet_start: object = "22:00", quiet_end: object = "08:00",
+                          language: object = None) -> ChannelSettings:
     """Store which channels carry each kind of message for ``user`` (kinds not offered to them,
-    or unknown channels, are refused), and their quiet hours."""
+    or unknown channels, are refused), their quiet hours and the language of their messages
+    (``None`` keeps the one they have; an unknown language is refused)."""
     offered = kinds.AUDIENCE_KINDS.get(getattr(user, "audience", "staff"), ())
     table: dict[str, list[str]] = {}
     for kind, channels in choices.items():
@@ -389,7 +403,11 @@ def channel_settings_save(*, user: Model, choices: Mapping[str, Iterable[str]], 
     end = _time(quiet_end, "quiet_end")
     if quiet_hours and start == end:
         raise invalid("quiet_end", _("免打扰的开始和结束时间不能相同"))
-    row, _created = ChannelSettings.objects.update_or_create(
-        user_id=user.pk, defaults={"choices": {k: table.get(k, []) for k in offered}, "quiet_hours": bool(quiet_hours),
-                                   "quiet_start": start, "quiet_end": end, "updated_at": clock.now()})
+    values: dict[str, Any] = {"choices": {k: table.get(k, []) for k in offered}, "quiet_hours": bool(quiet_hours),
+                              "quiet_start": start, "quiet_end": end, "updated_at": clock.now()}
+    if language is not None:
+        if language not in Language.values:
+            raise invalid("language", _("未知的语言 %(language)s") % {"language": repr(language)[:20]})
+        values["language"] = language
+    row, _created = ChannelSettings.objects.update_or_create(user_id=user.pk, defaults=values)
     return row

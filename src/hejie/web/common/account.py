@@ -26,6 +26,7 @@ from hejie.core.http import client_ip
 from hejie.notifications import kinds
 from hejie.notifications import selectors as notification_selectors
 from hejie.notifications import services as notification_services
+from hejie.notifications.models import Language
 from hejie.web.common.auth import with_retry_after
 from hejie.web.common.i18n import field_messages
 
@@ -109,7 +110,8 @@ def channels(request):
                 notification_services.channel_settings_save(
                     user=user, choices={k: request.POST.getlist(f"kind-{k}") for k in offered},
                     quiet_hours=request.POST.get("quiet_hours") == "on",
-                    quiet_start=request.POST.get("quiet_start", ""), quiet_end=request.POST.get("quiet_end", ""))
+                    quiet_start=request.POST.get("quiet_start", ""), quiet_end=request.POST.get("quiet_end", ""),
+                    language=request.POST.get("language"))
                 messages.success(request, _("通知设置已保存。"))
                 return redirect("web:account-channels")
         except DomainError as exc:
@@ -122,6 +124,7 @@ def channels(request):
         "business_staff": access.is_business_staff(user),
         "view": view,
         "channels": channel_list,
+        "languages": Language.choices,
         "rows": [(row, [(c, label, row.channels[c]) for c, label in channel_list]) for row in view.rows],
         "deliveries": [(d, kinds.CHANNEL_LABELS.get(d.channel, d.channel), DELIVERY_STATUS.get(d.status, d.status),
                         kinds.MESSAGE_LABELS.get(d.kind, d.kind))
