@@ -31,7 +31,7 @@ def compile_po(po: Path) -> bytes:
 
     with po.open("rb") as f:
         catalog = read_po(f, locale=po.parent.parent.name)
-    errors = [(m.id, err) for m, errs in catalog.check() for err in errs]
+    errors: list[tuple[object, object]] = [(m.id, err) for m, errs in catalog.check() for err in errs]
     header = po.read_text(encoding="utf-8").split("\n\n", 1)[0]
     # Babel stamps a missing date with the current time, so the .mo would differ on every machine.
     errors += [("", f"the header lacks {name}") for name in ("POT-Creation-Date", "PO-Revision-Date")
