@@ -33,6 +33,8 @@ def test_a_template_message_is_sent_with_a_token_fetched_once(wechat, settings):
     body = wechat.sent[0]
     assert body["touser"] == "o-consumer-1" and body["template_id"] == "tpl-order-update"
     assert body["data"] == {"first": {"value": "投诉有新进展"}, "keyword1": {"value": "HJ2026001"}}
+    assert channel.template_data(_message(params={"title": "短标题"}, body="请查看")) == {
+        "title": {"value": "短标题"}, "first": {"value": "投诉有新进展"}, "remark": {"value": "请查看"}}
     assert body["url"] == "https://hejie.example.cn/complaints/7/"
 
 

@@ -121,10 +121,15 @@ def _absolute(url: str) -> str:
 
 
 def template_data(message: OutboundMessage) -> dict[str, dict[str, str]]:
-    """The template's fields: the message's ``params`` in order (``{"name": {"value": ...}}``),
-    or, without params, ``first`` (the title) and ``remark`` (the body)."""
-    params = message.params or {"first": message.title, "remark": message.body}
-    return {str(k): {"value": str(v)} for k, v in params.items()}
+    """The template's fields (``{"name": {"value": ...}}``): the message's ``params`` in order (a
+    notice's are ``title``, unless its sender gave others), and ``first`` (the whole title) and
+    ``remark`` (the body) where the params do not name them. WeChat fills the fields its template
+    names (``{{first.DATA}}``, ``{{title.DATA}}`` …) and ignores the others."""
+    params: dict[str, str] = {str(k): str(v) for k, v in (message.params or {}).items()}
+    for key, value in (("first", message.title), ("remark", message.body)):
+        if value:
+            params.setdefault(key, value)
+    return {k: {"value": v} for k, v in params.items()}
 
 
 class WeChatTemplate:
