@@ -9,6 +9,7 @@ Switches (attributes, set by a test):
   being valid (the client must fetch a new one and try again);
 - ``expire_token_always``: every template send answers 40001;
 - ``slow``: seconds to wait before answering a template send (a read timeout in the client);
+- ``html_answer``: template sends are answered with an HTML page (a proxy's error page);
 - ``codes``: OAuth code -> openid (``add_code``); an unknown code answers 40029, a code used
   twice 40163.
 """
@@ -48,6 +49,7 @@ class FakeWeChat:
         self.expire_token_once = False
         self.expire_token_always = False
         self.slow = 0.0
+        self.html_answer = False
         self._msgids = itertools.count(1000)
         self._lock = threading.Lock()
         fake = self
@@ -57,9 +59,10 @@ class FakeWeChat:
                 pass
 
             def _answer(self, payload: dict[str, Any], status: int = 200) -> None:
-                body = json.dumps(payload, ensure_ascii=False).encode()
+                html = payload.pop("_html", None)
+                body = html.encode() if html else json.dumps(payload, ensure_ascii=False).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Type", "text/html" if html else "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 try:
@@ -151,6 +154,8 @@ class FakeWeChat:
             return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
         if self.slow:
             time.sleep(self.slow)
+        if self.html_answer:
+            return {"_html": "<html><body>502 Bad Gateway</body></html>"}
         body = r.body
         if not isinstance(body.get("touser"), str) or not body.get("touser"):
             return {"errcode": 40003, "errmsg": "invalid openid"}

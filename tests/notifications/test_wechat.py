@@ -88,6 +88,12 @@ def test_no_answer_in_time_is_unknown(wechat, settings):
         channel.WeChatTemplate().send(_message())
 
 
+def test_an_answer_that_is_not_wechat_s_json_is_unknown(wechat):
+    wechat.html_answer = True
+    with pytest.raises(Unknown):
+        channel.WeChatTemplate().send(_message())
+
+
 def test_a_server_that_does_not_listen_is_retryable(wechat, settings):
     port = wechat.server.server_address[1]
     wechat.stop()

@@ -162,6 +162,8 @@ class WeChatTemplate:
                 raise Retryable(f"WeChat unreachable: {exc}", code="connect") from exc
             except requests.Timeout as exc:  # sent, no answer in time: it may have been taken
                 raise Unknown(f"WeChat did not answer in time: {exc}", code="timeout") from exc
+            if not isinstance(result, dict):  # an answer that is not WeChat's JSON: it may have been taken
+                raise Unknown("WeChat's answer was not JSON", code="answer")
             return Sent(provider=PROVIDER, provider_id=str(result.get("msgid", "")))
         raise AssertionError("unreachable")  # pragma: no cover
 
