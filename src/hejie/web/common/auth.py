@@ -40,11 +40,8 @@ def safe_next(request) -> str:
     return ""
 
 
-_safe_next = safe_next
-
-
 def _next_url(request) -> str:
-    return _safe_next(request) or reverse("web:complaints")
+    return safe_next(request) or reverse("web:complaints")
 
 
 def with_retry_after(response, exc: DomainError | None):
@@ -90,7 +87,7 @@ def _signed_in(request, user):
 
 
 def _signin_context(request, **extra):
-    return {"next": _safe_next(request), "wechat_enabled": wechat_enabled(),
+    return {"next": safe_next(request), "wechat_enabled": wechat_enabled(),
             "wechat_pending": bool(wechat_pending(request)), **extra}
 
 
@@ -128,7 +125,7 @@ def signin_phone(request):
         else:
             request.session[SESSION_PHONE] = phone
             url = reverse("web:signin-code")
-            target = _safe_next(request)
+            target = safe_next(request)
             return redirect(f"{url}?{urlencode({'next': target})}" if target else url)
     response = render(request, "web/signin_phone.html", _signin_context(request, phone=phone, errors=errors),
                       status=status)
@@ -170,7 +167,7 @@ def signin_staff(request):
         else:
             return _signed_in(request, user)
     response = render(request, "web/signin_staff.html",
-                      {"username": username, "errors": errors, "next": _safe_next(request)}, status=status)
+                      {"username": username, "errors": errors, "next": safe_next(request)}, status=status)
     return with_retry_after(response, failure)
 
 
