@@ -220,3 +220,25 @@ def smtp_server(settings):
         settings.HEJIE_NOTIFICATION_BACKENDS = {
             **settings.HEJIE_NOTIFICATION_BACKENDS, "email": "hejie.notifications.channels.email.EmailChannel"}
         yield server
+# --- WeChat: the fake Official Account API (tests/fakes/wechat.py) ----------------------------
+
+@pytest.fixture
+def wechat(settings):
+    """A fake WeChat API on a local port, configured as the site's WeChat (templates for the
+    consumer's kinds of message) and as the ``wechat`` channel's backend."""
+    from tests.fakes.wechat import APP_ID, APP_SECRET, FakeWeChat
+
+    fake = FakeWeChat().start()
+    settings.HEJIE_WECHAT = {
+        "app_id": APP_ID,
+        "app_secret": APP_SECRET,
+        "api_base": fake.base,
+        "oauth_base": fake.base + "connect/",
+        "templates": {"order_update": "tpl-order-update", "offer": "tpl-offer", "fulfilment": "tpl-fulfilment"},
+    }
+    settings.HEJIE_NOTIFICATION_BACKENDS = {
+        **settings.HEJIE_NOTIFICATION_BACKENDS,
+        "wechat": "hejie.notifications.channels.wechat.WeChatTemplate",
+    }
+    yield fake
+    fake.stop()

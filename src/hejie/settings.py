@@ -159,7 +159,9 @@ X_FRAME_OPTIONS = "DENY"
 # backend is the embedded default: `make run` needs no provider.
 HEJIE_NOTIFICATION_BACKENDS = {
     "sms": os.environ.get("HEJIE_SMS_BACKEND", "hejie.notifications.backends.LogBackend"),
-    "wechat": os.environ.get("HEJIE_WECHAT_BACKEND", "hejie.notifications.backends.LogBackend"),
+    # WeChat template messages once an Official Account is configured; the log until then
+    "wechat": os.environ.get("HEJIE_WECHAT_BACKEND", "hejie.notifications.channels.wechat.WeChatTemplate"
+                             if os.environ.get("HEJIE_WECHAT_APP_ID") else "hejie.notifications.backends.LogBackend"),
     "email": os.environ.get("HEJIE_EMAIL_BACKEND", "hejie.notifications.backends.LogBackend"),
     "webhook": os.environ.get("HEJIE_WEBHOOK_BACKEND", "hejie.notifications.backends.LogBackend"),
 }

@@ -21,6 +21,14 @@ def user_get_by_phone(*, phone: str) -> User | None:
     return User.objects.filter(phone=normalize_phone(phone)).first()
 
 
+def user_by_wechat(openid: str | None) -> User | None:
+    """The person bound to this WeChat openid, if any."""
+    value = str(openid or "").strip()
+    if not value:
+        return None
+    return User.objects.filter(wechat_openid=value).first()
+
+
 def user_list(*, role: str | None = None, active_only: bool = False) -> QuerySet[User]:
     qs = User.objects.select_related("business", "region").order_by("role", "username")
     if role:

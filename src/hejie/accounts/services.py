@@ -168,6 +168,13 @@ def otp_send(*, phone: str, ip: str | None = None) -> None:
                     title=_("和解平台登录验证码"), event="otp")
 
 
+def otp_resend_wait(*, phone: str) -> int:
+    """Seconds before ``phone`` may be sent a new code (0: now), by the per-number limits."""
+    phone = normalize_phone(phone)
+    hit = _check_rate(OneTimeCode.objects.filter(phone=phone), OTP_PHONE_LIMITS, clock.now())
+    return hit[0] if hit is not None else 0
+
+
 def _clean_code(code: object, field: str = "code") -> str:
     value = str(code or "").strip()
     if not (len(value) == OTP_DIGITS and value.isdigit()):
@@ -360,6 +367,63 @@ def contact_update(*, user: User, email: str | None = None, on_duty: bool | None
         fields.append("on_duty")
     if fields:
         user.save(update_fields=fields)
+    return user
+
+
+# --- WeChat: the openid a person's WeChat messages go to, and signs a consumer in ------------
+
+_OPENID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _clean_openid(openid: object) -> str:
+    value = str(openid or "").strip()
+    if not value or len(value) > _max_length("wechat_openid") or not set(value) <= _OPENID_CHARS:
+        raise invalid("wechat_openid", _("微信身份无效，请重新用微信授权"), code="wechat_openid")
+    return value
+
+
+def wechat_bind(*, user: User, openid: str) -> User:
+    """Bind the WeChat ``openid`` (from the Official Account's web sign-in) to ``user``: their
+    WeChat messages go to it and, for a consumer, it signs them in. One openid per person (a new
+    one replaces the old); an openid bound to someone else is refused (Conflict)."""
+    openid = _clean_openid(openid)
+    if not user.is_active:
+        raise NotAllowed(_("账号已停用"), code="inactive")
+    taken = _("这个微信已绑定另一个账号，请先在那个账号中解除绑定")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if User.objects.filter(wechat_openid=openid).exclude(pk=user.pk).exists():
+            raise Conflict(taken, code="wechat_taken")
+        if locked.wechat_openid != openid:
+            locked.wechat_openid = openid
+            try:
+                with transaction.atomic():
+                    locked.save(update_fields=["wechat_openid"])
+            except IntegrityError:  # bound to another account meanwhile
+                raise Conflict(taken, code="wechat_taken") from None
+    user.wechat_openid = openid
+    return user
+
+
+def wechat_unbind(*, user: User) -> User:
+    """No more WeChat for ``user``: no messages by WeChat, no sign-in with it."""
+    User.objects.filter(pk=user.pk).update(wechat_openid=None)
+    user.wechat_openid = None
+    return user
+
+
+def wechat_signin(*, openid: str) -> User | None:
+    """The consumer bound to ``openid``, to sign in; None when no one is (the person then proves
+    their phone by SMS code and the openid is bound to them). A staff account bound to it is
+    refused: staff sign in with their password, WeChat only carries their messages."""
+    openid = _clean_openid(openid)
+    user = User.objects.filter(wechat_openid=openid).first()
+    if user is None:
+        return None
+    if access.is_staff_account(user):
+        raise NotAllowed(_("这个微信绑定的是工作人员账号，请使用用户名和密码登录"), code="staff_wechat")
+    if not user.is_active:
+        raise NotAllowed(_("账号已停用"), code="inactive")
     return user
 
 

@@ -68,7 +68,9 @@ DELIVERY_STATUS = {
     "sent": gettext_lazy("已发送"), "delivered": gettext_lazy("已送达"), "failed": gettext_lazy("发送失败"),
     "unknown": gettext_lazy("状态未知"), "limited": gettext_lazy("超出频率未发送"),
 }
-CHANNEL_ACTIONS = ("send_code", "confirm_mobile", "remove_mobile", "contact", "choices")
+CHANNEL_ACTIONS = ("send_code", "confirm_mobile", "remove_mobile", "contact", "choices", "wechat_unbind")
+# What everyone may do here; the rest is staff's (their mobile, email, being on duty).
+EVERYONE_ACTIONS = ("choices", "wechat_unbind")
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,7 +88,7 @@ def channels(request):
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
-            if action not in CHANNEL_ACTIONS or (action != "choices" and not staff):
+            if action not in CHANNEL_ACTIONS or (action not in EVERYONE_ACTIONS and not staff):
                 raise Http404("no such action")
             if action == "send_code":
                 code_sent_to = services.mobile_code_send(user=user, mobile=typed["mobile"], ip=client_ip(request))
@@ -99,6 +101,10 @@ def channels(request):
             elif action == "remove_mobile":
                 services.mobile_remove(user=user)
                 messages.success(request, _("已删除手机号，不再发送短信通知。"))
+                return redirect("web:account-channels")
+            elif action == "wechat_unbind":
+                services.wechat_unbind(user=user)
+                messages.success(request, _("已解除微信绑定，不再通过微信发送消息，也不能再用微信登录。"))
                 return redirect("web:account-channels")
             elif action == "contact":
                 on_duty = request.POST.get("on_duty") == "on" if access.is_business_staff(user) else None

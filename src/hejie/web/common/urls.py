@@ -3,12 +3,15 @@ the notices, and the person's own account."""
 
 from django.urls import path
 
-from hejie.web.common import account, auth, notices, orders
+from hejie.web.common import account, auth, notices, orders, wechat
 
 urlpatterns = [
     path("signin/", auth.signin_phone, name="signin"),
     path("signin/code/", auth.signin_code, name="signin-code"),
     path("signin/staff/", auth.signin_staff, name="signin-staff"),
+    path("signin/wechat/", wechat.signin_start, name="signin-wechat"),
+    path("signin/wechat/callback/", wechat.callback, name="signin-wechat-callback"),
+    path("signin/wechat/cancel/", wechat.cancel, name="signin-wechat-cancel"),
     path("signout/", auth.signout, name="signout"),
     path("complaints/", orders.complaint_list, name="complaints"),
     path("complaints/<int:complaint_id>/", orders.complaint_detail, name="complaint"),
@@ -28,4 +31,5 @@ urlpatterns = [
     path("notices/read/", notices.notices_mark_read, name="notices-read"),
     path("account/password/", account.password, name="account-password"),
     path("account/channels/", account.channels, name="account-channels"),
+    path("account/wechat/bind/", wechat.bind_start, name="account-wechat-bind"),
 ]
