@@ -53,7 +53,10 @@ def test_demo_loads_every_state_and_a_second_run_changes_nothing(db, media):
     assert 110 <= sum(states.values()) <= 130
 
     # the Hubei launch: 55 businesses in its four industries, most active, a few applying, one suspended
-    businesses = Business.objects.all()
+    from hejie.ops.demo.businesses import UNCLAIMED
+
+    unclaimed = Business.objects.get(credit_code=UNCLAIMED["credit_code"])  # and one it brought later
+    businesses = Business.objects.exclude(pk=unclaimed.pk)
     assert businesses.count() == 55
     assert set(businesses.values_list("industry_id", flat=True)) == set(LAUNCH_INDUSTRIES)
     assert all(code.startswith("42") for code in businesses.values_list("region_id", flat=True))
@@ -65,7 +68,7 @@ def test_demo_loads_every_state_and_a_second_run_changes_nothing(db, media):
     from hejie.standards.models import StandardVersion
 
     platform = Partner.objects.get(kind="platform")
-    assert businesses.filter(partner=platform).count() == 55
+    assert businesses.filter(partner=platform).count() == 55 and unclaimed.partner == platform
     assert Partner.objects.filter(kind="association", status="active").count() == 1
     in_force = StandardVersion.objects.filter(status="published")
     assert set(in_force.values_list("standard__industry_id", flat=True)) == set(LAUNCH_INDUSTRIES)
@@ -114,7 +117,20 @@ def test_demo_loads_every_state_and_a_second_run_changes_nothing(db, media):
     assert User.objects.filter(role="consumer", phone__in=CONSUMER_PHONES).count() == 20
     handled = set(Complaint.objects.exclude(business=None).values_list("business_id", flat=True))
     staffed = set(User.objects.filter(role="business", is_business_admin=True).values_list("business_id", flat=True))
-    assert handled <= staffed  # every business with complaints has an admin to sign in as
+    assert handled - staffed == {unclaimed.pk}  # every business with complaints has an admin to sign in as,
+    # but the merchant the platform brought without an account, whose complaint waits for its claim
+    [waiting] = Complaint.objects.filter(business=unclaimed)
+    assert waiting.state == State.PENDING_REVIEW and waiting.review_reason == "awaiting_claim"
+    assert unclaimed.invitations.get().sends == 1 and "/claim/" in out
+
+    # staff carry their channels, and were sent their messages (to the log)
+    from hejie.notifications.models import Delivery
+
+    admins = User.objects.filter(role="business", is_business_admin=True)
+    assert all(u.sms_number and u.email for u in admins)
+    assert all(u.sms_number for u in User.objects.filter(role="council"))
+    assert Delivery.objects.filter(user__in=admins, kind="new_order", channel="sms", status="sent").exists()
+    assert Delivery.objects.filter(user__in=admins, kind="urge", channel="sms").exists()
 
     # the sign-in table and the counts
     assert "council_wuchang" in out and "biz_" in out and "hejie token --phone 13900000001" in out

@@ -36,14 +36,16 @@ from django.db.models import Count
 
 from hejie.accounts import access
 from hejie.accounts.models import User
-from hejie.businesses.models import Business
+from hejie.businesses import claims
+from hejie.businesses.models import Business, ClaimInvitation
 from hejie.complaints.models import Complaint, Policy, Urge
 from hejie.complaints.states import OPEN_STATES, State
 from hejie.core import clock
 from hejie.ops.demo.base import DemoError
-from hejie.ops.demo.businesses import BUSINESSES, STAFFED, credit_codes
+from hejie.ops.demo.businesses import BUSINESSES, STAFFED, UNCLAIMED, credit_codes
 from hejie.ops.demo.people import ADMIN_PASSWORD, ADMIN_USERNAME, CONSUMER_PHONES, COUNCILS, STAFF_PASSWORD
 from hejie.ops.demo.script import Demo
+from hejie.notifications.models import Delivery
 from hejie.ratings.models import BlacklistEntry
 
 __all__ = ["DemoError", "Result", "demo_businesses", "is_loaded", "load", "signin_rows", "state_counts"]
@@ -146,9 +148,17 @@ def signin_rows() -> list[tuple[str, str, str, str]]:
         open_ = orders.filter(state__in=OPEN_STATES).count()
         unack = Urge.objects.filter(complaint__business_id=user.business_id, acknowledged_at__isnull=True).count()
         rating = f", {user.business.star_rating}★" if user.business.star_rating is not None else ""
+        sent = Delivery.objects.filter(user=user).count()
         rows.append(("business 经营者", user.username, STAFF_PASSWORD,
                      f"{user.business.name} ({user.business.get_status_display().split()[0]}{rating}): "
-                     f"{orders.count()} orders, {open_} open, {unack} urges to acknowledge"))
+                     f"{orders.count()} orders, {open_} open, {unack} urges to acknowledge; "
+                     f"{sent} messages sent to {user.mobile} and {user.email} (/account/channels/)"))
+    invitation = ClaimInvitation.objects.filter(business__credit_code=UNCLAIMED["credit_code"],
+                                                claimed_at__isnull=True).first()
+    if invitation is not None:
+        rows.append(("business 待认领", UNCLAIMED["name"], f"claim link (sent by SMS to {invitation.phone}): "
+                     f"{claims.link_for(invitation)}",
+                     "a merchant the platform brought without an account: 1 complaint waits for it to claim"))
     for phone in CONSUMER_PHONES:
         user = User.objects.filter(phone=phone).first()
         if user is None:

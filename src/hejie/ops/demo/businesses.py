@@ -171,3 +171,22 @@ def contact_phone_for(rng: random.Random, region: str) -> str:
     digits = 8 if area == "027" else 7
     return f"{area}-{rng.randint(6, 8)}{rng.randrange(10 ** (digits - 1)):0{digits - 1}d}"
 
+
+
+def _code(body: str) -> str:
+    return body + uscc.calc_check_digit(body)
+
+
+# A merchant the delivery platform brought that has not claimed its account: its registered
+# contact mobile gets the claim invitation (in the log), and a complaint waits for it.
+UNCLAIMED = {"name": "江城小龙虾（江汉路店）", "region": "420103", "address": "江汉路步行街 88 号",
+             "contact": "王老板", "mobile": "13907130088", "credit_code": _code("91420103MA4KXLX08")}
+
+
+def staff_mobile(n: int) -> str:
+    """The demo business admin's confirmed mobile (the new-order and urge SMS go there, to the log)."""
+    return f"1397100{n:04d}"
+
+
+def council_mobile(i: int) -> str:
+    return f"1380710{i:04d}"

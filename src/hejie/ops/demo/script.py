@@ -23,6 +23,7 @@ from hejie.businesses.models import Business
 from hejie.businesses.names import initials_for
 from hejie.businesses.services import business_suspend
 from hejie.complaints.models import Complaint
+from hejie.complaints.services import complaint_submit
 from hejie.core import clock
 from hejie.core.errors import DomainError
 from hejie.ops.demo.base import MIN, SEED, D, DemoError, H
@@ -37,8 +38,11 @@ from hejie.ops.demo.businesses import (
     SILENT_NETCAFE,
     STAFFED,
     SURGE_GRILL,
+    UNCLAIMED,
     contact_phone_for,
+    council_mobile,
     credit_codes,
+    staff_mobile,
 )
 from hejie.ops.demo.evidence import evidence_pdf
 from hejie.ops.demo.orders import Case
@@ -179,9 +183,10 @@ class Demo:
     def _users(self) -> None:
         self.admin = user_create(username=ADMIN_USERNAME, password=ADMIN_PASSWORD, role="operator",
                                  display_name="平台运营")
-        for username, region, name in COUNCILS:
+        for i, (username, region, name) in enumerate(COUNCILS):
             self.council[username] = user_create(username=username, password=STAFF_PASSWORD, role="council",
-                                                 region_code=region, display_name=name)
+                                                 region_code=region, display_name=name,
+                                                 mobile=council_mobile(i), email=f"{username}@example.com")
         self.consumers = [consumer_get_or_create(phone=phone) for phone in CONSUMER_PHONES]
 
     def _plan_businesses(self) -> None:
@@ -202,7 +207,8 @@ class Demo:
                     self.staff[spec.n] = self.staff_by_pk[self.biz[spec.n].pk] = user_create(
                         username=f"biz_{spec.n}", password=STAFF_PASSWORD, role="business",
                         business_credit_code=self.codes[spec.n], display_name=f"{spec.name} {spec.contact}",
-                        is_business_admin=True,
+                        is_business_admin=True, mobile=staff_mobile(spec.n),
+                        email=f"kefu.{initials_for(spec.name)}@example.com",
                     )
 
             self.at(applied_at, f"business {spec.n} applies", apply)
@@ -445,17 +451,41 @@ class Demo:
         self._users()
         self._plan_businesses()
         self._plan_stories()
+        self._unclaimed_merchant()
         self._run()
         self._partners_and_standards()
 
+    def _unclaimed_merchant(self) -> None:
+        """A merchant the platform brought that has no account yet: a consumer's complaint waits for
+        it in the council's queue (its clock not started) and the claim invitation went by SMS to its
+        registered mobile (in the log); ``hejie demo`` prints the claim link."""
+        spec = UNCLAIMED
+
+        def arrive() -> None:
+            business = biz_services.business_apply(
+                applicant=self.admin, name=spec["name"], credit_code=spec["credit_code"], industry="catering",
+                region_code=spec["region"], address=spec["address"], contact_name=spec["contact"],
+                contact_phone=spec["mobile"], stores=[])
+            biz_services.business_approve(actor=self.council["council_wuhan"], business=business)
+
+        def complain() -> None:
+            business = Business.objects.get(credit_code=spec["credit_code"])
+            complaint_submit(consumer=self.consumers[0], business_id=business.pk, problem_type="quality",
+                             description="点的小龙虾不新鲜，吃完肠胃不适，商家电话打不通。", claim_type="refund",
+                             claim_amount="168.00", purchase_amount="168.00", order_ref="MT-20261130-8841")
+
+        self.at(self.now - dt.timedelta(days=3), "an imported merchant arrives", arrive)
+        self.at(self.now - dt.timedelta(hours=30), "a complaint waits for the merchant to claim", complain)
+
     def _partners_and_standards(self) -> None:
-        """The Hubei launch: a delivery platform brought the 55 businesses; an
+        """The Hubei launch: a delivery platform brought the 55 businesses (and the unclaimed merchant); an
         industry association published the service standards of the four industries."""
         approver = self.council["council_hubei"]
         platform = partner_apply(applicant=None, name=DEMO_PLATFORM, kind="platform", region_code="420000")
         partner_approve(actor=approver, partner=platform, onboard_status="active")
         # The 55 joined through the platform's campaign (their stories above start from their applications).
-        Business.objects.filter(credit_code__in=list(self.codes.values())).update(partner=platform)
+        Business.objects.filter(credit_code__in=[*self.codes.values(), UNCLAIMED["credit_code"]]).update(
+            partner=platform)
         association = partner_apply(applicant=None, name=DEMO_ASSOCIATION, kind="association", region_code="420000",
                                     industries=[industry for industry, _, _ in DEMO_STANDARDS])
         partner_approve(actor=approver, partner=association)
