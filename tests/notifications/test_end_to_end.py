@@ -294,7 +294,7 @@ def test_two_workers_at_once_send_one_sms(reference_data, tencent, settings, tra
     row = Delivery.objects.get(user=owner, channel="sms")
     assert row.status == S.HELD and tencent.requests == []
     traveller.shift(dt.timedelta(hours=1))
-    tencent.script, tencent.delay = ["slow"], 0.3  # the first is still talking to the provider
+    tencent.script, tencent.delay = ["slow"], 0.5  # the first is still talking to the provider
 
     start = threading.Barrier(2)
     results: list[str] = []
@@ -311,7 +311,8 @@ def test_two_workers_at_once_send_one_sms(reference_data, tencent, settings, tra
         t.start()
     for t in threads:
         t.join(10)
-    assert sorted(results) == [S.SENDING, S.SENT]
+    # one claimed and sent it; the other found it claimed (still sending, or sent by then)
+    assert len(results) == 2 and S.SENT in results and set(results) <= {S.SENDING, S.SENT}
     row.refresh_from_db()
     assert (row.status, row.attempts) == (S.SENT, 1)
     assert len(_all_to(tencent, "+86" + ADMIN_MOBILE)) == 1
