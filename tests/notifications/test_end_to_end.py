@@ -316,3 +316,25 @@ def test_two_workers_at_once_send_one_sms(reference_data, tencent, settings, tra
     row.refresh_from_db()
     assert (row.status, row.attempts) == (S.SENT, 1)
     assert len(_all_to(tencent, "+86" + ADMIN_MOBILE)) == 1
+
+
+def test_the_sms_fallback_of_a_wechat_message_at_night_waits_for_the_end_of_quiet_hours(
+        api, tencent, wechat, settings, consumer, business, staff, traveller, django_capture_on_commit_callbacks):
+    settings.HEJIE_QUIET_HOURS = "22:00-08:00"
+    traveller.move_to(dt.datetime(2026, 3, 15, 23, 30, tzinfo=clock.SHANGHAI))
+    consumer.wechat_openid = "o-unfollowed-2"
+    consumer.save(update_fields=["wechat_openid"])
+    wechat.template_error = 43004
+    _file(api, consumer, business, django_capture_on_commit_callbacks)
+
+    first = Delivery.objects.get(user=consumer, channel="wechat")
+    fallback = Delivery.objects.get(fallback_of=first)
+    assert (first.status, fallback.channel, fallback.status) == (S.FAILED, "sms", S.HELD)
+    assert fallback.not_before == dt.datetime(2026, 3, 16, 8, 0, tzinfo=clock.SHANGHAI)
+    assert tencent.requests == []
+    traveller.move_to(fallback.not_before - dt.timedelta(seconds=1))
+    assert deliver_due() == 0
+    traveller.move_to(fallback.not_before)
+    assert deliver_due() == 1
+    fallback.refresh_from_db()
+    assert fallback.status == S.SENT and len(_all_to(tencent, "+8613800138000")) == 1
