@@ -215,6 +215,8 @@ def test_a_provider_outage_is_retried_with_backoff_and_one_message_is_accepted(
 
     urges = [r for r in aliyun.requests if r["params"].get("TemplateCode") == "SMS_1004"]
     assert len(urges) == 4 and [r["accepted"] for r in urges] == [False, False, False, True]
+    assert {r["params"]["OutId"] for r in urges} == {f"hejie-{row.pk}"}  # one message, one key, each try
+    assert {r["params"]["PhoneNumbers"] for r in urges} == {ADMIN_MOBILE}
     assert row.provider_id == f"9006197469364984{aliyun.biz:03d}^0"
 
 
