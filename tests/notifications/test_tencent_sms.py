@@ -59,6 +59,12 @@ def test_long_free_text_is_cut_to_the_variable_limit(tencent_sms):
     assert tencent_sms.sent[0]["TemplateParamSet"] == [("很长的标题" * 10)[:20]]
 
 
+def test_a_link_is_never_cut(tencent_sms):
+    link = "https://hejie.example.cn/claim/" + "x" * 80 + "/"
+    TencentSms().send(_message(params={"link": link}))
+    assert tencent_sms.sent[0]["TemplateParamSet"] == [link]
+
+
 @pytest.mark.parametrize(("outcome", "code"), [
     ("throttled", "LimitExceeded.PhoneNumberThirtySecondLimit"),
     ("request_limit", "RequestLimitExceeded"),

@@ -39,13 +39,15 @@ from hejie.businesses.models import Business
 from hejie.complaints.models import Complaint
 from hejie.complaints.services import complaint_submit
 from hejie.core import clock
+from hejie.notifications.models import Delivery
 from hejie.notifications.services import notify
 from hejie.partners import services as partner_services
 from hejie.partners.models import ImportBatch, Partner
 from hejie.regions.models import Region
 from hejie.webhooks.models import WebhookDelivery
 from hejie.webhooks.services import endpoint_create
-from tests.conftest import make_credit_code, redis_url
+from tests.conftest import SMS_TEMPLATE_VARIABLES, SMS_TEMPLATES, make_credit_code, redis_url
+from tests.fakes.tencent_sms import FakeTencentSms
 from tests.partners.conftest import csv_bytes
 from tests.webhooks.receiver import Receiver, receiver_verifies
 
@@ -120,12 +122,32 @@ def client(broker, settings):
 
 
 @pytest.fixture
-def worker(client, shared_database, tmp_path):
+def tencent_fake():
+    """A local Tencent Cloud SMS in this process, and the environment that points the worker's SMS
+    channel at it (the worker is another process: it reads its settings from the environment)."""
+    conf = {"secret_id": "AKIDworker0000", "secret_key": "worker-test-secret", "sdk_app_id": "1400000002"}
+    with FakeTencentSms(sign_name="和解平台", templates=dict(SMS_TEMPLATE_VARIABLES), **conf) as fake:
+        fake.env = {
+            "HEJIE_SMS_BACKEND": "hejie.notifications.channels.tencent_sms.TencentSms",
+            "HEJIE_TENCENT_SMS_ENDPOINT": f"127.0.0.1:{fake.port}",
+            "HEJIE_TENCENT_SMS_SCHEME": "http",
+            "HEJIE_TENCENT_SECRET_ID": conf["secret_id"],
+            "HEJIE_TENCENT_SECRET_KEY": conf["secret_key"],
+            "HEJIE_TENCENT_SMS_APP_ID": conf["sdk_app_id"],
+            "HEJIE_SMS_SIGN_NAME": "和解平台",
+            "HEJIE_SMS_TEMPLATES": ",".join(f"{kind}={tid}" for kind, tid in SMS_TEMPLATES.items()),
+            "HEJIE_QUIET_HOURS": "",  # its outcome must not depend on the hour
+        }
+        yield fake
+
+
+@pytest.fixture
+def worker(client, shared_database, tencent_fake, tmp_path):
     """``celery -A hejie worker --pool=solo`` on this checkout's code; yields its log file."""
     log = tmp_path / "worker.log"
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "HEJIE_TEST_DB_NAME", "HEJIE_TEST_SQLITE"}}
     env.update(
-        shared_database,
+        {**shared_database, **tencent_fake.env},
         PYTHONPATH=os.pathsep.join(p for p in (str(SRC), os.environ.get("PYTHONPATH", "")) if p),
         DJANGO_SETTINGS_MODULE="hejie.settings",
         CELERY_BROKER_URL=client.conf.broker_url,
@@ -175,7 +197,7 @@ def _declared_tasks() -> set[str]:
     return found
 
 
-def test_a_real_worker_runs_one_task_of_every_app(worker, client, settings, make_business, make_user):
+def test_a_real_worker_runs_one_task_of_every_app(worker, client, tencent_fake, settings, make_business, make_user):
     log = worker
     settings.HEJIE_WEBHOOK_ALLOW_PRIVATE = True
 
@@ -211,10 +233,21 @@ def test_a_real_worker_runs_one_task_of_every_app(worker, client, settings, make
     assert receiver_verifies(endpoint.secret, got.headers, got.body)
     assert WebhookDelivery.objects.get(pk=delivery.pk).attempts == 1
 
-    # notifications: a message is handed to its channel (the log backend) on the worker
-    token = uuid.uuid4().hex
-    notify(users=[consumer], event="worker_test", title="经由队列", body=token)
-    _until("the notification sent by the worker", lambda: token in log.read_text(), log)
+    # notifications: a notice's SMS is sent by the worker, through its Tencent adapter, to the fake
+    # provider in this process (the worker's settings, from its environment, point there)
+    rows_before = set(Delivery.objects.values_list("pk", flat=True))
+    title = f"经由队列 {uuid.uuid4().hex[:8]}"
+    notify(users=[consumer], event="worker_test", title=title, body="队列送出的短信")
+    [row] = Delivery.objects.exclude(pk__in=rows_before)
+    assert (row.channel, row.to, row.kind) == ("sms", consumer.phone, "order_update")
+    _until("the SMS sent by the worker", lambda: Delivery.objects.get(pk=row.pk).status == "sent", log)
+    # one request for it reached the provider (the orders above sent their own SMS too)
+    [request] = [r for r in tencent_fake.requests if (r.get("body") or {}).get("SessionContext") == f"hejie-{row.pk}"]
+    body = request["body"]
+    assert request["accepted"] and (body["PhoneNumberSet"], body["TemplateId"], body["TemplateParamSet"]) == (
+        ["+86" + consumer.phone], "1002", [title])
+    row.refresh_from_db()
+    assert (row.provider, row.attempts) == ("tencent", 1) and row.provider_id.startswith("2433:")
 
     # partners: a small import committed in the background runs on the worker
     partner = Partner.objects.create(name="江城到家外卖平台", kind="platform", region=Region.objects.get(code="420000"),

@@ -297,18 +297,23 @@ def _failed(row: Delivery, exc: DeliveryError, now: dt.datetime) -> None:
 
 
 def _fall_back(row: Delivery) -> None:
-    """A WeChat message that failed goes by SMS to a person who has a number."""
+    """A WeChat message that failed goes by SMS to a person who has a number; like any SMS, it waits
+    for the end of the person's quiet hours (the urgent kinds aside)."""
     if row.channel != kinds.WECHAT or row.user is None:
         return
     number = _address(row.user, kinds.SMS)
     if not number or row.fallbacks.exists():
         return
+    now = clock.now()
+    mine = ChannelSettings.objects.filter(user=row.user).first()
+    held = None if row.kind in kinds.URGENT else quiet_until(now, mine)
     with transaction.atomic():
         fallback = Delivery.objects.create(
             user_id=row.user_id, notification_id=row.notification_id, channel=kinds.SMS, to=number, kind=row.kind,
             event=row.event, title=row.title, body=row.body, params=row.params, url=row.url, lang=row.lang,
-            fallback_of=row)
-        transaction.on_commit(lambda: dispatch([fallback.pk]))
+            fallback_of=row, created_at=now, status=S.HELD if held else S.QUEUED, not_before=held or now)
+        if not held:
+            transaction.on_commit(lambda: dispatch([fallback.pk]))
 
 
 def deliver(ids: Iterable[int]) -> None:

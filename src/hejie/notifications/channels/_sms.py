@@ -16,8 +16,10 @@ from hejie.notifications.backends import DeliveryError, OutboundMessage, Permane
 _MAINLAND = re.compile(r"1[3-9]\d{9}")
 _INTERNATIONAL = re.compile(r"\+[1-9]\d{6,14}")
 # Free-text template variables are cut to this many characters: the providers refuse a value longer
-# than the variable's approved length and the message is then lost (a code is never cut).
+# than the variable's approved length and the message is then lost. A code and a link are never cut:
+# cut, they are worthless (a claim link of 20 characters leads nowhere).
 PARAM_LIMIT = 20
+UNCUT = frozenset({"code", "link"})
 
 
 def mainland(to: str) -> str | None:
@@ -62,11 +64,12 @@ def sign_name() -> str:
 
 
 def values(message: OutboundMessage) -> dict[str, str]:
-    """The template's values in order, each a string; free text cut to ``PARAM_LIMIT`` characters."""
+    """The template's values in order, each a string; free text cut to ``PARAM_LIMIT`` characters
+    (not the ``UNCUT`` ones: codes and links)."""
     out = {}
     for name, value in message.params.items():
         text = str(value)
-        out[str(name)] = text if name == "code" else text[:PARAM_LIMIT]
+        out[str(name)] = text if name in UNCUT else text[:PARAM_LIMIT]
     return out
 
 
