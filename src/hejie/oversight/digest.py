@@ -125,8 +125,8 @@ class Digest:
             else:
                 out.append(_("%(label)s：%(count)s 件") % {"label": label, "count": line.count})
             if line.numbers:
-                more = "、…" if line.count > len(line.numbers) else ""
-                out.append("  " + "、".join(line.numbers) + more)
+                more = ", …" if line.count > len(line.numbers) else ""
+                out.append("  " + ", ".join(line.numbers) + more)
             out.append("  " + public_url(line.url))
         return "\n".join(out)
 
