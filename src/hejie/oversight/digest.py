@@ -64,23 +64,24 @@ BUSINESS_LIST = "/complaints/"
 COUNCIL_LIST = "/council/orders/"
 PARTNER_LIST = "/partners/businesses/"
 
-# Each line of a digest: its name, and the list it links to.
+# Each line of a digest: what it says (a count of orders, or of merchants and their orders), and
+# for business staff the view of their list it links to.
 BUSINESS_LINES = {
-    "new": (gettext_lazy("新投诉"), "open"),
-    "waiting": (gettext_lazy("等待你方处理"), "waiting"),
-    "overdue": (gettext_lazy("已超期"), "overdue"),
-    "urged": (gettext_lazy("被催办未确认"), "urged"),
-    "answered": (gettext_lazy("消费者已答复的方案"), "all"),
+    "new": (gettext_lazy("新投诉：%(count)s 件"), "open"),
+    "waiting": (gettext_lazy("等待你方处理：%(count)s 件"), "waiting"),
+    "overdue": (gettext_lazy("已超期：%(count)s 件"), "overdue"),
+    "urged": (gettext_lazy("被催办未确认：%(count)s 件"), "urged"),
+    "answered": (gettext_lazy("消费者已答复的方案：%(count)s 件"), "all"),
 }
 COUNCIL_LINES = {
-    "review": gettext_lazy("待审核"),
-    "urge": gettext_lazy("超期待催办"),
-    "mediation": gettext_lazy("调解中"),
-    "failed": gettext_lazy("和解失败"),
+    "review": gettext_lazy("待审核：%(count)s 件"),
+    "urge": gettext_lazy("超期待催办：%(count)s 件"),
+    "mediation": gettext_lazy("调解中：%(count)s 件"),
+    "failed": gettext_lazy("和解失败：%(count)s 件"),
 }
 PARTNER_LINES = {
-    "waiting_claim": gettext_lazy("有投诉等待认领的商户"),
-    "overdue": gettext_lazy("有超期投诉的商户"),
+    "waiting_claim": gettext_lazy("有投诉等待认领的商户：%(count)s 家，投诉 %(orders)s 件"),
+    "overdue": gettext_lazy("有超期投诉的商户：%(count)s 家，投诉 %(orders)s 件"),
 }
 
 
@@ -118,12 +119,7 @@ class Digest:
         for line in self.lines:
             if not line.count:
                 continue
-            label = str(self.labels[line.key])
-            if line.orders is not None:
-                out.append(_("%(label)s：%(count)s 家，投诉 %(orders)s 件")
-                           % {"label": label, "count": line.count, "orders": line.orders})
-            else:
-                out.append(_("%(label)s：%(count)s 件") % {"label": label, "count": line.count})
+            out.append(str(self.labels[line.key]) % {"count": line.count, "orders": line.orders or 0})
             if line.numbers:
                 more = ", …" if line.count > len(line.numbers) else ""
                 out.append("  " + ", ".join(line.numbers) + more)
