@@ -104,6 +104,22 @@ def test_nothing_before_the_hour_the_digest_at_the_hour_once_a_day(
         dt.date(2026, 3, 16), dt.date(2026, 3, 17)]
 
 
+def test_a_pass_costs_nothing_before_the_hour_and_one_query_once_everyone_is_examined(
+        traveller, outbox, make_user, business):
+    from django.test.utils import CaptureQueriesContext
+
+    make_user("business", business=business)
+    file(make_user(), business)
+    traveller.move_to(local(16, 7, 59, 59))
+    with CaptureQueriesContext(connection) as before:
+        assert digests_send_due() == 0
+    traveller.move_to(local(16, 8))
+    assert digests_send_due() == 1
+    with CaptureQueriesContext(connection) as after:
+        assert digests_send_due() == 0
+    assert len(before.captured_queries) == 0 and len(after.captured_queries) == 1
+
+
 def test_the_hour_is_a_setting_and_off_sends_none(traveller, outbox, settings, make_user, business):
     staff = make_user("business", business=business)
     file(make_user(), business)

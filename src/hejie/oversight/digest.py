@@ -12,7 +12,9 @@ finds it among their notices).
 - Council staff: their jurisdiction's queues (``oversight.orders.queue_counts``: review, to urge,
   mediation, failed), each count with the link ``/council/orders/?queue=...``.
 - Partner staff: how many of their merchants have orders waiting for a claim, and how many have
-  overdue orders (``complaints.selectors.partner_businesses``).
+  overdue orders (``complaints.selectors.partner_businesses``, which reads "overdue" as of the
+  clock's now, the moment the sweep runs at).
+- Operators and consumers get none.
 
 Nobody with nothing to report gets one. The once is a ``notifications.DigestRun`` row per person
 and day (unique), written in the transaction that writes the digest: a second pass the same day,
