@@ -56,6 +56,14 @@ def _no_quiet_hours(settings):
     settings.HEJIE_QUIET_HOURS = ""
 
 
+@pytest.fixture(autouse=True)
+def _no_digest(settings):
+    """No daily digest unless a test asks for it: T0 is 10:00 Shanghai, after the digest hour, and
+    every sweep would otherwise send each staff member a digest (tests/oversight/test_digest.py
+    sets the hour)."""
+    settings.HEJIE_DIGEST_HOUR = None
+
+
 @pytest.fixture
 def reference_data(transactional_db):
     """Transactional tests flush every table when they end, the regions,

@@ -206,6 +206,10 @@ HEJIE_WECHAT = {
 # Quiet hours (Asia/Shanghai) that hold non-urgent SMS until they end, for everyone who has not set
 # their own; "" for none. The business's clocks keep running through them.
 HEJIE_QUIET_HOURS = os.environ.get("HEJIE_QUIET_HOURS", "22:00-08:00")
+# The daily digest (hejie.oversight.digest): each staff member's once a day, at or after this hour
+# (Asia/Shanghai, 0-23), sent by the sweep; "off" (or "") sends none.
+HEJIE_DIGEST_HOUR = (None if os.environ.get("HEJIE_DIGEST_HOUR", "8").strip().lower() in ("", "off")
+                     else int(os.environ.get("HEJIE_DIGEST_HOUR", "8")))
 # At most this many SMS (codes aside) to one number in an hour; the rest stay in the in-app notices.
 HEJIE_SMS_PER_HOUR = int(os.environ.get("HEJIE_SMS_PER_HOUR", "20"))
 # How long one call to a provider may take before it counts as a timeout (seconds).

@@ -58,7 +58,8 @@ nothing from any of these, not even the visitor's view::
 Who is told (recipients, active accounts): ``business_staff`` (a business's
 staff; ``active_only=False`` also lists the deactivated, for its admins) and
 ``council_members`` / ``council_covering`` (the councils of a region and the
-regions above it).
+regions above it); ``staff_members`` (every active staff member of a business, a council or a
+partner: the daily digest's readers).
 
 Account kinds (``is_consumer_account``, ``is_staff_account``,
 ``may_become_staff``) ask what kind of account it is whether or not it is
@@ -335,6 +336,14 @@ def business_staff(business_id: int, *, active_only: bool = True) -> QuerySet[Us
 def council_members(codes: Iterable[str | None]) -> QuerySet[User]:
     """The active council staff of these regions (empty codes are skipped)."""
     return User.objects.filter(role=Role.COUNCIL, region_id__in=[c for c in codes if c], is_active=True)
+
+
+def staff_members() -> QuerySet[User]:
+    """The active staff of businesses, councils and partners (the readers of the daily digest);
+    not operators, not consumers."""
+    return User.objects.filter(
+        Q(role=Role.BUSINESS, business__isnull=False) | Q(role=Role.COUNCIL, region__isnull=False)
+        | Q(role=Role.PARTNER, partner__isnull=False), is_active=True)
 
 
 def council_covering(obj: RegionalRow) -> QuerySet[User]:

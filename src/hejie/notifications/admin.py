@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from hejie.notifications.models import ChannelSettings, Delivery, Notification
+from hejie.notifications.models import ChannelSettings, Delivery, DigestRun, Notification
 from hejie.notifications.services import delivery_resend
 
 
@@ -53,3 +53,19 @@ class ChannelSettingsAdmin(admin.ModelAdmin):
     list_display = ["user", "language", "quiet_hours", "quiet_start", "quiet_end", "updated_at"]
     raw_id_fields = ["user"]
     search_fields = ["user__username"]
+
+
+@admin.register(DigestRun)
+class DigestRunAdmin(admin.ModelAdmin):
+    """Whose daily digest was examined on which day; no notice: they had nothing to report."""
+
+    list_display = ["user", "day", "notification", "created_at"]
+    list_filter = ["day"]
+    raw_id_fields = ["user", "notification"]
+    search_fields = ["user__username"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -112,3 +112,24 @@ class ChannelSettings(models.Model):
         max_length=8, choices=Language.choices, default=DEFAULT_LANGUAGE,
         help_text="the language of the wrapper of their emails (what they were told stays as written)")
     updated_at = models.DateTimeField(default=clock.now)
+
+
+class DigestRun(models.Model):
+    """A person's daily digest, examined on one local day (Asia/Shanghai): the claim that makes it
+    once per person per day. The row is written in the transaction that writes the digest, so two
+    passes at once cannot both write one (the unique constraint refuses the second, which waits
+    for the first on PostgreSQL). ``notification`` is the digest sent, or empty when the person
+    had nothing to report that day (they are not examined again until the next day)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_runs")
+    day = models.DateField(help_text="the local day (Asia/Shanghai) this digest is for")
+    notification = models.ForeignKey(Notification, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"digest of user {self.user_id} for {self.day}"

@@ -38,12 +38,14 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Model, Q
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from hejie.core import clock
 from hejie.core.background import enqueue
 from hejie.core.errors import invalid
+from hejie.core.i18n import pick
 from hejie.notifications import kinds
 from hejie.notifications.backends import Backend, DeliveryError, OutboundMessage, Permanent, Report, Retryable
 from hejie.notifications.models import DEFAULT_LANGUAGE, ChannelSettings, Delivery, Language, Notification
@@ -148,12 +150,14 @@ def language_chosen(chosen: ChannelSettings | None) -> str:
 
 
 def notify(*, users: Iterable[Any], event: str, title: str, body: str = "", complaint: Model | None = None,
-           url: str = "", params: dict[str, str] | None = None) -> list[Notification]:
+           url: str = "", params: dict[str, str] | None = None, bilingual: bool = False) -> list[Notification]:
     """Tell ``users`` (``None`` entries are skipped): an in-app notice each, and a delivery on each
     channel they chose for the event's kind, sent after commit. ``complaint`` is the order it is
     about, if any; ``url`` the page to open; ``params`` the SMS/WeChat template's values (by default
-    the title). This app sits below accounts and complaints: it knows people and orders by key and
-    by the attributes it reads (``sms_number``, ``wechat_openid``, ``email``, ``audience``, ``on_duty``)."""
+    the title). With ``bilingual``, ``title`` and ``body`` are stored text ``中文 (english)``
+    (``core.i18n``): the notice keeps both, each message carries its recipient's half. This app sits
+    below accounts and complaints: it knows people and orders by key and by the attributes it reads
+    (``sms_number``, ``wechat_openid``, ``email``, ``audience``, ``on_duty``)."""
     people = [u for u in users if u is not None]
     if not people:
         return []
@@ -164,20 +168,27 @@ def notify(*, users: Iterable[Any], event: str, title: str, body: str = "", comp
     kind = kinds.kind_of(event)
     chosen = {c.user_id: c for c in ChannelSettings.objects.filter(user_id__in=[u.pk for u in people])}
     now = clock.now()
-    values = params if params is not None else {"title": title[:20]}
     out = []
     for user, row in zip(people, rows, strict=True):
         mine = chosen.get(user.pk)
         lang = language_chosen(mine)
+        said, text = _in_language(title, body, lang) if bilingual else (title, body)
+        values = params if params is not None else {"title": said[:20]}
         for channel, to in _plan(user, kind, mine):
             held = quiet_until(now, mine) if channel == kinds.SMS else None
             out.append(Delivery(
                 user_id=user.pk, notification_id=row.pk, channel=channel, to=to, kind=kind, event=event,
-                title=title[:200], body=body, params=values, url=url, lang=lang, created_at=now,
+                title=said[:200], body=text, params=values, url=url, lang=lang, created_at=now,
                 status=S.HELD if held else S.QUEUED, not_before=held or now,
             ))
     _queue(out)
     return rows
+
+
+def _in_language(title: str, body: str, lang: str) -> tuple[str, str]:
+    """The half of bilingual ``title`` and ``body`` in ``lang``."""
+    with translation.override(lang):
+        return pick(title), pick(body)
 
 
 def send_direct(*, channel: str, to: str, kind: str, title: str, body: str = "", params: dict[str, str] | None = None,

@@ -13,7 +13,9 @@ It is orchestration across apps, so it lives at the top of the stack:
 5. messages whose retry is due or whose quiet hours have ended
    (``hejie.notifications.services.deliver_due``);
 6. claim invitations to businesses without an account, sent again while unclaimed
-   (``hejie.businesses.claims.invitations_resend_due``).
+   (``hejie.businesses.claims.invitations_resend_due``);
+7. the daily digest of each staff member, once a day from ``HEJIE_DIGEST_HOUR`` (Asia/Shanghai)
+   (``hejie.oversight.digest.digests_send_due``).
 
 ``hejie sweep`` runs one pass; ``hejie serve`` runs it on an interval
 (``hejie.ops.sweeper``); with a broker, Celery beat sends the ``hejie.sweep`` task
@@ -32,6 +34,7 @@ from hejie.complaints.policy import get_policy
 from hejie.complaints.sweep import BATCH_SIZE, sweep_orders
 from hejie.core import clock
 from hejie.notifications.services import deliver_due
+from hejie.oversight.digest import digests_send_due
 from hejie.ratings.lists import blacklist_expire
 from hejie.ratings.services import ratings_expire_due
 from hejie.webhooks.services import deliveries_dispatch_due
@@ -48,6 +51,7 @@ class SweepReport:
     blacklist_removed: int = 0
     messages_due: int = 0
     invitations_resent: int = 0
+    digests_sent: int = 0
     errors: int = 0
 
     def __str__(self) -> str:
@@ -56,7 +60,7 @@ class SweepReport:
                 f"ratings refreshed {self.ratings_refreshed}; "
                 f"black-list entries ended by rule {self.blacklist_removed}; "
                 f"messages due {self.messages_due}; claim invitations sent again {self.invitations_resent}; "
-                f"errors {self.errors}")
+                f"digests sent {self.digests_sent}; errors {self.errors}")
 
 
 def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> SweepReport:
@@ -76,6 +80,11 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
     except Exception:  # a channel's trouble must not stop the sweep; the next pass tries again
         logger.exception("sending the due messages failed")
         report.errors += 1
-    if report.actions or report.errors or report.blacklist_removed:
+    try:
+        report.digests_sent = digests_send_due(now=now)  # once a day per person, from the digest hour
+    except Exception:
+        logger.exception("sending the daily digests failed")
+        report.errors += 1
+    if report.actions or report.errors or report.blacklist_removed or report.digests_sent:
         logger.info("%s", report)
     return report

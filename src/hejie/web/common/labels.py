@@ -28,7 +28,8 @@ def inbox_view_label(view: str, *, consumer: bool = False) -> str:
 
 
 # What each notice is about, in the reader's language (the notice's own title
-# and body are written by the services in Chinese).
+# and body are written by the services in Chinese; the daily digest's are stored
+# bilingual and the notices page shows the reader's half).
 NOTICE_LABELS = {
     "delivered": _("新投诉"),
     "submitted": _("投诉已提交"),
@@ -67,6 +68,7 @@ NOTICE_LABELS = {
     "business_suspended": _("入驻已暂停"),
     "business_reactivated": _("入驻已恢复"),
     "staff_invited": _("员工账号"),
+    "digest": _("每日摘要"),
 }
 
 
