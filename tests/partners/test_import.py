@@ -248,3 +248,23 @@ def test_partner_apply_and_approve(consumer, council, make_user):
     assert p.status == "active" and p.onboard_status == "active"
     with pytest.raises(Conflict):
         services.partner_approve(actor=council, partner=p)
+
+
+def test_a_rows_credit_code_refusal_is_stored_in_both_languages(partner, partner_staff):
+    """Row reasons are read later by any of the partner's staff: stored bilingual, whatever
+    the language of the request that previewed the file (the credit code's refusals are gettext)."""
+    from django.utils import translation
+
+    from hejie.core.i18n import pick
+
+    code = make_credit_code(8701)
+    bad = code[:-1] + ("0" if code[-1] != "0" else "1")
+    with translation.override("en"):
+        batch = preview(partner_staff, partner, csv_bytes([("错校验", bad, "餐饮", "420102", "", "", "", "", "")]))
+    reason = batch.rows.get().reason.split("；")[0]  # then the hint about numeric cells (a code of digits)
+    assert reason == ("统一社会信用代码的校验位不正确，请核对 "
+                      "(The check character of the unified social credit code is wrong)")
+    with translation.override("zh-hans"):
+        assert pick(reason) == "统一社会信用代码的校验位不正确，请核对"
+    with translation.override("en"):
+        assert pick(reason) == "The check character of the unified social credit code is wrong"

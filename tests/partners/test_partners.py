@@ -233,3 +233,12 @@ def test_api_refuse_with_reason(api, applied, council):
     r = api.post(f"/partners/{partner.pk}/refuse", {"reason": "资质材料不全"}, as_=council)
     assert r.status_code == 200 and r.json()["status_reason"] == "资质材料不全"
     assert api.get(f"/partners/{partner.pk}", as_=applicant).json()["status"] == "refused"
+
+
+def test_api_refusal_in_the_requests_language(api, applied, council):
+    partner, _ = applied
+    services.partner_approve(actor=council, partner=partner)
+    r = api.post(f"/partners/{partner.pk}/approve", {}, as_=council)
+    assert r.status_code == 409 and r.json()["error"]["message"] == "合作方当前状态为「已通过」，不能审核通过"
+    r = api.post(f"/partners/{partner.pk}/approve", {}, as_=council, headers={"Accept-Language": "en"})
+    assert r.status_code == 409 and r.json()["error"]["message"] == "The partner is Approved; it cannot be approved"

@@ -29,6 +29,8 @@ import zipfile
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from hejie.core.errors import InvalidInput, TooLarge, invalid
 
@@ -79,8 +81,7 @@ class Number(str):
 
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _file_error("文件是UTF-16编码，请另存为“CSV UTF-8”或xlsx "
-                          "(the file is UTF-16: save it as CSV UTF-8 or xlsx)", "encoding")
+        raise _file_error(_("文件是UTF-16编码，请另存为“CSV UTF-8”或xlsx"), "encoding")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -89,11 +90,10 @@ def _decode(data: bytes) -> str:
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
-            raise _file_error("无法识别文件编码：请使用UTF-8或GB18030（GBK）编码的CSV，或xlsx "
-                              "(the file is neither UTF-8 nor GB18030/GBK text: save it as CSV UTF-8 or xlsx)",
+            raise _file_error(_("无法识别文件编码：请使用UTF-8或GB18030（GBK）编码的CSV，或xlsx"),
                               "encoding") from None
     if "\x00" in text:
-        raise _file_error("文件含有二进制内容，不是CSV (the file holds binary data: not a CSV)", "encoding")
+        raise _file_error(_("文件含有二进制内容，不是CSV"), "encoding")
     return text
 
 
@@ -106,7 +106,7 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
             # a spreadsheet would run "=..." as a formula when the file is opened: refused as in xlsx
             yield [Formula(c) if c.lstrip().startswith("=") else c for c in row]
     except csv.Error as exc:
-        raise _file_error(f"CSV格式错误：{exc} (the CSV is malformed)") from None
+        raise _file_error(_("CSV格式错误：%(error)s") % {"error": exc}) from None
 
 
 def _cell(value: object) -> str:
@@ -130,9 +130,9 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise _file_error(f"无法读取xlsx文件 (the xlsx file cannot be read: {type(exc).__name__})") from None
+        raise _file_error(_("无法读取xlsx文件（%(error)s）") % {"error": type(exc).__name__}) from None
     except Exception:  # openpyxl raises many kinds on a broken workbook; none is the user's 500
-        raise _file_error("无法读取xlsx文件 (the xlsx file cannot be read)") from None
+        raise _file_error(_("无法读取xlsx文件")) from None
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
@@ -147,14 +147,18 @@ def is_xlsx(filename: str, data: bytes) -> bool:
     return data.startswith(b"PK\x03\x04") or (filename or "").lower().endswith((".xlsx", ".xlsm"))
 
 
+def too_large() -> TooLarge:
+    """The refusal of a file over ``max_bytes()``."""
+    return TooLarge(_("文件超过%(mb)dMB") % {"mb": max_bytes() // (1024 * 1024)})
+
+
 def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """The columns found and an iterator of (line, {field: text}) for every
     non-blank data row. Raises on an empty file, bad columns, over the limits."""
     if len(data) > max_bytes():
-        raise TooLarge(f"文件超过{max_bytes() // (1024 * 1024)}MB (the file is larger than "
-                       f"{max_bytes() // (1024 * 1024)} MB)")
+        raise too_large()
     if not data.strip():
-        raise _file_error("文件是空的 (the file is empty)", "empty")
+        raise _file_error(_("文件是空的"), "empty")
     rows = _xlsx_rows(data) if is_xlsx(filename, data) else _csv_rows(data)
 
     header: list[str] | None = None
@@ -165,7 +169,7 @@ def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[
             header = raw
             break
     if header is None:
-        raise _file_error("文件是空的 (the file is empty)", "empty")
+        raise _file_error(_("文件是空的"), "empty")
 
     columns: list[str | None] = []
     unknown: list[str] = []
@@ -179,8 +183,8 @@ def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[
         if field is None:
             unknown.append(str(cell).strip()[:40])
         elif field in seen:
-            raise _file_error(f"列重复：{seen[field]} 与 {str(cell).strip()[:40]} 都表示 {field} "
-                              f"(two columns mean {field})", "columns")
+            raise _file_error(_("列重复：%(first)s 与 %(second)s 都表示 %(field)s")
+                              % {"first": seen[field], "second": str(cell).strip()[:40], "field": field}, "columns")
         else:
             seen[field] = str(cell).strip()[:40]
         columns.append(field)
@@ -188,13 +192,12 @@ def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[
     if unknown or missing:
         parts = []
         if missing:
-            parts.append(f"缺少列 missing: {', '.join(missing)}")
+            parts.append(_("缺少列：%(columns)s") % {"columns": ", ".join(missing)})
         if unknown:
-            parts.append(f"不认识的列 unknown: {', '.join(unknown[:10])}")
+            parts.append(_("不认识的列：%(columns)s") % {"columns": ", ".join(unknown[:10])})
         raise _file_error(
-            "表头不正确 (wrong columns) — " + "；".join(parts)
-            + f"。需要的列 expected: {', '.join(FIELDS)}"
-            "（可用中文：名称、统一社会信用代码、行业、地区代码、地址、联系人、联系电话、门店、订单量）", "columns")
+            _("表头不正确：%(problems)s。需要的列：%(expected)s（可用中文：名称、统一社会信用代码、行业、地区代码、地址、联系人、联系电话、门店、订单量）")  # noqa: E501
+            % {"problems": pgettext("between list items", "；").join(parts), "expected": ", ".join(FIELDS)}, "columns")
 
     header_line = line
     limit = max_rows()
@@ -206,7 +209,7 @@ def read_rows(*, filename: str, data: bytes) -> tuple[list[str], Iterator[tuple[
                 continue
             n += 1
             if n > limit:
-                raise TooLarge(f"文件超过{limit:,}行，请拆分后分批导入 (more than {limit:,} rows: split the file)",
+                raise TooLarge(_("文件超过%(limit)s行，请拆分后分批导入") % {"limit": f"{limit:,}"},
                                code="too_many_rows")
             values: dict[str, str] = {}
             for i, field in enumerate(columns):

@@ -4,25 +4,26 @@ their bulk imports of businesses (入驻批量导入)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from hejie.core import clock
 
 
 class Partner(models.Model):
     class Kind(models.TextChoices):
-        PLATFORM = "platform", "平台 platform"
-        CHAIN = "chain", "连锁总部 chain"
-        ASSOCIATION = "association", "行业协会 association"
+        PLATFORM = "platform", _("平台")
+        CHAIN = "chain", _("连锁总部")
+        ASSOCIATION = "association", _("行业协会")
 
     class Status(models.TextChoices):
-        APPLIED = "applied", "申请中 applied"
-        ACTIVE = "active", "已通过 active"
-        SUSPENDED = "suspended", "已暂停 suspended"
-        REFUSED = "refused", "未通过 refused"
+        APPLIED = "applied", _("申请中")
+        ACTIVE = "active", _("已通过")
+        SUSPENDED = "suspended", _("已暂停")
+        REFUSED = "refused", _("未通过")
 
     class OnboardStatus(models.TextChoices):
-        APPLIED = "applied", "待审核 applied"
-        ACTIVE = "active", "直接入驻 active"
+        APPLIED = "applied", _("待审核")
+        ACTIVE = "active", _("直接入驻")
 
     name = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -56,10 +57,10 @@ class Partner(models.Model):
 
 class ImportBatch(models.Model):
     class Status(models.TextChoices):
-        PREVIEWED = "previewed", "已预检 previewed"
-        COMMITTING = "committing", "导入中 committing"
-        COMMITTED = "committed", "已导入 committed"
-        FAILED = "failed", "失败 failed"
+        PREVIEWED = "previewed", _("已预检")
+        COMMITTING = "committing", _("导入中")
+        COMMITTED = "committed", _("已导入")
+        FAILED = "failed", _("失败")
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="imports")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -91,9 +92,9 @@ class ImportBatch(models.Model):
 
 class ImportRow(models.Model):
     class Outcome(models.TextChoices):
-        ACCEPTED = "accepted", "可导入 accepted"
-        REFUSED = "refused", "不通过 refused"
-        ALREADY = "already", "已在平台 already"
+        ACCEPTED = "accepted", _("可导入")
+        REFUSED = "refused", _("不通过")
+        ALREADY = "already", _("已在平台")
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
     line = models.PositiveIntegerField(help_text="line in the file (the header is line 1)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.core.errors import NotAllowed, NotFound
@@ -20,10 +21,10 @@ if TYPE_CHECKING:
 def partner_of(user: Viewer) -> Partner:
     """The active partner ``user`` works for, or ``NotAllowed``."""
     if not access.is_partner_staff(user):
-        raise NotAllowed("只有合作方工作人员可以访问 (partner staff only)")
+        raise NotAllowed(_("只有合作方工作人员可以访问"))
     partner = user.partner
     if partner is None or partner.status != Partner.Status.ACTIVE:
-        raise NotAllowed("合作方尚未通过审核或已暂停 (the partner is not active)")
+        raise NotAllowed(_("合作方尚未通过审核或已暂停"))
     return partner
 
 
@@ -39,7 +40,7 @@ def partner_get_for(user: Viewer, partner_id: int | str) -> Partner:
         return (partners_visible_to(user).select_related("region").prefetch_related("industries")
                 .get(pk=int(partner_id)))
     except (Partner.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise NotFound("合作方不存在 (no such partner)") from None
+        raise NotFound(_("合作方不存在")) from None
 
 
 def imports_visible_to(user: Viewer) -> QuerySet[ImportBatch]:
@@ -51,7 +52,7 @@ def import_get_for(user: Viewer, batch_id: int | str) -> ImportBatch:
     try:
         return imports_visible_to(user).select_related("partner").get(pk=int(batch_id))
     except (ImportBatch.DoesNotExist, TypeError, ValueError):
-        raise NotFound("导入批次不存在 (no such import)") from None
+        raise NotFound(_("导入批次不存在")) from None
 
 
 def import_rows(batch: ImportBatch, *, outcome: str | None = None) -> QuerySet[ImportRow]:

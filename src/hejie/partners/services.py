@@ -48,6 +48,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hejie.accounts import access
 from hejie.accounts.services import account_errors
@@ -132,26 +135,27 @@ def partner_apply(*, applicant: User | None, name: str, kind: str, region_code: 
     will write (``industries``: codes); other kinds name none."""
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
-        raise invalid("name", f"请填写名称，不超过{NAME_MAX}个字 (name is required, at most {NAME_MAX} characters)")
+        raise invalid("name", _("请填写名称，不超过%(n)d个字") % {"n": NAME_MAX})
     if any(unicodedata.category(c) == "Cc" for c in name):
-        raise invalid("name", "名称含有控制字符 (the name contains control characters)")
+        raise invalid("name", _("名称含有控制字符"))
     if kind not in Partner.Kind.values:
-        raise invalid("kind", f"未知的合作方类型 {str(kind)[:20]!r} (kind is one of {', '.join(Partner.Kind.values)})")
+        raise invalid("kind", _("未知的合作方类型 %(kind)s（可选：%(kinds)s）")
+                      % {"kind": repr(str(kind)[:20]), "kinds": ", ".join(Partner.Kind.values)})
     region = region_get(region_code, field="region_code")
     codes = list(dict.fromkeys(str(c).strip() for c in (industries or ()) if str(c).strip()))
     if codes and kind != Partner.Kind.ASSOCIATION:
-        raise invalid("industries", "只有行业协会可以填写所属行业 (only an association covers industries)")
+        raise invalid("industries", _("只有行业协会可以填写所属行业"))
     found = list(Industry.objects.filter(code__in=codes))
     unknown = sorted(set(codes) - {i.code for i in found})
     if unknown:
-        raise invalid("industries", f"未知的行业 {', '.join(unknown)[:60]} (unknown industry)")
+        raise invalid("industries", _("未知的行业 %(code)s") % {"code": ", ".join(unknown)[:60]})
     User = get_user_model()
     if applicant is not None and getattr(applicant, "pk", None) and access.is_staff_account(applicant):
         if not access.is_operator(applicant):
-            raise NotAllowed("该账号已属于其他机构，不能代为申请 (this account already belongs to an organisation)")
+            raise NotAllowed(_("该账号已属于其他机构，不能代为申请"))
     with transaction.atomic():
         if Partner.objects.filter(name=name).exists():
-            raise Conflict("已有同名合作方 (a partner with this name exists)", code="duplicate",
+            raise Conflict(_("已有同名合作方"), code="duplicate",
                            fields={"name": "duplicate"})
         partner = Partner.objects.create(name=name, kind=kind, region=region)
         if found:
@@ -163,6 +167,7 @@ def partner_apply(*, applicant: User | None, name: str, kind: str, region_code: 
                 locked.save(update_fields=["role", "partner"])
                 applicant.role, applicant.partner = locked.role, partner
                 partner.admins.add(locked)
+        # stored and read later by its recipients: bilingual (see "row validation" below)
         notify(users=access.council_members([region.code]), event="partner_applied",
                title=f"新的合作方申请：{name} (a partner applied)", body="请审核 (please review)")
     return partner
@@ -173,17 +178,17 @@ def _lock_partner(partner: Partner | int) -> Partner:
     try:
         return Partner.objects.select_for_update().select_related("region").get(pk=int(pk))
     except (Partner.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise NotFound("合作方不存在 (no such partner)") from None
+        raise NotFound(_("合作方不存在")) from None
 
 
-def _review(actor: User, partner: Partner | int, verb_zh: str, verb_en: str) -> Partner:
+def _review(actor: User, partner: Partner | int, forbidden: str, wrong_state: str) -> Partner:
+    """The partner, locked, if ``actor`` may review it now; ``forbidden`` and ``wrong_state``
+    are the two refusals (translated), the second with a ``%(status)s`` placeholder."""
     locked = _lock_partner(partner)
     if not _council_over(actor, locked.region):
-        raise NotAllowed(f"只有合作方所在辖区的消委或运营人员可以{verb_zh}合作方 (only the council of its "
-                         f"jurisdiction or operators may {verb_en} a partner)")
+        raise NotAllowed(forbidden)
     if locked.status != Partner.Status.APPLIED:
-        raise Conflict(f"合作方当前状态为 {locked.status}，不能{verb_zh} (the partner is {locked.status})",
-                       code="wrong_state")
+        raise Conflict(wrong_state % {"status": locked.get_status_display()}, code="wrong_state")
     return locked
 
 
@@ -193,9 +198,10 @@ def partner_approve(*, actor: User, partner: Partner | int, onboard_status: str 
     start ``applied`` (reviewed one by one) or ``active``. Its own staff never
     approve it (they are not council)."""
     if onboard_status not in Partner.OnboardStatus.values:
-        raise invalid("onboard_status", "onboard_status 只能是 applied 或 active (applied or active)")
+        raise invalid("onboard_status", _("onboard_status 只能是 applied 或 active"))
     with transaction.atomic():
-        locked = _review(actor, partner, "审核通过", "approve")
+        locked = _review(actor, partner, _("只有合作方所在辖区的消委或运营人员可以审核通过合作方"),
+                         _("合作方当前状态为「%(status)s」，不能审核通过"))
         locked.status, locked.onboard_status, locked.approved_at = Partner.Status.ACTIVE, onboard_status, clock.now()
         locked.status_reason = ""
         locked.save(update_fields=["status", "onboard_status", "approved_at", "status_reason"])
@@ -208,7 +214,8 @@ def partner_refuse(*, actor: User, partner: Partner | int, reason: str) -> Partn
     """``applied`` → ``refused``, with the reason its staff are told."""
     reason = clean_text(reason, field="reason", label="原因", max_length=REASON_MAX, required=True)
     with transaction.atomic():
-        locked = _review(actor, partner, "驳回", "refuse")
+        locked = _review(actor, partner, _("只有合作方所在辖区的消委或运营人员可以驳回合作方"),
+                         _("合作方当前状态为「%(status)s」，不能驳回"))
         locked.status, locked.status_reason = Partner.Status.REFUSED, reason
         locked.save(update_fields=["status", "status_reason"])
         notify(users=locked.staff.filter(is_active=True), event="partner_refused",
@@ -232,18 +239,17 @@ def partner_staff_add(*, actor: User, partner: Partner | int, username: str, pas
     with transaction.atomic():
         locked = _lock_partner(partner)
         if not partner_administers(actor, locked):
-            raise NotAllowed("只有合作方的管理员可以添加工作人员 (only the partner's admin staff may add staff)")
+            raise NotAllowed(_("只有合作方的管理员可以添加工作人员"))
         if locked.status in (Partner.Status.REFUSED, Partner.Status.SUSPENDED):
-            raise Conflict(f"合作方当前状态为 {locked.status}，不能添加工作人员 (the partner is {locked.status})",
-                           code="wrong_state")
+            wrong_state = _("合作方当前状态为「%(status)s」，不能添加工作人员")
+            raise Conflict(wrong_state % {"status": locked.get_status_display()}, code="wrong_state")
         username = (username or "").strip()
         if not username or len(username) > 150:
-            raise invalid("username", "请填写用户名，不超过150个字符 (username is required, at most 150 characters)")
+            raise invalid("username", _("请填写用户名，不超过150个字符"))
         try:
             User.username_validator(username)
         except ValidationError:
-            raise invalid("username", "用户名只能包含字母、数字和 @/./+/-/_ (letters, digits and @/./+/-/_ only)") \
-                from None
+            raise invalid("username", _("用户名只能包含字母、数字和 @/./+/-/_")) from None
         display_name = clean_text(display_name, field="display_name", label="显示名称", max_length=60,
                                   required=False)
         user = User(username=username, role=User.Role.PARTNER, partner=locked, display_name=display_name)
@@ -251,9 +257,10 @@ def partner_staff_add(*, actor: User, partner: Partner | int, username: str, pas
             validate_password(password or "", user=user)
         except ValidationError as exc:
             detail = " ".join(str(m) for m in exc.messages)
-            raise InvalidInput(f"密码不符合要求 (password rejected): {detail}", fields={"password": detail}) from None
+            raise InvalidInput(_("密码不符合要求：%(detail)s") % {"detail": detail},
+                               fields={"password": detail}) from None
         if User.objects.filter(username__iexact=username).exists():
-            raise Conflict(f"用户名 {username} 已被使用 (username already taken)", code="duplicate",
+            raise Conflict(_("用户名 %(username)s 已被使用") % {"username": username}, code="duplicate",
                            fields={"username": "taken"})
         user.set_password(password)
         user.save()
@@ -262,7 +269,7 @@ def partner_staff_add(*, actor: User, partner: Partner | int, username: str, pas
     return user
 
 
-JOIN_FIELDS_MESSAGE = "请修改标出的项目 (correct the fields marked)"
+JOIN_FIELDS_MESSAGE = gettext_lazy("请修改标出的项目")
 
 
 def partner_join(*, applicant: User | None, username: str, password: str, name: str, kind: str,
@@ -275,7 +282,7 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
     names at least one industry; other kinds none. Every field is checked
     before anything is written, and all the errors are raised together."""
     if access.is_staff_account(applicant):
-        raise NotAllowed("工作人员账号不能申请，请退出登录后再申请 (staff accounts cannot apply; sign out first)",
+        raise NotAllowed(_("工作人员账号不能申请，请退出登录后再申请"),
                          code="staff_account")
     errors: dict[str, str] = {}
 
@@ -288,25 +295,25 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
 
     name = collect(lambda: clean_text(name, field="name", label="名称", max_length=NAME_MAX)) or ""
     if name and Partner.objects.filter(name=name).exists():
-        errors["name"] = "已有同名合作方 (a partner with this name exists)"
+        errors["name"] = _("已有同名合作方")
     if kind not in Partner.Kind.values:
-        errors["kind"] = "请选择合作方类型 (choose the kind of partner)"
+        errors["kind"] = _("请选择合作方类型")
     region_code = (region_code or "").strip()
     if not region_code:
-        errors["region_code"] = "请填写所在地区代码 (the region code is required)"
+        errors["region_code"] = _("请填写所在地区代码")
     elif not (len(region_code) == 6 and region_code.isdigit()):
-        errors["region_code"] = "地区代码应为6位数字 (the region code has 6 digits)"
+        errors["region_code"] = _("地区代码应为6位数字")
     else:
         collect(lambda: region_get(region_code, field="region_code"))
     codes = [c for c in (industries or ()) if str(c).strip()]
     if kind == Partner.Kind.ASSOCIATION and not codes:
-        errors["industries"] = "行业协会请至少选择一个行业 (an association chooses at least one industry)"
+        errors["industries"] = _("行业协会请至少选择一个行业")
     elif kind != Partner.Kind.ASSOCIATION:
         codes = []
     if codes and not errors.get("industries"):
         unknown = set(codes) - set(Industry.objects.filter(code__in=codes).values_list("code", flat=True))
         if unknown:
-            errors["industries"] = "未知的行业 (unknown industry)"
+            errors["industries"] = _("未知的行业")
     display_name = collect(lambda: clean_text(display_name, field="display_name", label="联系人", max_length=60,
                                               required=False)) or ""
     errors.update(account_errors(username, password))
@@ -322,7 +329,7 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
 def _new_staff(partner: Partner, username: str, password: str, display_name: str = "") -> User:
     User = get_user_model()
     username = username.strip()
-    taken = Conflict(f"用户名 {username} 已被使用 (username already taken)", code="duplicate",
+    taken = Conflict(_("用户名 %(username)s 已被使用") % {"username": username}, code="duplicate",
                      fields={"username": "taken"})
     if User.objects.filter(username__iexact=username).exists():  # taken since account_errors looked
         raise taken
@@ -338,10 +345,17 @@ def _new_staff(partner: Partner, username: str, password: str, display_name: str
 
 def _staff_partner(actor: User | None, partner: Partner) -> None:
     if not (access.is_operator(actor) or access.is_partner_staff_of(actor, partner.pk)):
-        raise NotAllowed("只有该合作方的工作人员可以导入 (only the partner's staff may import)")
+        raise NotAllowed(_("只有该合作方的工作人员可以导入"))
 
 
 # ------------------------------------------------------------------ row validation
+#
+# A row's reasons (and a batch's ``error``) stay bilingual, ``中文 (english)``, not gettext:
+# they are stored on the ImportRow (ImportBatch) and read later, on the report page or
+# through the API, by any of the partner's staff in their own language, not the language
+# of the request that wrote them (docs/architecture.md, "Languages"). The pages show the
+# reader's half with ``pick``. The same holds for the notification titles below, which are
+# written into the database and read by their recipients.
 
 _STORE_SPLIT = re.compile(r"[;；\n]+")
 _PHONE_OK = re.compile(r"[0-9+\-() ]{0,20}")
@@ -390,6 +404,23 @@ class _Lookups:
         return found
 
 
+def _credit_code_refusal(text: str) -> str:
+    try:
+        validate_credit_code(text)
+    except InvalidInput as exc:
+        return exc.message
+    return ""  # pragma: no cover - only called for a code that was refused
+
+
+def _both(message: Callable[[], str]) -> str:
+    """A gettext message (the credit code's refusals) as stored bilingual text: ``中文 (english)``."""
+    with translation.override("zh-hans"):
+        zh = message()
+    with translation.override("en"):
+        en = message()
+    return f"{zh} ({en})"
+
+
 def _text(values: dict[str, str], field: str, label: str, max_length: int, errors: list[str],
           required: bool = False) -> str:
     value = values.get(field, "")
@@ -417,7 +448,7 @@ def _credit_code(values: dict[str, str], errors: list[str]) -> str:
     try:
         return validate_credit_code(text)
     except InvalidInput as exc:
-        message = exc.message
+        message = _both(lambda: _credit_code_refusal(text))
         numeric = isinstance(raw, importer.Number) or re.fullmatch(r"\d+(\.\d+)?([eE]\+?\d+)?", text or "x")
         if numeric and exc.code != "required":
             message += ("；此单元格是数字格式，字母和第15位以后的数字可能已丢失：请把该列设为“文本”后重新填写 "
@@ -504,14 +535,14 @@ def import_preview(*, actor: User, partner: Partner, filename: str, data: bytes)
     is still pending returns that preview."""
     _staff_partner(actor, partner)
     if partner.status != Partner.Status.ACTIVE:
-        raise Conflict("合作方尚未通过审核或已暂停，不能导入 (the partner is not active)", code="wrong_state")
+        raise Conflict(_("合作方尚未通过审核或已暂停，不能导入"), code="wrong_state")
     filename = (filename or "")[:200]
     digest = hashlib.sha256(data).hexdigest()
     pending = ImportBatch.objects.filter(partner=partner, sha256=digest, status=ImportBatch.Status.PREVIEWED).first()
     if pending is not None:
         return pending
 
-    _, body = importer.read_rows(filename=filename, data=data)
+    _columns, body = importer.read_rows(filename=filename, data=data)
     lookups = _Lookups()
     rows: list[ImportRow] = []
     first_line: dict[str, int] = {}
@@ -525,7 +556,7 @@ def import_preview(*, actor: User, partner: Partner, filename: str, data: bytes)
         outcome = ImportRow.Outcome.REFUSED if errors else ImportRow.Outcome.ACCEPTED
         rows.append(ImportRow(line=line, data=clean, outcome=outcome, reason="；".join(errors)[:1000]))
     if not rows:
-        raise invalid("file", "文件只有表头，没有数据行 (the file has a header but no rows)", code="empty")
+        raise invalid("file", _("文件只有表头，没有数据行"), code="empty")
 
     accepted = [r for r in rows if r.outcome == ImportRow.Outcome.ACCEPTED]
     on_platform: dict[str, int | None] = {}
@@ -564,7 +595,7 @@ def _lock_batch(batch: ImportBatch | int) -> ImportBatch:
     try:
         return ImportBatch.objects.select_for_update().select_related("partner").get(pk=pk)
     except ImportBatch.DoesNotExist:
-        raise NotFound("导入批次不存在 (no such import)") from None
+        raise NotFound(_("导入批次不存在")) from None
 
 
 def import_commit(*, actor: User, batch: ImportBatch | int, background: bool | None = None) -> ImportBatch:
@@ -579,9 +610,9 @@ def import_commit(*, actor: User, batch: ImportBatch | int, background: bool | N
         if locked.status == ImportBatch.Status.COMMITTED:
             return locked
         if locked.status == ImportBatch.Status.COMMITTING and not import_is_stuck(locked):
-            raise Conflict("该批次正在导入中 (this import is already being committed)", code="wrong_state")
+            raise Conflict(_("该批次正在导入中"), code="wrong_state")
         if locked.partner.status != Partner.Status.ACTIVE:
-            raise Conflict("合作方不是已通过状态，不能导入 (the partner is not active)", code="wrong_state")
+            raise Conflict(_("合作方不是已通过状态，不能导入"), code="wrong_state")
         locked.status, locked.error, locked.heartbeat_at = ImportBatch.Status.COMMITTING, "", clock.now()
         locked.save(update_fields=["status", "error", "heartbeat_at"])
         if background is None:
@@ -602,7 +633,7 @@ def import_reset(*, actor: User, batch: ImportBatch | int) -> ImportBatch:
         locked = _lock_batch(batch)
         _staff_partner(actor, locked.partner)
         if locked.status != ImportBatch.Status.COMMITTING or not import_is_stuck(locked):
-            raise Conflict("只有中断（长时间无进展）的导入可以重置 (only an import stuck in committing can be reset)",
+            raise Conflict(_("只有中断（长时间无进展）的导入可以重置"),
                            code="wrong_state")
         locked.status = ImportBatch.Status.FAILED
         locked.error = (f"导入进程中断，已完成{locked.rows_done}行，可再次提交以继续 (the commit's process stopped "

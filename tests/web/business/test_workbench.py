@@ -300,6 +300,12 @@ def test_region_options_json(zh):
     for bad in ("12", "999999", "abcdef", "4201020"):
         response = zh.get("/join/regions/", {"parent": bad})
         assert response.status_code == 422 and response.json()["ok"] is False
+    assert zh.get("/join/regions/", {"parent": "999999"}).json()["message"] == "未知的地区代码"
+
+
+def test_region_options_refusal_in_english(en):
+    response = en.get("/join/regions/", {"parent": "999999"})
+    assert response.status_code == 422 and response.json()["message"] == "Unknown region code"
 
 
 # ---------------------------------------------------------------- status

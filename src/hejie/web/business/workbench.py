@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hejie.accounts import access
@@ -190,7 +191,7 @@ def region_options(request):
     if parent:
         if not (len(parent) == 6 and parent.isdigit()) or not Region.objects.filter(code=parent).exists():
             return JsonResponse({"ok": False, "code": "invalid",
-                                 "message": pick("未知的地区代码 (unknown region code)")}, status=422)
+                                 "message": _("未知的地区代码")}, status=422)
         rows = list(Region.objects.filter(parent_id=parent).order_by("code"))
     else:
         rows = list(Region.objects.filter(parent__isnull=True).order_by("code"))

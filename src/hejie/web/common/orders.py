@@ -253,7 +253,7 @@ def order_rate(request, complaint, extra):
 def order_acknowledge(request, complaint, extra):
     urge_id = _post(request, "urge_id")
     if not any(str(u.pk) == urge_id for u in complaint.urges.all()):
-        raise NotFound("催办不存在 (no such urge on this complaint)")
+        raise NotFound(_("催办不存在"))
     services.urge_acknowledge(actor=request.user, urge_id=urge_id)
 
 

@@ -97,7 +97,7 @@ def remove(request, pk):
 def appeal(request, pk):
     verdict = request.POST.get("verdict", "")
     if verdict not in ("upheld", "rejected"):
-        raise invalid("reason", "请选择申诉成立或不成立 (choose upheld or rejected)")
+        raise invalid("reason", _("请选择申诉成立或不成立"))
     lists.blacklist_appeal_decide(actor=request.user, appeal=pk, upheld=verdict == "upheld", reason=_reason(request))
 
 

@@ -124,7 +124,7 @@ def order_urge(request, c):
 def order_forward(request, c):
     business_id = _p(request, "forward_business")
     if not business_id:
-        raise invalid("business_id", "请先搜索并选择商户 (search for the business and choose it)")
+        raise invalid("business_id", _("请先搜索并选择商户"))
     services.complaint_forward(actor=request.user, complaint=c.pk, business_id=business_id,
                                note=_p(request, "forward_note"))
 

@@ -28,7 +28,7 @@ from hejie.accounts import access
 from hejie.businesses import claims
 from hejie.businesses.models import Industry
 from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
-from hejie.core.errors import DomainError, NotAllowed, NotFound, TooLarge
+from hejie.core.errors import DomainError, NotAllowed, NotFound
 from hejie.partners import importer, selectors, services
 from hejie.partners.models import ImportBatch, Partner
 from hejie.web.common.i18n import field_messages, pick
@@ -89,8 +89,7 @@ def imports(request):
         return _upload_page(request, partner, error=_("请选择要上传的CSV或xlsx文件。"), status=422)
     try:
         if upload.size is not None and upload.size > importer.max_bytes():
-            raise TooLarge(f"文件超过{importer.max_bytes() // (1024 * 1024)}MB "
-                           f"(the file is larger than {importer.max_bytes() // (1024 * 1024)} MB)")
+            raise importer.too_large()
         batch = services.import_preview(actor=request.user, partner=partner, filename=upload.name or "",
                                         data=upload.read(importer.max_bytes() + 1))
     except DomainError as exc:
@@ -203,7 +202,7 @@ def apply(request):
     status = 200
     if request.method == "POST":
         try:
-            _, admin = services.partner_join(
+            _partner, admin = services.partner_join(
                 applicant=user if user.is_authenticated else None, username=values["username"],
                 password=request.POST.get("password", ""), name=values["name"], kind=values["kind"],
                 region_code=values["region_code"], industries=chosen, display_name=values["display_name"])
@@ -214,7 +213,7 @@ def apply(request):
             return redirect("web:partner-status")
     return render(request, "web/partners/apply.html", {
         "values": values, "chosen": chosen, "errors": errors,
-        "kinds": [(k, pick(label)) for k, label in Partner.Kind.choices],
+        "kinds": Partner.Kind.choices,
         "industries": Industry.objects.order_by("code"),
     }, status=status)
 
@@ -229,6 +228,6 @@ def status(request):
     partner = selectors.partner_get_for(user, user.partner_id)
     return render(request, "web/partners/status.html", {
         "partner": partner, "reason": partner.status_reason,
-        "kind": pick(partner.get_kind_display()),
+        "kind": partner.get_kind_display(),
     })
 

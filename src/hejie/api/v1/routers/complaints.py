@@ -95,11 +95,11 @@ class ProposalIn(StrictSchema):
 
 
 class ProposalRejectIn(StrictSchema):
-    reason: Text | None = Field(None, max_length=SHORT_TEXT)
-    counter_terms: Text | None = Field(None, max_length=TEXT, description="what the consumer would accept")
-    counter_amount: Amount = Field(None)
-    counter_clause_id: BodyId | None = Field(None, description="a service-standard clause the counter-offer rests "
-                                                               "on (needs counter_terms)")
+    reason: Text | None = Field(default=None, max_length=SHORT_TEXT)
+    counter_terms: Text | None = Field(default=None, max_length=TEXT, description="what the consumer would accept")
+    counter_amount: Amount = Field(default=None)
+    counter_clause_id: BodyId | None = Field(default=None, description="a service-standard clause the counter-offer "
+                                                                       "rests on (needs counter_terms)")
 
 
 class ReasonIn(StrictSchema):
@@ -107,15 +107,15 @@ class ReasonIn(StrictSchema):
 
 
 class OptionalReasonIn(StrictSchema):
-    reason: Text | None = Field(None, max_length=SHORT_TEXT)
+    reason: Text | None = Field(default=None, max_length=SHORT_TEXT)
 
 
 class MediationRequestIn(StrictSchema):
-    reason: Text | None = Field(None, max_length=TEXT)
+    reason: Text | None = Field(default=None, max_length=TEXT)
 
 
 class NoteIn(StrictSchema):
-    note: Text | None = Field(None, max_length=SHORT_TEXT)
+    note: Text | None = Field(default=None, max_length=SHORT_TEXT)
 
 
 class MediationOutcomeIn(StrictSchema):
@@ -322,7 +322,7 @@ def _person(user, side: str, complaint: Complaint) -> str | None:
         return None if side == Side.SYSTEM else str(Side(side).label)
     if user.display_name:
         return user.display_name
-    if side == Side.BUSINESS and complaint.business_id:
+    if side == Side.BUSINESS and complaint.business is not None:  # a null key reads no row
         return complaint.business.name
     return str(Side(side).label)
 
@@ -389,7 +389,7 @@ def _detail(user, complaint_id) -> dict:
     return {
         **_item(c, clock.now()),
         "description": c.description,
-        "store": {"id": c.store_id, "name": c.store.name} if c.store_id else None,
+        "store": {"id": c.store_id, "name": c.store.name} if c.store is not None else None,
         "region": {"code": c.region_id, "name": c.region.full_name},
         "consumer": {"display_name": consumer.display_name or str(Side.CONSUMER.label), "phone": phone},
         "purchase_amount": _money(c.purchase_amount), "purchase_date": c.purchase_date, "order_ref": c.order_ref,

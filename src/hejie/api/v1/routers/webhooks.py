@@ -12,7 +12,7 @@ your clock; answer 2xx within 5 s; deduplicate on the body's `id`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
@@ -135,7 +135,7 @@ def test_endpoint(request, endpoint_id: int = EndpointId):
 
 @router.get("/{endpoint_id}/deliveries", response={200: DeliveryPage, **errors(401, 403, 404, 422)},
             summary="The endpoint's delivery log, newest first (cursor-paginated)")
-def list_deliveries(request, endpoint_id: int = EndpointId, filters: Query[DeliveryFilters] = None):
+def list_deliveries(request, endpoint_id: Annotated[int, EndpointId], filters: Query[DeliveryFilters]):
     qs = selectors.deliveries_for(request.auth, endpoint_id, status=filters.status)
     rows, next_cursor = keyset_page(qs, field="created_at", cursor=filters.cursor, size=filters.size)
     return {"items": [delivery_out(d) for d in rows], "next_cursor": next_cursor}

@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.management import call_command
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         connections.close_all()  # the serving threads open their own
 
-        from waitress.server import create_server
+        from waitress.server import MultiSocketServer, create_server
 
         from hejie.wsgi import application
 
@@ -62,7 +63,12 @@ class Command(BaseCommand):
         else:
             start_sweeper(interval)
 
-        listening = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
+        # one server per address (MultiSocketServer) or a single one, whose address getsockname() reads
+        listening: Sequence[tuple[str, object]]
+        if isinstance(server, MultiSocketServer):
+            listening = server.effective_listen
+        else:
+            listening = [server.getsockname()]
         for listen_host, listen_port in listening:
             shown = f"[{listen_host}]" if ":" in str(listen_host) else listen_host
             self.stdout.write(f"Hejie serving at http://{shown}:{listen_port}/ (threads={threads}); Ctrl-C to stop")
