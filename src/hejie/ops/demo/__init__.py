@@ -41,11 +41,11 @@ from hejie.businesses.models import Business, ClaimInvitation
 from hejie.complaints.models import Complaint, Policy, Urge
 from hejie.complaints.states import OPEN_STATES, State
 from hejie.core import clock
+from hejie.notifications.models import Delivery
 from hejie.ops.demo.base import DemoError
 from hejie.ops.demo.businesses import BUSINESSES, STAFFED, UNCLAIMED, credit_codes
 from hejie.ops.demo.people import ADMIN_PASSWORD, ADMIN_USERNAME, CONSUMER_PHONES, COUNCILS, STAFF_PASSWORD
 from hejie.ops.demo.script import Demo
-from hejie.notifications.models import Delivery
 from hejie.ratings.models import BlacklistEntry
 
 __all__ = ["DemoError", "Result", "demo_businesses", "is_loaded", "load", "signin_rows", "state_counts"]
