@@ -21,8 +21,8 @@ install-test: $(BIN)/python
 ## Install, load the demo data and serve Hejie on http://$(HOST):$(PORT)/
 run: install
 	$(BIN)/hejie migrate -v0
-	$(BIN)/hejie demo
-	$(BIN)/hejie serve --host $(HOST) --port $(PORT)
+	HEJIE_PUBLIC_URL=$${HEJIE_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/hejie demo
+	HEJIE_PUBLIC_URL=$${HEJIE_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/hejie serve --host $(HOST) --port $(PORT)
 
 ## Install what the tests need and run them all (lint, SQLite; PostgreSQL too when DATABASE_URL is set,
 ## the two databases side by side: pytest uses one core, so on two cores this halves the wait)
