@@ -76,3 +76,20 @@ def test_asking_from_the_phone_page_too_soon_stays_there(zh, sms, django_capture
     response = zh.post("/signin/", {"phone": PHONE})
     assert response.status_code == 429 and 'id="phone-error"' in response.content.decode()
     assert response["Retry-After"]
+
+
+def test_the_hourly_limit_is_said_in_minutes_not_counted_down_in_seconds(zh, sms, traveller,
+                                                                         django_capture_on_commit_callbacks):
+    for i in range(5):  # five codes, a minute and a bit apart: the hourly limit is reached
+        traveller.move_to(T0 + dt.timedelta(seconds=61 * i))
+        with django_capture_on_commit_callbacks(execute=True):
+            zh.post("/signin/", {"phone": PHONE, "resend": "1"}, REMOTE_ADDR=f"10.0.0.{i + 1}")
+    assert len(sms) == 5
+    traveller.move_to(T0 + dt.timedelta(seconds=61 * 4 + 120))  # the 60-second wait is long over
+    page = zh.post("/signin/", {"phone": PHONE, "resend": "1"}, REMOTE_ADDR="10.0.0.9")
+    html = page.content.decode()
+    assert page.status_code == 429 and len(sms) == 5
+    # the hour runs from the first code (T0): 3600 - 364 s = 3236 s left, about 54 minutes
+    assert "约 54 分钟后可重新获取" in html and 'id="resend-wait"' not in html
+    en = zh.get("/signin/code/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "in about 54 minutes" in en

@@ -28,6 +28,7 @@ from hejie.web.common.i18n import field_messages
 SESSION_PHONE = "hejie_signin_phone"
 # The openid of someone who came through WeChat and is not bound yet: bound when they sign in by code.
 SESSION_WECHAT_OPENID = "hejie_wechat_openid"
+LONG_WAIT = 120  # a longer wait (an hourly or daily limit) is said in minutes, not counted down
 WECHAT_OPENID_MAX_AGE = 1800  # seconds a pending openid waits for the phone sign-in
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -100,7 +101,8 @@ def _code_page(request, phone: str, *, errors=None, status: int = 200):
         wait = 0
     return render(request, "web/signin_code.html",
                   _signin_context(request, phone=phone, phone_masked=mask_phone(phone), errors=errors or {},
-                                  wait=wait), status=status)
+                                  wait=wait, wait_minutes=-(-wait // 60) if wait > LONG_WAIT else 0),
+                  status=status)
 
 
 @require_http_methods(["GET", "POST"])
