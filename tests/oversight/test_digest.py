@@ -256,7 +256,7 @@ def test_a_partner_is_told_of_its_merchants_waiting_for_a_claim_and_overdue(
         ("waiting_claim", 1, 2), ("overdue", 1, 1)]
     assert digests_send_due() == 2  # the partner's contact and the claimed merchant's staff
     body = half(digests(contact)[0].body, "zh-hans").splitlines()
-    assert body[1] == "有投诉等待认领的商户：1 家，投诉 2 件" and body[2].endswith("/partners/businesses/")
+    assert body[1] == "有投诉等待认领的商户：1 家，投诉 2 件" and body[2].endswith("/partners/businesses/?waiting=1")
     assert body[3] == "有超期投诉的商户：1 家，投诉 1 件" and body[4].endswith("/partners/businesses/")
 
 

@@ -174,7 +174,8 @@ def partner_digest(user: User, *, now: dt.datetime, since: dt.datetime) -> Diges
     digest = Digest(url=PARTNER_LIST, labels=dict(PARTNER_LINES))
     for i, key in enumerate(("waiting_claim", "overdue")):
         merchants = sum(1 for row in rows if row[i])
-        digest.lines.append(Line(key, merchants, PARTNER_LIST, orders=sum(row[i] or 0 for row in rows)))
+        link = f"{PARTNER_LIST}?waiting=1" if key == "waiting_claim" else PARTNER_LIST  # the page's own filter
+        digest.lines.append(Line(key, merchants, link, orders=sum(row[i] or 0 for row in rows)))
     return digest
 
 
