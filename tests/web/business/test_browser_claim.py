@@ -32,6 +32,30 @@ def test_an_imported_merchant_claims_its_account_on_a_phone(reference_data, live
     invite = next(m for m in sms if m.kind == "claim" and m.to == MOBILE)
     link = re.search(r"https?://\S+/claim/[^/\s]+/", invite.body).group(0)
 
+    # before the claim: the partner sees the merchant waiting, the council sees why and for how long
+    from hejie.partners.models import Partner
+
+    partner = Partner.objects.create(name="美食外卖平台", kind="platform", region_id="420000", status="active",
+                                     onboard_status="active")
+    type(shop).objects.filter(pk=shop.pk).update(partner=partner)
+    for who, path, expect, name in (
+            (make_user("partner", partner=partner, username="platform_ops"), "/partners/businesses/?waiting=1",
+             "1 件投诉等待商户认领账号", "claim-0-partner"),
+            (make_user("council", region="420100", username="wuhan_ops"), "/council/orders/?queue=review",
+             "商家已登记但还没有账号，已邀请认领", "claim-0-council")):
+        who.set_password("a-long-Passw0rd!")
+        who.save()
+        staff_page = phone_page()
+        staff_page.goto(live_server.url + "/signin/staff/")
+        staff_page.get_by_label("用户名").fill(who.username)
+        staff_page.get_by_label("密码").fill("a-long-Passw0rd!")
+        staff_page.get_by_role("button", name="登录").click()
+        staff_page.wait_for_load_state()
+        staff_page.goto(live_server.url + path)
+        staff_page.get_by_text(expect).first.wait_for()
+        assert _fits(staff_page), name
+        shoot(staff_page, name)
+
     page = phone_page()
     page.goto(link)
     page.get_by_role("heading", name="认领商户账号").wait_for()
