@@ -117,6 +117,27 @@ def make_user(db):
 
 
 @pytest.fixture
+def outbox(settings):
+    """Every channel (SMS, WeChat, email) goes to MemoryBackend.outbox; returns it, emptied."""
+    from hejie.notifications.backends import MemoryBackend
+
+    settings.HEJIE_NOTIFICATION_BACKENDS = {c: "hejie.notifications.backends.MemoryBackend"
+                                            for c in ("sms", "wechat", "email")}
+    MemoryBackend.outbox.clear()
+    yield MemoryBackend.outbox
+    MemoryBackend.outbox.clear()
+
+
+@pytest.fixture
+def partner(db):
+    """An active delivery platform (a partner that brings merchants), in Hubei."""
+    from hejie.partners.models import Partner
+
+    return Partner.objects.create(name="美食外卖平台", kind="platform", region_id="420000", status="active",
+                                  onboard_status="active")
+
+
+@pytest.fixture
 def business(make_business):
     return make_business("武汉热干面馆")
 

@@ -15,7 +15,6 @@ from hejie.businesses.models import ClaimInvitation
 from hejie.complaints import services
 from hejie.complaints.models import Complaint
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited
-from hejie.notifications.backends import MemoryBackend
 from hejie.notifications.models import Delivery
 from hejie.ops.sweep import sweep
 from tests.conftest import T0
@@ -23,23 +22,6 @@ from tests.conftest import T0
 PHONE = "13912345678"
 FILING = dict(problem_type="quality", description="买的热干面里有异物，要求退款。", claim_type="refund",
               claim_amount="38.00", purchase_amount="38.00")
-
-
-@pytest.fixture
-def outbox(settings):
-    settings.HEJIE_NOTIFICATION_BACKENDS = {c: "hejie.notifications.backends.MemoryBackend"
-                                            for c in ("sms", "wechat", "email")}
-    MemoryBackend.outbox.clear()
-    yield MemoryBackend.outbox
-    MemoryBackend.outbox.clear()
-
-
-@pytest.fixture
-def partner(db):
-    from hejie.partners.models import Partner
-
-    return Partner.objects.create(name="美食外卖平台", kind="platform", region_id="420000", status="active",
-                                  onboard_status="active")
 
 
 @pytest.fixture

@@ -27,21 +27,9 @@ def local(day: int, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
 
 
 @pytest.fixture
-def outbox(settings):
+def outbox(outbox, settings):
     settings.HEJIE_DIGEST_HOUR = 8
-    settings.HEJIE_NOTIFICATION_BACKENDS = {c: "hejie.notifications.backends.MemoryBackend"
-                                            for c in ("sms", "wechat", "email")}
-    MemoryBackend.outbox.clear()
-    yield MemoryBackend.outbox
-    MemoryBackend.outbox.clear()
-
-
-@pytest.fixture
-def partner(db):
-    from hejie.partners.models import Partner
-
-    return Partner.objects.create(name="美食外卖平台", kind="platform", region_id="420000", status="active",
-                                  onboard_status="active")
+    return outbox
 
 
 def file(consumer, business, **extra):

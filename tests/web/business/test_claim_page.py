@@ -21,14 +21,6 @@ FILING = dict(problem_type="quality", description="买的热干面里有异物�
 
 
 @pytest.fixture
-def partner(db):
-    from hejie.partners.models import Partner
-
-    return Partner.objects.create(name="美食外卖平台", kind="platform", region_id="420000", status="active",
-                                  onboard_status="active")
-
-
-@pytest.fixture
 def waiting(traveller, django_capture_on_commit_callbacks, make_business, consumer, partner, sms):
     """An imported business with one order waiting for it, and the claim link it was sent."""
     shop = make_business("江城小龙虾", contact_phone=PHONE, partner=partner)
