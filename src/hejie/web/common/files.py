@@ -11,7 +11,10 @@ from hejie.ratings.lists import appeal_file_open_for
 
 
 def evidence_response(evidence, *, download: bool = False) -> FileResponse:
-    return stored_file_response(evidence, download=download)
+    try:
+        return stored_file_response(evidence, download=download)
+    except NotFound:  # the row is there, its file is not (logged by stored_file_response)
+        raise Http404("no such file") from None
 
 
 @require_GET

@@ -272,7 +272,10 @@ def file_evidence_file(request, file_id: int):
     except NotFound:
         raise Http404("no such file") from None
     if request.GET.get("thumb") == "1":
-        small = drafts.draft_file_thumbnail(item)
+        try:
+            small = drafts.draft_file_thumbnail(item)
+        except FileNotFoundError:
+            raise Http404("no such file") from None
         if small is not None:
             response = HttpResponse(small, content_type="image/jpeg")
             response["X-Content-Type-Options"] = "nosniff"
