@@ -36,7 +36,7 @@ from hejie.complaints.services.intake import AMOUNT_CLAIMS, DESCRIPTION_MIN, com
 from hejie.complaints.services.orders import MAX_TEXT, _amount, _choice, _date
 from hejie.core import clock
 from hejie.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
-from hejie.core.storage import walk
+from hejie.core.storage import storage_errors, walk
 from hejie.core.validation import clean_text
 from hejie.regions.models import Region
 from hejie.regions.selectors import region_get
@@ -415,7 +415,8 @@ def draft_file_add(*, consumer, name: str, data: bytes) -> DraftFile:
             refuse_too_many(draft.files.count())
             item = DraftFile(draft=draft, original_name=name, kind=kind, content_type=content_type,
                              size=len(stored), sha256=digest, created_at=clock.now())
-            item.file.save(f"{draft.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
+            with storage_errors():
+                item.file.save(f"{draft.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
             stored_path = item.file.name
             item.save()
             _touch(draft)
@@ -515,7 +516,7 @@ def draft_submit(*, consumer, token: str) -> Complaint:
                                          **_filing_fields(draft.data))
             files = list(draft.files.all())
             for item in files:
-                with item.file.open("rb") as f:
+                with storage_errors(), item.file.open("rb") as f:
                     stored = f.read()
                 evidence = evidence_store(actor=consumer, complaint=complaint, name=item.original_name,
                                           kind=item.kind, stored=stored)

@@ -24,7 +24,7 @@ from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 
 from hejie.core.errors import NotFound
-from hejie.core.storage import open_stream
+from hejie.core.storage import open_stream, storage_errors
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,8 @@ def stored_file_response(stored: StoredUpload, *, download: bool = False) -> Fil
     never redirected to a bucket URL. A row whose file is not in the storage (evidence not yet
     moved to the bucket by ``hejie evidence_to_s3``) is logged and answered as not found."""
     try:
-        stream = open_stream(stored.file)
+        with storage_errors():  # the bucket out of reach: 503, try again later
+            stream = open_stream(stored.file)
     except FileNotFoundError:
         log.error("stored file %s is missing from the storage", stored.file.name)
         raise NotFound(_("文件不存在")) from None

@@ -18,7 +18,9 @@ signed one that ends after ``QUERYSTRING_EXPIRE`` seconds, never a public one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import os
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
@@ -26,6 +28,8 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:  # hejie.settings imports this module: nothing of Django's is imported at its top
     from django.core.files.storage import Storage
     from django.db.models.fields.files import FieldFile
+
+log = logging.getLogger(__name__)
 
 S3_BACKEND = "hejie.core.bucket.BucketStorage"  # django-storages' S3Storage, its boto3 sessions shared
 QUERYSTRING_EXPIRE = 60  # seconds; no page or API answer hands out a bucket URL (see above)
@@ -134,3 +138,23 @@ def walk(storage: Storage, prefix: str) -> Iterator[tuple[str, dt.datetime]]:
             full = os.path.join(folder, name)
             relative = os.path.relpath(full, storage.path("")).replace(os.sep, "/")
             yield relative, dt.datetime.fromtimestamp(os.path.getmtime(full), tz=dt.UTC)
+
+
+@contextlib.contextmanager
+def storage_errors() -> Iterator[None]:
+    """Turn a failure of the storage itself (the bucket out of reach or refusing the keys, a full
+    disk) into ``Unavailable`` (503, "try again later"), logged with its cause. A file that is not
+    there (``FileNotFoundError``) is left to the caller."""
+    from boto3.exceptions import Boto3Error
+    from botocore.exceptions import BotoCoreError, ClientError
+    from django.utils.translation import gettext as _
+
+    from hejie.core.errors import Unavailable
+
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except (OSError, Boto3Error, BotoCoreError, ClientError) as exc:
+        log.exception("the file storage failed")
+        raise Unavailable(_("文件存储暂时不可用，请稍后再试"), fields={"file": "storage unavailable"}) from exc

@@ -147,6 +147,33 @@ def test_a_row_whose_object_is_missing_is_a_404_and_logged_not_a_500(client, del
     assert f"stored file {e.file.name} is missing" in caplog.text
 
 
+def test_a_bucket_that_refuses_is_a_503_that_says_so_and_nothing_is_half_written(
+        client, delivered, consumer, s3_storage, s3_server, settings, caplog):
+    from hejie.core.storage import s3_storage as config
+
+    kept = ev.evidence_add(actor=consumer, complaint=delivered, name="a.pdf", data=PDF)
+    settings.STORAGES = {**settings.STORAGES, "default": config(bucket="no-such-bucket", endpoint_url=s3_server,
+                                                                **S3_KEYS)}
+    auth = {"Authorization": f"Bearer {token_create(user=consumer)}"}
+    r = client.post(f"/api/v1/complaints/{delivered.pk}/evidence",
+                    {"file": SimpleUploadedFile("b.jpg", jpeg_with_gps())}, headers=auth)
+    assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
+    assert r.json()["error"]["message"] == "文件存储暂时不可用，请稍后再试"
+    assert list(Evidence.objects.all()) == [kept] and not delivered.events.filter(type="evidence_added").exclude(
+        payload__evidence_id=kept.pk).exists()
+    r = client.get(f"/api/v1/complaints/{delivered.pk}/evidence/{kept.pk}", headers={**auth, "Accept-Language": "en"})
+    assert r.status_code == 503 and r.json()["error"]["message"] == ("File storage is unavailable for the moment; "
+                                                                      "please try again later")
+    client.force_login(consumer)
+    r = client.get(f"/files/complaints/{delivered.pk}/evidence/{kept.pk}")
+    assert r.status_code == 503 and r["Retry-After"] == "30" and "文件存储暂时不可用" in r.content.decode()
+    r = client.post("/file/evidence/", {"files": [SimpleUploadedFile("小票.jpg", jpeg_with_gps())]})
+    assert r.status_code == 503 and "文件存储暂时不可用" in r.content.decode()
+    assert not DraftFile.objects.exists()
+    assert "the file storage failed" in caplog.text and "NoSuchBucket" in caplog.text
+    assert s3_storage.names() == [kept.file.name] and s3_storage.local_names() == []
+
+
 def test_the_purge_deletes_abandoned_drafts_and_objects_no_draft_holds(consumer, make_user, s3_storage):
     kept_by = make_user("consumer")
     old = drafts.draft_file_add(consumer=consumer, name="a.jpg", data=jpeg_with_gps())
