@@ -562,8 +562,8 @@ def import_preview(*, actor: User, partner: Partner, filename: str, data: bytes)
     on_platform: dict[str, int | None] = {}
     codes = [r.data["credit_code"] for r in accepted]
     for i in range(0, len(codes), LOOKUP_CHUNK):
-        on_platform.update(Business.objects.filter(credit_code__in=codes[i:i + LOOKUP_CHUNK])
-                           .values_list("credit_code", "partner_id"))
+        on_platform.update((code, partner_id) for code, partner_id in Business.objects.filter(
+            credit_code__in=codes[i:i + LOOKUP_CHUNK]).values_list("credit_code", "partner_id") if code)
     for r in accepted:
         code = r.data["credit_code"]
         if code in on_platform:
