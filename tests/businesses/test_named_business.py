@@ -214,3 +214,31 @@ def test_the_council_corrects_the_contact_and_the_invitation_goes_there(
     assert invitation.phone == "13611112222" and invitation.sends == 1
     business.refresh_from_db()
     assert business.contact_phone == "13611112222"
+
+
+def test_a_partner_import_adopts_an_invited_record_instead_of_a_second_one(
+        traveller, django_capture_on_commit_callbacks, consumer, make_user, outbox):
+    from hejie.partners import services as partner_services
+    from hejie.partners.models import Partner
+    from tests.partners.conftest import csv_bytes
+
+    code = make_credit_code(region="420106")
+    with django_capture_on_commit_callbacks(execute=True):
+        order = _file(consumer, business_phone=MOBILE, business_credit_code=code)
+    platform = Partner.objects.create(name="外卖平台", kind="platform", region_id="420000", status="active",
+                                      onboard_status="active")
+    staff = make_user("partner", partner=platform)
+    data = csv_bytes([("武汉巷口烧烤店", code, "餐饮", "420106", "夜市 3 号", "王", "", "", 1)])
+    batch = partner_services.import_preview(actor=staff, partner=platform, filename="shops.csv", data=data)
+    assert (batch.accepted, batch.already) == (1, 0)  # not "already on the platform": it was only named
+    batch = partner_services.import_commit(actor=staff, batch=batch)
+    assert batch.created == 1
+    [business] = Business.objects.filter(credit_code=code)
+    assert business.pk == order.business_id  # the same record, adopted
+    assert (business.status, business.partner_id, business.name, business.industry_id) == (
+        "active", platform.pk, "武汉巷口烧烤店", "catering")
+    assert business.contact_phone == MOBILE  # the import had none: the consumer's is kept
+    # the order still waits for the claim, and the partner now sees it waiting
+    order.refresh_from_db()
+    assert order.state == "pending_review" and order.review_reason == "awaiting_claim"
+    assert claims.invitation_from_link(_token(outbox)).business_id == business.pk
