@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "hejie.core",
     "hejie.regions",
+    "hejie.workdays",
     "hejie.businesses",
     "hejie.accounts",
     "hejie.complaints",
