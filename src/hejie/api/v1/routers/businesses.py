@@ -354,7 +354,7 @@ def apply(request, payload: ApplyIn):
         region_code=payload.region_code, address=payload.address, contact_name=payload.contact_name,
         contact_phone=payload.contact_phone, phone_code=payload.phone_code, contact_email=payload.contact_email,
         stores=[s.model_dump() for s in payload.stores], accept_rules=payload.accept_rules,
-        accept_standards=payload.accept_standards,
+        accept_standards=payload.accept_standards, ip=client_ip(request),
     )
     return Status(201, _out(selectors.business_get(business.pk)))
 
