@@ -22,7 +22,6 @@ import pytest
 import requests
 
 from hejie.notifications.backends import MemoryBackend
-from tests.conftest import T0
 
 PASSWORD = "right-pass-2026-hejie"  # noqa: S105 - a test account's password
 WRONG = "wrong-pass-2026-hejie"  # noqa: S105
@@ -247,7 +246,7 @@ def test_wrong_codes_from_an_attacker_do_not_stop_the_owner_signing_in(site, tra
     owner, attacker = Visitor(site, OWNER), Visitor(site, ATTACKER)
     assert owner.form("/signin/", {"phone": PHONE}).status_code == 302
     code = last_code(sms)
-    for n in range(4):
+    for _ in range(4):
         r = attacker.api("/auth/token", {"phone": PHONE, "code": wrong(code)})
         assert r.status_code == 422 and r.json()["error"]["code"] == "code_wrong"
     r = attacker.api("/auth/token", {"phone": PHONE, "code": wrong(code)})

@@ -31,7 +31,8 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
         if username is not None and password:
             try:
                 self.user_cache = services.password_authenticate(
-                    username=username, password=password, ip=client_ip(self.request), request=self.request)
+                    username=username, password=password, request=self.request,
+                    ip=client_ip(self.request) if self.request is not None else None)
             except RateLimited as exc:
                 self.rate_limited = exc
                 raise ValidationError(exc.message, code="rate_limited") from None
