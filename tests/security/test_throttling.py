@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 import requests
@@ -319,3 +320,30 @@ def test_the_operator_sees_the_wrong_codes_and_where_they_came_from(site, travel
     assert signed_in(admin.admin_signin("root", PASSWORD), admin)
     page = admin.get("/admin/accounts/codefailure/")
     assert page.status_code == 200 and page.text.count(ATTACKER) >= 3 and PHONE in page.text
+
+
+# --- the class: no sign-in path beside the throttle ---------------------------------------------
+
+
+def test_no_code_checks_a_password_outside_the_throttled_services():
+    """A new face that checked a password itself (``authenticate()``, ``check_password()``, Django's
+    ``LoginView`` or ``AuthenticationForm``) would bypass the throttle: only the accounts services
+    (``password_authenticate``, ``password_change``) and the admin's throttled form may."""
+    import hejie
+
+    allowed = {Path("accounts/services.py"), Path("accounts/admin_site.py")}
+    pattern = re.compile(r"(?<!def )(?<![\w.])authenticate\(|\.check_password\(|LoginView|AuthenticationForm|"
+                         r"django\.contrib\.auth\.urls")
+    root = Path(hejie.__file__).parent
+    offenders = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
+                       if path.relative_to(root) not in allowed and "migrations" not in path.parts
+                       and pattern.search(path.read_text(encoding="utf-8")))
+    assert offenders == []
+
+
+def test_the_admin_site_is_the_throttled_one():
+    from django.contrib import admin
+
+    from hejie.accounts.admin_site import HejieAdminSite, ThrottledAdminLoginForm
+
+    assert isinstance(admin.site, HejieAdminSite) and admin.site.login_form is ThrottledAdminLoginForm
