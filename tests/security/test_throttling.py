@@ -347,3 +347,19 @@ def test_the_admin_site_is_the_throttled_one():
     from hejie.accounts.admin_site import HejieAdminSite, ThrottledAdminLoginForm
 
     assert isinstance(admin.site, HejieAdminSite) and admin.site.login_form is ThrottledAdminLoginForm
+
+
+def test_the_settings_come_from_the_environment_and_a_bad_value_is_refused(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = "from hejie import settings; print(settings.HEJIE_SIGNIN_THROTTLE)"
+    env = {**os.environ, "HEJIE_DATA_DIR": str(tmp_path), "HEJIE_SIGNIN_FAILURES": "3",
+           "HEJIE_SIGNIN_COOLOFF": "60", "HEJIE_SIGNIN_IP_WINDOW": "3600"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout  # noqa: S603 - our own settings
+    assert "'failures': 3" in out and "'cooloff': 60" in out and "'ip_window': 3600" in out
+    assert "'cooloff_max': 43200" in out and "'code_cooloff': 300" in out  # the defaults
+    env["HEJIE_SIGNIN_FAILURES"] = "five"
+    bad = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)  # noqa: S603
+    assert bad.returncode != 0 and "HEJIE_SIGNIN_FAILURES must be a whole number of at least 1" in bad.stderr
