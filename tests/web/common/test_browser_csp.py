@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from tests.web.conftest import browser_marks
 
+PASSWORD = "csp-test-password-2026"
+
 pytestmark = browser_marks
 
 
@@ -56,3 +58,24 @@ def test_api_docs_load_with_nothing_but_the_server(live_server, phone_page):
     page.locator(".opblock-body .responses-wrapper").first.wait_for()
     page.wait_for_load_state("networkidle")
     assert attempted == []
+
+
+def test_the_operator_admin_passes_the_policy(reference_data, live_server, phone_page, make_user):
+    """Django's admin (its jQuery, the date and related-object widgets) under the same CSP: every
+    list and every add form linked from the index, with no refusal (the fixture checks)."""
+    operator = make_user("operator", username="csp-operator", is_staff=True, is_superuser=True)
+    operator.set_password(PASSWORD)
+    operator.save()
+    page = phone_page()
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "csp-operator")
+    page.fill("#id_password", PASSWORD)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(live_server.url + "/admin/")
+    links = page.eval_on_selector_all("#content-main a[href^='/admin/']", "els => els.map(e => e.getAttribute('href'))")
+    pages = sorted(set(links))
+    assert any(p.endswith("/add/") for p in pages) and len(pages) > 20
+    for path in pages:
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        page.wait_for_load_state("load")
