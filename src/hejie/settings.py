@@ -138,7 +138,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "hejie.core.apps.StaticFilesConfig",  # django.contrib.staticfiles, skipping source maps
     "csp",
     "ninja",  # its templates and static files: the API docs' Swagger UI from here, not from a CDN
     "hejie.core",
