@@ -83,6 +83,7 @@ if PRODUCTION and not ALLOWED_HOSTS:
         "HEJIE_PRODUCTION=1 needs HEJIE_ALLOWED_HOSTS: the host names the site answers to, comma-separated "
         "(e.g. hejie.example.gov.cn).")
 CSRF_TRUSTED_ORIGINS = _env_list("HEJIE_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "hejie.views.csrf_failure"
 # reverse proxies in front of Hejie (addresses or networks): their X-Forwarded-For names the client
 # (hejie.core.http.client_ip); the per-address limits would otherwise count every client as the proxy
 HEJIE_TRUSTED_PROXIES = _env_list("HEJIE_TRUSTED_PROXIES")
