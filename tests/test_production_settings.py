@@ -239,3 +239,17 @@ def test_this_process_embedded_settings_over_http(client, django_user_model):
     assert "Strict-Transport-Security" not in page.headers
     assert page.cookies["csrftoken"]["secure"] == "" and page.cookies["csrftoken"]["httponly"] is True
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(("extra", "form_action"), [
+    ({}, ["'self'"]),
+    ({"HEJIE_WECHAT_APP_ID": "wx0123456789"}, ["'self'", "https://open.weixin.qq.com"]),
+    ({"HEJIE_WECHAT_APP_ID": "wx0123456789", "HEJIE_WECHAT_OAUTH_BASE": "http://127.0.0.1:9999/connect/"},
+     ["'self'", "http://127.0.0.1:9999"]),
+])
+def test_form_action_allows_wechat_sign_in_only_when_it_is_on(tmp_path, extra, form_action):
+    """Binding WeChat posts a form whose answer redirects to WeChat, which form-action governs."""
+    done = _python(_env(tmp_path, **extra), "-c", "import django, json; django.setup(); "
+                   "from django.conf import settings; "
+                   "print(json.dumps(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']))")
+    assert json.loads(done.stdout) == form_action, done.stderr
