@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from hejie.accounts import access
+from hejie.businesses import claims
 from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.selectors import business_directory, business_get_for
 from hejie.complaints.evidence import TYPES, evidence_store, inspect_upload, refuse_too_many, upload_name
@@ -43,7 +44,7 @@ from hejie.regions.selectors import region_get
 # (or is not on the platform); "evidence" may be left empty.
 STEPS = ("business", "store", "problem", "claim", "evidence", "review")
 FIELDS = {
-    "business": ("business_id", "business_name", "region_code"),
+    "business": ("business_id", "business_name", "region_code", "business_phone", "business_credit_code"),
     "store": ("store_id",),
     "problem": ("problem_type", "description"),
     "claim": ("claim_type", "claim_amount", "purchase_amount", "purchase_date", "order_ref"),
@@ -159,6 +160,10 @@ def _check_business(data: dict) -> dict[str, str]:
         errors["region_code"] = _("请选择商户所在的地方")
     else:
         _field_error(errors, "region_code", lambda: region_get(region_code, field="region_code"))
+    try:
+        claims.named_contact(phone=data.get("business_phone", ""), credit_code=data.get("business_credit_code", ""))
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     return errors
 
 
@@ -355,12 +360,15 @@ def draft_update(*, consumer, step: str, values: dict) -> ComplaintDraft:
             if new_id:
                 if new_id != str(data.get("business_id") or ""):
                     data.pop("store_id", None)
-                data.update(business_id=new_id, business_name="", region_code="")
+                data.update(business_id=new_id, business_name="", region_code="", business_phone="",
+                            business_credit_code="")
             else:
                 if data.get("business_id"):
                     data.pop("store_id", None)
                 data.update(business_id="", business_name=_raw(values.get("business_name")).strip(),
-                            region_code=_raw(values.get("region_code")).strip())
+                            region_code=_raw(values.get("region_code")).strip(),
+                            business_phone=_raw(values.get("business_phone")).strip(),
+                            business_credit_code=_raw(values.get("business_credit_code")).strip())
         else:
             for field in FIELDS[step]:
                 data[field] = _raw(values.get(field)).strip() if field != "description" else _raw(
@@ -472,6 +480,8 @@ def _filing_fields(data: dict) -> dict:
     else:
         fields["business_name"] = data.get("business_name", "")
         fields["region_code"] = data.get("region_code", "")
+        fields["business_phone"] = data.get("business_phone", "")
+        fields["business_credit_code"] = data.get("business_credit_code", "")
     return fields
 
 

@@ -114,7 +114,8 @@ def file_business(request):
     manual_errors: dict[str, str] = {}
     choose_error = ""
     status = 200
-    manual = {"business_name": draft.data.get("business_name", ""), "region_code": draft.data.get("region_code", "")}
+    manual = {f: draft.data.get(f, "") for f in ("business_name", "region_code", "business_phone",
+                                                  "business_credit_code")}
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "choose":
@@ -128,7 +129,9 @@ def file_business(request):
         else:
             region_code = drafts.place_resolve(
                 [request.POST.get("r1", ""), request.POST.get("r2", ""), request.POST.get("r3", "")])
-            manual = {"business_name": request.POST.get("business_name", "").strip(), "region_code": region_code}
+            manual = {"business_name": request.POST.get("business_name", "").strip(), "region_code": region_code,
+                      "business_phone": request.POST.get("business_phone", "").strip(),
+                      "business_credit_code": request.POST.get("business_credit_code", "").strip()}
             try:
                 draft = drafts.draft_update(consumer=request.user, step="business", values=manual)
             except DomainError as exc:

@@ -71,6 +71,14 @@ class ComplaintIn(StrictSchema):
     region_code: Text | None = Field(None, max_length=6,
                                     description="GB/T 2260 code of where it happened, for a business not on the "
                                                 "platform")
+    business_phone: Text | None = Field(None, max_length=20,
+                                        description="a business not on the platform: its mainland mobile; it is then "
+                                                    "invited by SMS to claim the order (state pending_review, "
+                                                    "review_reason awaiting_claim until it does)")
+    business_credit_code: Text | None = Field(None, max_length=30,
+                                              description="a business not on the platform: its unified social "
+                                                          "credit code; one already on the platform receives the "
+                                                          "order as if business_id had named it")
     store_id: BodyId | None = Field(None, description="one of the business's stores")
     problem_type: Complaint.ProblemType
     description: Text = Field(max_length=TEXT, description="what happened (at least 10 characters)")
@@ -447,6 +455,7 @@ def file_complaint(
 ):
     complaint = services.complaint_submit(
         consumer=request.auth, business_id=payload.business_id, business_name=_text(payload.business_name),
+        business_phone=_text(payload.business_phone), business_credit_code=_text(payload.business_credit_code),
         store_id=payload.store_id, region_code=payload.region_code, problem_type=payload.problem_type.value,
         description=payload.description, claim_type=payload.claim_type.value, claim_amount=payload.claim_amount,
         purchase_amount=payload.purchase_amount, purchase_date=payload.purchase_date,
