@@ -69,7 +69,7 @@ print("PROBE " + json.dumps(out))
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HEJIE_", "DATABASE_URL", "DJANGO_", "CELERY_"))}
+           if not k.startswith(("HEJIE_", "DATABASE_", "DJANGO_", "CELERY_"))}
     env.update(DJANGO_SETTINGS_MODULE="hejie.settings", HEJIE_DATA_DIR=str(data_dir))
     env.update(extra)
     return env
