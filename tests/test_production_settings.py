@@ -134,8 +134,9 @@ def test_check_deploy_warns_about_the_embedded_default(tmp_path):
     ({"HEJIE_ALLOWED_HOSTS": ""}, "needs HEJIE_ALLOWED_HOSTS"),
     ({"HEJIE_ALLOWED_HOSTS": " , "}, "needs HEJIE_ALLOWED_HOSTS"),
     ({"HEJIE_DEBUG": "1"}, "HEJIE_DEBUG cannot be on"),
+    ({"HEJIE_HSTS_SECONDS": "a year"}, "not a whole number of seconds"),
 ])
-def test_production_refuses_to_start_without_its_secrets(tmp_path, extra, message):
+def test_production_refuses_to_start_with_missing_or_bad_settings(tmp_path, extra, message):
     env = _production(tmp_path)
     env.update(extra)
     done = _hejie(env, "check")

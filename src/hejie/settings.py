@@ -41,6 +41,15 @@ def _env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def _env_seconds(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name}={value} is not a whole number of seconds.")
+    return int(value)
+
+
 def _secret_key() -> str:
     key = os.environ.get("HEJIE_SECRET_KEY", "").strip()
     key_file = os.environ.get("HEJIE_SECRET_KEY_FILE", "").strip()
@@ -108,7 +117,7 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 # probes of a load balancer or an orchestrator speak plain http to the process itself
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
-SECURE_HSTS_SECONDS = int(os.environ.get("HEJIE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_SECONDS = _env_seconds("HEJIE_HSTS_SECONDS", 31536000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and _env_bool("HEJIE_HSTS_INCLUDE_SUBDOMAINS", True)
 # Preloading is a promise to browser makers that is slow to take back: only on request.
 SECURE_HSTS_PRELOAD = HTTPS and _env_bool("HEJIE_HSTS_PRELOAD", False)
