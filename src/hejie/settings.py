@@ -8,8 +8,11 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from hejie.core.storage import s3_storage
 
@@ -24,10 +27,54 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Production settings (README "Production settings"): DEBUG off, the secret key and the allowed
+# hosts required from the environment (or a file), Secure and HttpOnly cookies, HSTS, the HTTPS
+# redirect. HEJIE_HTTPS=0 keeps the rest but serves plain http (a local stack without TLS).
+PRODUCTION = _env_bool("HEJIE_PRODUCTION", False)
+HTTPS = PRODUCTION and _env_bool("HEJIE_HTTPS", True)
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _env_seconds(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name}={value} is not a whole number of seconds.")
+    return int(value)
+
+
 def _secret_key() -> str:
-    key = os.environ.get("HEJIE_SECRET_KEY")
+    key = os.environ.get("HEJIE_SECRET_KEY", "").strip()
+    key_file = os.environ.get("HEJIE_SECRET_KEY_FILE", "").strip()
+    if key and key_file:
+        raise ImproperlyConfigured("Set HEJIE_SECRET_KEY or HEJIE_SECRET_KEY_FILE, not both.")
+    if key_file:
+        try:
+            key = Path(key_file).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"HEJIE_SECRET_KEY_FILE={key_file} cannot be read: {exc.strerror}.") from None
+        if not key:
+            raise ImproperlyConfigured(f"HEJIE_SECRET_KEY_FILE={key_file} is empty.")
     if key:
+        if PRODUCTION and (len(key) < 50 or len(set(key)) < 5):
+            raise ImproperlyConfigured(
+                "The secret key is too weak for HEJIE_PRODUCTION=1: use at least 50 random characters, "
+                "e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'.")
         return key
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "HEJIE_PRODUCTION=1 needs a secret key: set HEJIE_SECRET_KEY, or HEJIE_SECRET_KEY_FILE to a file "
+            "holding it (e.g. /run/secrets/hejie_secret_key); make one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'.")
     # A key generated once per data folder, so sessions survive restarts
     # without anybody having to invent a secret for the embedded default.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -40,11 +87,63 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("HEJIE_DEBUG", False)
-ALLOWED_HOSTS = [h for h in os.environ.get("HEJIE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HEJIE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("HEJIE_DEBUG cannot be on with HEJIE_PRODUCTION=1: debug pages show settings and code.")
+ALLOWED_HOSTS = _env_list("HEJIE_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost")
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "HEJIE_PRODUCTION=1 needs HEJIE_ALLOWED_HOSTS: the host names the site answers to, comma-separated "
+        "(e.g. hejie.example.gov.cn).")
+CSRF_TRUSTED_ORIGINS = _env_list("HEJIE_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "hejie.views.csrf_failure"
 # reverse proxies in front of Hejie (addresses or networks): their X-Forwarded-For names the client
 # (hejie.core.http.client_ip); the per-address limits would otherwise count every client as the proxy
-HEJIE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("HEJIE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+HEJIE_TRUSTED_PROXIES = _env_list("HEJIE_TRUSTED_PROXIES")
+if HEJIE_TRUSTED_PROXIES:
+    # The proxy terminates TLS and says so in X-Forwarded-Proto. Only trusted when proxies are
+    # declared, and then only from them: hejie.core.http.ForwardedProtoMiddleware drops the header
+    # from any other peer before SecurityMiddleware reads it.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Headers and cookies in every mode (the embedded default too).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # claim links carry a token: never sent to another site
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: the pages' JS takes the token from the form
+LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Over HTTPS (production unless HEJIE_HTTPS=0): cookies only over TLS, HSTS, http redirected.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+# probes of a load balancer or an orchestrator speak plain http to the process itself
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = _env_seconds("HEJIE_HSTS_SECONDS", 31536000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and _env_bool("HEJIE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a promise to browser makers that is slow to take back: only on request.
+SECURE_HSTS_PRELOAD = HTTPS and _env_bool("HEJIE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD or not HTTPS else ["security.W021"]
+
+# Content-Security-Policy (django-csp) on every response, in every mode: nothing from another
+# origin, no inline script or style (the pages' JS and CSS are files under static/hejie/), images
+# also from data: (CSS icons of the API docs) and blob: (the previews of photos being uploaded).
+_WECHAT_OAUTH_BASE = os.environ.get("HEJIE_WECHAT_OAUTH_BASE", "https://open.weixin.qq.com/connect/")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        # binding WeChat is a form whose answer redirects to WeChat's sign-in, which form-action governs
+        "form-action": [SELF, *([_origin(_WECHAT_OAUTH_BASE)] if os.environ.get("HEJIE_WECHAT_APP_ID") else [])],
+    },
+}
 
 
 
@@ -77,7 +176,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "hejie.core.apps.StaticFilesConfig",  # django.contrib.staticfiles, skipping source maps
+    "csp",
+    "ninja",  # its templates and static files: the API docs' Swagger UI from here, not from a CDN
     "hejie.core",
     "hejie.regions",
     "hejie.workdays",
@@ -94,7 +195,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hejie.core.http.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -218,10 +321,6 @@ if HEJIE_S3_BUCKET:
 WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-SESSION_COOKIE_HTTPONLY = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
 
 # Notification channels (README "Channels"): a backend per channel by dotted path. The log
 # backend is the embedded default: `make run` needs no provider.

@@ -96,17 +96,46 @@ def _one_request_at_a_time_on_shared_sqlite():
 
 
 @pytest.fixture
-def browser(monkeypatch):
+def csp_violations() -> list[str]:
+    """What the browser refused by the Content-Security-Policy during the test (a "Refused to ..." or
+    "... violates the following Content Security Policy directive" console message of any page of any
+    context): the ``browser`` fixture fails the test if any is left."""
+    return []
+
+
+@pytest.fixture
+def browser(monkeypatch, csp_violations):
     # Playwright's sync API keeps an event loop in this thread; the ORM calls the
     # test itself makes (data set-up, the flush at the end) are still synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="playwright is not installed (pip install -e '.[test]')")
+
+    def watch(context):
+        def on_console(message):
+            # Chromium's words: "Refused to load ..." (older), "... violates the following Content
+            # Security Policy directive ... The action has been blocked." (newer)
+            if message.text.startswith("Refused to") or "Content Security Policy directive" in message.text:
+                csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+        context.on("console", on_console)
+        return context
+
+    # every context a test makes (browser.new_context, page.context.browser.new_context, browser.new_page)
+    new_context, new_page = sync_api.Browser.new_context, sync_api.Browser.new_page
+    monkeypatch.setattr(sync_api.Browser, "new_context", lambda self, *a, **kw: watch(new_context(self, *a, **kw)))
+
+    def watched_new_page(self, *a, **kw):
+        page = new_page(self, *a, **kw)
+        watch(page.context)
+        return page
+    monkeypatch.setattr(sync_api.Browser, "new_page", watched_new_page)
     with sync_api.sync_playwright() as p:
         executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    if csp_violations:
+        pytest.fail("the Content-Security-Policy refused:\n" + "\n".join(csp_violations), pytrace=False)
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 
 from hejie.core.errors import NotFound
@@ -94,3 +94,23 @@ def stored_file_response(stored: StoredUpload, *, download: bool = False) -> Fil
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Length"] = str(stored.size)
     return response
+
+
+class ForwardedProtoMiddleware:
+    """Trust ``X-Forwarded-Proto`` only from the proxies in ``HEJIE_TRUSTED_PROXIES``.
+
+    Django's ``SECURE_PROXY_SSL_HEADER`` (set when proxies are declared) believes the header from
+    anybody, so a client that reaches the process directly could claim https. Placed before
+    ``SecurityMiddleware``, this drops the header from every other peer; without declared proxies
+    it does nothing (and the header means nothing)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+        if header and header[0] in request.META:
+            networks = [ipaddress.ip_network(n, strict=False) for n in getattr(settings, "HEJIE_TRUSTED_PROXIES", ())]
+            if not _trusted(_address(request.META.get("REMOTE_ADDR") or ""), networks):
+                del request.META[header[0]]
+        return self.get_response(request)

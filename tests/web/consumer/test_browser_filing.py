@@ -81,7 +81,8 @@ def test_consumer_files_a_complaint_with_photos_and_a_pdf(reference_data, live_s
 
     page.wait_for_url("**/file/evidence/")
     page.locator("#files").set_input_files([str(png), str(jpg), str(pdf)])
-    page.wait_for_function("document.querySelectorAll('#file-list .file-item:not(.is-uploading)').length === 3")
+    # a locator, not a string predicate, which the page's CSP (no eval) refuses
+    page.locator("#file-list .file-item:not(.is-uploading)").nth(2).wait_for(state="attached")
     items = page.locator("#file-list .file-item")
     assert items.count() == 3 and page.locator("#file-list .is-failed").count() == 0, items.all_inner_texts()
     assert page.locator("#file-list").get_by_text("已上传").count() == 3
@@ -126,7 +127,8 @@ def test_a_refused_upload_shows_why_and_the_draft_stays(reference_data, live_ser
     page.wait_for_url("**/file/evidence/")
 
     page.locator("#files").set_input_files([str(png), str(fake)])
-    page.wait_for_function("document.querySelectorAll('#file-list .file-item:not(.is-uploading)').length === 2")
+    # a locator, not a string predicate, which the page's CSP (no eval) refuses
+    page.locator("#file-list .file-item:not(.is-uploading)").nth(1).wait_for(state="attached")
     failed = page.locator("#file-list .is-failed")
     assert failed.count() == 1
     assert "聊天记录.jpg" in failed.inner_text()

@@ -19,8 +19,9 @@ with ``{{ chart }}``:
 Both carry ``<title>`` and ``<desc>`` (``role="img"``, ``aria-labelledby``)
 and, after the picture, the same numbers as a table inside a
 ``<details>`` ("数据表 / Data table"), so nothing is only in the picture.
-Colours are presentation attributes (no stylesheet needed); the figure has the
-class ``chart`` for a page's own CSS. Labels and values are escaped.
+Colours and the font are presentation attributes (no stylesheet needed, and no
+``style`` attribute, which the Content-Security-Policy refuses); the figure has
+the class ``chart`` for a page's own CSS (site.css keeps it at most 640 px wide). Labels and values are escaped.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from django.utils.translation import gettext as _
 _ids = itertools.count(1)
 PALETTE = (("#0b57a4", ""), ("#1d6b3a", "6 3"), ("#9b2226", "2 3"), ("#7a4b00", "8 3 2 3"))
 BAR_COLOUR = "#0b57a4"
-FONT = "font-family:system-ui,sans-serif"
+FONT = "system-ui,sans-serif"
 
 
 def _fmt(value, value_format: Callable | None) -> str:
@@ -79,9 +80,9 @@ def bar_chart(rows, *, title: str, desc: str = "", unit: str = "", value_format:
     height = max(1, len(data)) * (bar_h + gap) + gap
     top = max((r["value"] for r in data), default=0) or 1
     parts = [format_html('<svg viewBox="0 0 {} {}" width="100%" role="img" aria-labelledby="ct{} cd{}" '
-                         'xmlns="http://www.w3.org/2000/svg" style="{};max-width:{}px">'
+                         'xmlns="http://www.w3.org/2000/svg" font-family="{}">'
                          '<title id="ct{}">{}</title><desc id="cd{}">{}</desc>',
-                         width, height, n, n, FONT, width, n, title, n, desc or title)]
+                         width, height, n, n, FONT, n, title, n, desc or title)]
     for i, r in enumerate(data):
         y = gap + i * (bar_h + gap)
         w = round((width - label_w - value_w) * (r["value"] / top), 1)
@@ -120,9 +121,9 @@ def line_chart(labels: Sequence[str], series: Sequence[dict], *, title: str, des
         return round(top + plot_h - plot_h * (v or 0) / ceiling, 1)
 
     parts = [format_html('<svg viewBox="0 0 {} {}" width="100%" role="img" aria-labelledby="ct{} cd{}" '
-                         'xmlns="http://www.w3.org/2000/svg" style="{};max-width:{}px">'
+                         'xmlns="http://www.w3.org/2000/svg" font-family="{}">'
                          '<title id="ct{}">{}</title><desc id="cd{}">{}</desc>',
-                         width, height, n, n, FONT, width, n, title, n, desc or title)]
+                         width, height, n, n, FONT, n, title, n, desc or title)]
     # axes and gridlines at 0, half and the top
     for frac in (0, 0.5, 1):
         value = ceiling * frac

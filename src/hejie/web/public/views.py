@@ -315,7 +315,8 @@ def open_figures(request):
 def _with_bars(rows: list[dict]) -> list[dict]:
     """Each row's total as a share of the largest, for a bar drawn in the table row."""
     peak = max((r["total"] for r in rows), default=0)
-    return [{**r, "bar": round(100 * r["total"] / peak) if peak else 0} for r in rows]
+    # at least 1 (of 100) for a row with any complaint, so that it shows
+    return [{**r, "bar": max(1, round(100 * r["total"] / peak)) if peak and r["total"] else 0} for r in rows]
 
 
 def _trend_chart(trend: dict):
