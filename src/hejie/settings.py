@@ -146,8 +146,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 
-
-def _env_seconds(name: str, default: int) -> int:
+def _env_positive(name: str, default: int) -> int:
     """A whole number of seconds (or a count) from the environment, at least 1."""
     value = os.environ.get(name, "").strip()
     if not value:
@@ -161,13 +160,13 @@ def _env_seconds(name: str, default: int) -> int:
 # counted per (account, client address) with a cool-off that doubles with each further failure, and per
 # address across accounts; an attacker locks only the address they guess from, never the account.
 HEJIE_SIGNIN_THROTTLE = {
-    "failures": _env_seconds("HEJIE_SIGNIN_FAILURES", 5),  # wrong tries per account and address, then a cool-off
-    "cooloff": _env_seconds("HEJIE_SIGNIN_COOLOFF", 15 * 60),  # the first cool-off (passwords), doubling
-    "cooloff_max": _env_seconds("HEJIE_SIGNIN_COOLOFF_MAX", 12 * 3600),  # the longest cool-off
-    "ip_failures": _env_seconds("HEJIE_SIGNIN_IP_FAILURES", 30),  # wrong tries per address, any accounts …
-    "ip_window": _env_seconds("HEJIE_SIGNIN_IP_WINDOW", 15 * 60),  # … within this rolling window
-    "code_cooloff": _env_seconds("HEJIE_SIGNIN_CODE_COOLOFF", 5 * 60),  # the first cool-off for SMS codes
-    "code_failures": _env_seconds("HEJIE_SIGNIN_CODE_MAX_WRONG", 30),  # wrong tries one code takes, all senders
+    "failures": _env_positive("HEJIE_SIGNIN_FAILURES", 5),  # wrong tries per account and address, then a cool-off
+    "cooloff": _env_positive("HEJIE_SIGNIN_COOLOFF", 15 * 60),  # the first cool-off (passwords), doubling
+    "cooloff_max": _env_positive("HEJIE_SIGNIN_COOLOFF_MAX", 12 * 3600),  # the longest cool-off
+    "ip_failures": _env_positive("HEJIE_SIGNIN_IP_FAILURES", 30),  # wrong tries per address, any accounts …
+    "ip_window": _env_positive("HEJIE_SIGNIN_IP_WINDOW", 15 * 60),  # … within this rolling window
+    "code_cooloff": _env_positive("HEJIE_SIGNIN_CODE_COOLOFF", 5 * 60),  # the first cool-off for SMS codes
+    "code_failures": _env_positive("HEJIE_SIGNIN_CODE_MAX_WRONG", 30),  # wrong tries one code takes, all senders
 }
 
 INSTALLED_APPS = [

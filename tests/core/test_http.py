@@ -2,10 +2,12 @@
 who forges X-Forwarded-For; and a stored file served so a browser neither sniffs nor runs it
 (hejie.core.http.stored_file_response)."""
 
+import tempfile
 from types import SimpleNamespace
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.test import RequestFactory
 
 from hejie.core.http import client_ip, stored_file_response
@@ -41,8 +43,11 @@ def test_behind_a_trusted_proxy_the_rightmost_untrusted_hop_is_the_client(settin
 
 
 def _stored(name="收据 1.pdf", content=b"%PDF-1.4 test", content_type="application/pdf"):
-    return SimpleNamespace(file=ContentFile(content, name="x.pdf"), original_name=name, content_type=content_type,
-                           size=len(content))
+    """A stored file as the evidence rows hold one: a name in a storage (a temporary folder)."""
+    storage = FileSystemStorage(location=tempfile.mkdtemp(prefix="hejie-http-"))
+    saved = storage.save("x.pdf", ContentFile(content))
+    return SimpleNamespace(file=SimpleNamespace(storage=storage, name=saved), original_name=name,
+                           content_type=content_type, size=len(content))
 
 
 @pytest.mark.parametrize(("download", "disposition"), [(False, "inline"), (True, "attachment")])
