@@ -2,8 +2,11 @@
 
 The real type is read from the bytes, never from the name or the browser's
 word. Images are decoded in full (a file that does not decode is refused)
-and re-encoded without their metadata: EXIF carries the phone's GPS
-position. PDFs must be PDFs and may not carry scripts or launch actions.
+and re-encoded from their pixels alone: EXIF (the phone's GPS position),
+XMP, ICC profiles (colours converted to sRGB first), JPEG comments, GIF
+comment extensions and PNG text chunks are all left behind. PDFs are read
+with a real parser (pikepdf, i.e. qpdf) and refused when they carry active
+content, are encrypted or do not parse (``_check_pdf``).
 Files are stored under a random name and only ever served through a
 permission-checked view (see ``evidence_open_for``).
 """
@@ -13,19 +16,22 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import uuid
 
+import pikepdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from hejie.complaints.events import EventType
 from hejie.complaints.models import Evidence
 from hejie.complaints.services.orders import _acting, _event, side_of
 from hejie.core.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedMedia
 
+NAME_MAX = 200  # the length of original_name in the models
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; beyond that it is a decompression bomb
 
 # sniffed kind -> (content type, stored extension, names it may carry)
@@ -36,7 +42,6 @@ TYPES = {
     "webp": ("image/webp", "webp", {"webp"}),
     "pdf": ("application/pdf", "pdf", {"pdf"}),
 }
-_PDF_DANGER = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/Launch", b"/EmbeddedFile")
 
 
 def max_bytes() -> int:
@@ -62,7 +67,7 @@ def sniff(data: bytes) -> str | None:
 
 
 def _reencode_image(data: bytes, kind: str) -> bytes:
-    img: Image.Image  # the file as opened, then upright
+    img: Image.Image  # the file as opened, then upright, then its pixels alone
     try:
         with Image.open(io.BytesIO(data)) as img:
             if img.width * img.height > MAX_PIXELS:
@@ -70,6 +75,7 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
                                    code="image_too_large", fields={"file": "too many pixels"})
             img.load()
             img = ImageOps.exif_transpose(img)  # keep the photo upright once EXIF is gone
+            img = _bare(img)
             out = io.BytesIO()
             if kind == "jpeg":
                 img.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
@@ -89,12 +95,174 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
                                fields={"file": "broken image"}) from None
 
 
-def _check_pdf(data: bytes) -> bytes:
+def _bare(img: Image.Image) -> Image.Image:
+    """The image's pixels in a new image that knows nothing else.
+
+    Pillow's encoders write back much of what they read (``info``): a JPEG's
+    comment and XMP, a GIF's comment extension, a PNG's ICC profile, EXIF in
+    several formats. Starting from an empty image keeps none of it; only the
+    transparency (part of the picture) and the palette are carried over. A
+    colour profile is applied (converted to sRGB) before it is dropped, so a
+    wide-gamut phone photo keeps its colours."""
+    icc, transparency = img.info.get("icc_profile"), img.info.get("transparency")
+    if icc and img.mode in ("RGB", "RGBA", "CMYK"):
+        try:
+            img = ImageCms.profileToProfile(
+                img, ImageCms.ImageCmsProfile(io.BytesIO(icc)), ImageCms.createProfile("sRGB"),
+                outputMode="RGBA" if img.mode == "RGBA" else "RGB") or img
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass  # a broken profile: the pixels as they are
+    clean = Image.new(img.mode, img.size)
+    clean.paste(img, (0, 0))
+    if img.mode in ("P", "PA") and img.palette is not None:
+        clean.putpalette(img.getpalette(img.palette.mode) or [], img.palette.mode)
+    if transparency is not None:
+        clean.info["transparency"] = transparency
+    return clean
+
+
+# --------------------------------------------------------------------------- PDFs
+#
+# A PDF is parsed, not searched as bytes: qpdf decodes name escapes
+# (``/J#61vaScript`` is ``/JavaScript``), reads compressed object streams and
+# repairs what a viewer would repair. Every object is walked. A PDF with active
+# content is refused, not stripped and re-saved: the stored file stays the one
+# the consumer sent (its hash is the one they hold), the rule is a short list
+# anyone can audit, and receipts and invoices do not carry scripts.
+
+# a name anywhere in the file (as a key or a value) -> why the file is refused
+_PDF_NAMES = {
+    "/JS": "javascript", "/JavaScript": "javascript",
+    "/AA": "auto_action",
+    "/Launch": "launch",
+    "/EmbeddedFile": "embedded_file", "/EmbeddedFiles": "embedded_file", "/FileAttachment": "embedded_file",
+    "/RichMedia": "rich_media", "/RichMediaContent": "rich_media", "/RichMediaExecute": "rich_media",
+    "/3D": "rich_media",
+    "/XFA": "xfa",
+    "/SubmitForm": "form_data", "/ImportData": "form_data",
+    "/GoToR": "other_file", "/GoToE": "other_file",
+}
+# the actions a PDF may carry (links and jumps); any other action type is refused
+_PDF_ACTIONS_OK = {"/GoTo", "/URI", "/Named"}
+_PDF_NAMED_OK = {"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"}
+_PDF_ACTION_KEYS = ("/A", "/OpenAction", "/Next")
+# the same names as tokens in the raw bytes outside stream data (escapes decoded): a second
+# reading that also sees objects left out of the cross-reference table the parser follows
+_PDF_STREAM_DATA = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
+_PDF_RAW_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]+)")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_REASON_ORDER = ("javascript", "launch", "auto_action", "embedded_file", "rich_media", "xfa", "form_data",
+                     "other_file", "action")
+
+
+def _pdf_reason(reason: str, name: str) -> str:
+    messages = {
+        "javascript": _("PDF文件“%(name)s”含有脚本（JavaScript），不能上传。"),
+        "launch": _("PDF文件“%(name)s”含有启动程序的动作，不能上传。"),
+        "auto_action": _("PDF文件“%(name)s”含有打开或浏览时自动执行的动作，不能上传。"),
+        "embedded_file": _("PDF文件“%(name)s”里嵌入了其他文件，不能上传。"),
+        "rich_media": _("PDF文件“%(name)s”含有多媒体或3D内容，不能上传。"),
+        "xfa": _("PDF文件“%(name)s”含有XFA动态表单，不能上传。"),
+        "form_data": _("PDF文件“%(name)s”含有提交或导入表单数据的动作，不能上传。"),
+        "other_file": _("PDF文件“%(name)s”含有打开其他文件的链接，不能上传。"),
+        "action": _("PDF文件“%(name)s”含有不允许的动作，不能上传。"),
+    }
+    return _("%(reason)s%(hint)s") % {"reason": messages[reason] % {"name": name},
+                                       "hint": _("请把它打印为新的PDF，或截图后上传图片。")}
+
+
+def _pdf_raw_reasons(data: bytes) -> set[str]:
+    found = set()
+    for match in _PDF_RAW_NAME.finditer(_PDF_STREAM_DATA.sub(b"stream endstream", data)):
+        token = _PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
+        reason = _PDF_NAMES.get("/" + token.decode("latin-1"))
+        if reason:
+            found.add(reason)
+    return found
+
+
+def _pdf_action_reason(action) -> str | None:
+    """Why an action dictionary (the value of /A, /OpenAction, /Next) is refused, if it is."""
+    if isinstance(action, pikepdf.Array):  # /Next may be a list of actions; /OpenAction a destination
+        return None
+    if not isinstance(action, pikepdf.Dictionary):
+        return None
+    if action.get("/S") is None:
+        return None  # not an action (a destination dictionary); its keys are walked anyway
+    kind = str(action.get("/S"))
+    if kind in _PDF_NAMES:
+        return _PDF_NAMES[kind]
+    if kind not in _PDF_ACTIONS_OK:
+        return "action"
+    if kind == "/Named" and str(action.get("/N", "")) not in _PDF_NAMED_OK:
+        return "action"
+    return None
+
+
+def _direct(value) -> bool:
+    """A direct dictionary, array or name (numbers and strings come back as Python values
+    or carry nothing to check; indirect objects are walked from ``pdf.objects``)."""
+    return isinstance(value, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Name)) and not value.is_indirect
+
+
+def _pdf_walk_reasons(pdf: pikepdf.Pdf) -> set[str]:
+    """Every object of the file (the trailer, every indirect object, those in object
+    streams too, and the dictionaries and arrays inside them) checked for active content."""
+    found: set[str] = set()
+    stack: list = [pdf.trailer, *pdf.objects]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, pikepdf.Name):
+            reason = _PDF_NAMES.get(str(obj))
+            if reason:
+                found.add(reason)
+        elif isinstance(obj, pikepdf.Array):
+            stack.extend(item for item in obj if _direct(item))
+        elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+            for key in obj.keys():
+                if key in _PDF_NAMES:
+                    found.add(_PDF_NAMES[key])
+                value = obj.get(key)
+                if key in _PDF_ACTION_KEYS:
+                    actions = value if isinstance(value, pikepdf.Array) and key == "/Next" else [value]
+                    for action in actions:
+                        reason = _pdf_action_reason(action)
+                        if reason:
+                            found.add(reason)
+                if _direct(value):
+                    stack.append(value)
+            if str(obj.get("/Type", "")) == "/Action":
+                reason = _pdf_action_reason(obj)
+                if reason:
+                    found.add(reason)
+    return found
+
+
+def _check_pdf(name: str, data: bytes) -> bytes:
+    broken = UnsupportedMedia(_("PDF文件“%(name)s”已损坏或不完整，请重新导出后上传") % {"name": name},
+                              code="pdf_broken", fields={"file": "broken pdf"})
     if b"%%EOF" not in data[-2048:]:
-        raise UnsupportedMedia(_("PDF文件不完整"), fields={"file": "broken pdf"})
-    if any(marker in data for marker in _PDF_DANGER):
-        raise UnsupportedMedia(_("PDF中含有脚本或嵌入文件，不能上传"),
-                               fields={"file": "active pdf"})
+        raise broken
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if pdf.is_encrypted:
+                raise pikepdf.PasswordError("encrypted")
+            if len(pdf.pages) < 1:
+                raise broken
+            found = _pdf_walk_reasons(pdf)
+    except pikepdf.PasswordError:
+        raise UnsupportedMedia(_("PDF文件“%(name)s”已加密或设有密码，请去掉密码后再上传") % {"name": name},
+                               code="pdf_encrypted", fields={"file": "encrypted pdf"}) from None
+    except UnsupportedMedia:
+        raise
+    except (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, TypeError, KeyError, RuntimeError,
+            RecursionError, OverflowError):
+        raise broken from None
+    found |= _pdf_raw_reasons(data)
+    if found:
+        reason = next(r for r in _PDF_REASON_ORDER if r in found)
+        raise UnsupportedMedia(_pdf_reason(reason, name), code="pdf_active_content",
+                               fields={"file": "active pdf: " + ", ".join(r for r in _PDF_REASON_ORDER if r in found)})
     return data
 
 
@@ -115,7 +283,7 @@ def inspect_upload(name: str, data: bytes) -> tuple[str, bytes]:
             _("文件名为 .%(ext)s，内容却是 %(kind)s，请检查文件") % {"ext": ext, "kind": kind.upper()},
             code="type_mismatch", fields={"file": "name and content disagree"},
         )
-    stored = _check_pdf(data) if kind == "pdf" else _reencode_image(data, kind)
+    stored = _check_pdf(name, data) if kind == "pdf" else _reencode_image(data, kind)
     return kind, stored
 
 
@@ -127,8 +295,16 @@ def refuse_too_many(count: int) -> None:
 
 
 def upload_name(name: str | None) -> str:
-    """The name an upload is kept under: its last path part, at most 200 characters."""
-    return os.path.basename((name or "").replace("\\", "/"))[:200] or "upload"
+    """The name an upload is kept under: its last path part, at most ``NAME_MAX``
+    characters; a longer name is cut in its stem, so that it keeps its extension."""
+    name = os.path.basename((name or "").replace("\\", "/")).strip()
+    if len(name) > NAME_MAX:
+        stem, ext = os.path.splitext(name)
+        if 1 < len(ext) <= 16:
+            name = stem[:NAME_MAX - len(ext)].rstrip() + ext
+        else:
+            name = name[:NAME_MAX]
+    return name or "upload"
 
 
 def evidence_add(*, actor, complaint, name: str, data: bytes) -> Evidence:
