@@ -28,7 +28,7 @@ from django.core.management import call_command
 from pikepdf import Array, Dictionary, Name, String
 from PIL import Image, PngImagePlugin
 
-from hejie.complaints import drafts
+from hejie.complaints import drafts, pdfscan
 from hejie.complaints.evidence import inspect_upload, upload_name
 from hejie.complaints.models import DraftFile
 from hejie.core.errors import UnsupportedMedia
@@ -208,6 +208,33 @@ def garbage() -> bytes:
     return b"%PDF-1.7\n" + zlib.compress(b"not a pdf at all " * 200) + b"\n%%EOF\n"
 
 
+def expanding_object_stream(megabytes: int = 300) -> bytes:
+    """A 300 KB file whose compressed object stream holds a string of 300 MB of spaces,
+    written chunk by chunk (the test never holds the expanded string), with an xref stream."""
+    comp = zlib.compressobj(9)
+    header = b"4 0 "
+    parts = [comp.compress(header + b"(")]
+    block = b" " * (1024 * 1024)
+    parts += [comp.compress(block) for _ in range(megabytes)]
+    parts += [comp.compress(b")"), comp.flush()]
+    objstm = b"".join(parts)
+    out, offsets = bytearray(b"%PDF-1.7\n"), {}
+    for number, body in ((1, b"<< /Type /Catalog /Pages 2 0 R /Big 4 0 R >>"), *enumerate(_RAW_PAGES, start=2),
+                         (5, b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+                          % (len(header), len(objstm)) + objstm + b"\nendstream")):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    offsets[6] = len(out)
+    rows = [b"\x00\x00\x00\x00\x00\xff\xff"]
+    rows += [b"\x01" + offsets[n].to_bytes(4, "big") + b"\x00\x00" for n in (1, 2, 3)]
+    rows += [b"\x02" + (5).to_bytes(4, "big") + b"\x00\x00"]  # object 4: the first in object stream 5
+    rows += [b"\x01" + offsets[n].to_bytes(4, "big") + b"\x00\x00" for n in (5, 6)]
+    table = b"".join(rows)
+    out += (b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(table) + table
+            + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[6])
+    return bytes(out)
+
+
 def no_pages() -> bytes:
     return _raw_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>")
 
@@ -316,6 +343,34 @@ def test_refusals_are_in_english_for_an_english_reader():
     with pytest.raises(UnsupportedMedia) as refused:
         inspect_upload("发票.pdf", launch_action())
     assert refused.value.message.startswith("PDF文件“发票.pdf”含有启动程序的动作，不能上传。")
+
+
+def test_a_pdf_that_expands_past_the_limits_is_refused_without_hurting_the_web_process(settings):
+    """The parser runs in a process of its own under a CPU and memory limit: a small file that
+    expands to hundreds of megabytes ends that process, and the upload gets a clear refusal."""
+    import resource
+
+    data = expanding_object_stream()
+    assert len(data) < 400_000
+    settings.HEJIE_PDF_CHECK_SECONDS = 1
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    with pytest.raises(UnsupportedMedia) as refused:
+        inspect_upload("大.pdf", data)
+    assert refused.value.code == "pdf_too_complex" and "大.pdf" in refused.value.message
+    assert time.monotonic() - started < 10
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KB: nothing expanded here
+
+
+def test_the_checker_is_a_script_without_django():
+    """pdfscan.py runs with ``python -I`` by path: it must import nothing of Django or Hejie."""
+    import ast
+
+    tree = ast.parse(Path(pdfscan.__file__).read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported == {"__future__", "io", "json", "re", "resource", "sys", "pikepdf"}
+    assert pdfscan.scan(plain_page()) == {"verdict": "ok", "reasons": []}
 
 
 # --------------------------------------------------------------------------- the upload view

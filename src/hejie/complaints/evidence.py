@@ -6,7 +6,7 @@ and re-encoded from their pixels alone: EXIF (the phone's GPS position),
 XMP, ICC profiles (colours converted to sRGB first), JPEG comments, GIF
 comment extensions and PNG text chunks are all left behind. PDFs are read
 with a real parser (pikepdf, i.e. qpdf) and refused when they carry active
-content, are encrypted or do not parse (``_check_pdf``).
+content, are encrypted or do not parse (``_check_pdf``; ``pdfscan``).
 Files are stored under a random name and only ever served through a
 permission-checked view (see ``evidence_open_for``).
 """
@@ -15,21 +15,28 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import logging
 import os
-import re
+import subprocess
+import sys
+import threading
 import uuid
+from pathlib import Path
 
-import pikepdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from hejie.complaints import pdfscan
 from hejie.complaints.events import EventType
 from hejie.complaints.models import Evidence
 from hejie.complaints.services.orders import _acting, _event, side_of
 from hejie.core.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedMedia
+
+log = logging.getLogger(__name__)
 
 NAME_MAX = 200  # the length of original_name in the models
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; beyond that it is a decompression bomb
@@ -123,36 +130,14 @@ def _bare(img: Image.Image) -> Image.Image:
 
 # --------------------------------------------------------------------------- PDFs
 #
-# A PDF is parsed, not searched as bytes: qpdf decodes name escapes
-# (``/J#61vaScript`` is ``/JavaScript``), reads compressed object streams and
-# repairs what a viewer would repair. Every object is walked. A PDF with active
-# content is refused, not stripped and re-saved: the stored file stays the one
-# the consumer sent (its hash is the one they hold), the rule is a short list
-# anyone can audit, and receipts and invoices do not carry scripts.
+# A PDF is read by a real parser (pikepdf, i.e. qpdf) in a process of its own under a
+# memory and CPU limit (``pdfscan.py``, which says what it checks). A PDF with active
+# content is refused, not stripped and re-saved: the stored file stays the one the
+# consumer sent (its hash is the one they hold), the rule is a short list anyone can
+# audit, and receipts and invoices do not carry scripts.
 
-# a name anywhere in the file (as a key or a value) -> why the file is refused
-_PDF_NAMES = {
-    "/JS": "javascript", "/JavaScript": "javascript",
-    "/AA": "auto_action",
-    "/Launch": "launch",
-    "/EmbeddedFile": "embedded_file", "/EmbeddedFiles": "embedded_file", "/FileAttachment": "embedded_file",
-    "/RichMedia": "rich_media", "/RichMediaContent": "rich_media", "/RichMediaExecute": "rich_media",
-    "/3D": "rich_media",
-    "/XFA": "xfa",
-    "/SubmitForm": "form_data", "/ImportData": "form_data",
-    "/GoToR": "other_file", "/GoToE": "other_file",
-}
-# the actions a PDF may carry (links and jumps); any other action type is refused
-_PDF_ACTIONS_OK = {"/GoTo", "/URI", "/Named"}
-_PDF_NAMED_OK = {"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"}
-_PDF_ACTION_KEYS = ("/A", "/OpenAction", "/Next")
-# the same names as tokens in the raw bytes outside stream data (escapes decoded): a second
-# reading that also sees objects left out of the cross-reference table the parser follows
-_PDF_STREAM_DATA = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
-_PDF_RAW_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]+)")
-_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_REASON_ORDER = ("javascript", "launch", "auto_action", "embedded_file", "rich_media", "xfa", "form_data",
-                     "other_file", "action")
+_PDFSCAN = Path(__file__).with_name("pdfscan.py")
+_PDF_CHECKS = threading.BoundedSemaphore(2)  # at most two parser processes per web process
 
 
 def _pdf_reason(reason: str, name: str) -> str:
@@ -171,99 +156,47 @@ def _pdf_reason(reason: str, name: str) -> str:
                                        "hint": _("请把它打印为新的PDF，或截图后上传图片。")}
 
 
-def _pdf_raw_reasons(data: bytes) -> set[str]:
-    found = set()
-    for match in _PDF_RAW_NAME.finditer(_PDF_STREAM_DATA.sub(b"stream endstream", data)):
-        token = _PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
-        reason = _PDF_NAMES.get("/" + token.decode("latin-1"))
-        if reason:
-            found.add(reason)
-    return found
-
-
-def _pdf_action_reason(action) -> str | None:
-    """Why an action dictionary (the value of /A, /OpenAction, /Next) is refused, if it is."""
-    if isinstance(action, pikepdf.Array):  # /Next may be a list of actions; /OpenAction a destination
-        return None
-    if not isinstance(action, pikepdf.Dictionary):
-        return None
-    if action.get("/S") is None:
-        return None  # not an action (a destination dictionary); its keys are walked anyway
-    kind = str(action.get("/S"))
-    if kind in _PDF_NAMES:
-        return _PDF_NAMES[kind]
-    if kind not in _PDF_ACTIONS_OK:
-        return "action"
-    if kind == "/Named" and str(action.get("/N", "")) not in _PDF_NAMED_OK:
-        return "action"
-    return None
-
-
-def _direct(value) -> bool:
-    """A direct dictionary, array or name (numbers and strings come back as Python values
-    or carry nothing to check; indirect objects are walked from ``pdf.objects``)."""
-    return isinstance(value, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Name)) and not value.is_indirect
-
-
-def _pdf_walk_reasons(pdf: pikepdf.Pdf) -> set[str]:
-    """Every object of the file (the trailer, every indirect object, those in object
-    streams too, and the dictionaries and arrays inside them) checked for active content."""
-    found: set[str] = set()
-    stack: list = [pdf.trailer, *pdf.objects]
-    while stack:
-        obj = stack.pop()
-        if isinstance(obj, pikepdf.Name):
-            reason = _PDF_NAMES.get(str(obj))
-            if reason:
-                found.add(reason)
-        elif isinstance(obj, pikepdf.Array):
-            stack.extend(item for item in obj if _direct(item))
-        elif isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-            for key in obj.keys():
-                if key in _PDF_NAMES:
-                    found.add(_PDF_NAMES[key])
-                value = obj.get(key)
-                if key in _PDF_ACTION_KEYS:
-                    actions = value if isinstance(value, pikepdf.Array) and key == "/Next" else [value]
-                    for action in actions:
-                        reason = _pdf_action_reason(action)
-                        if reason:
-                            found.add(reason)
-                if _direct(value):
-                    stack.append(value)
-            if str(obj.get("/Type", "")) == "/Action":
-                reason = _pdf_action_reason(obj)
-                if reason:
-                    found.add(reason)
-    return found
+def _scan_pdf(data: bytes) -> dict:
+    """pdfscan's verdict on ``data``; ``{"verdict": "too_complex"}`` when its process ran out of
+    memory or time or ended without one (fail closed: such a file is refused)."""
+    memory_mb = int(getattr(settings, "HEJIE_PDF_CHECK_MEMORY_MB", 512))
+    seconds = int(getattr(settings, "HEJIE_PDF_CHECK_SECONDS", 20))
+    with _PDF_CHECKS:
+        try:
+            done = subprocess.run(  # noqa: S603  (our interpreter and our own script; the PDF goes to stdin)
+                [sys.executable, "-I", str(_PDFSCAN), str(memory_mb), str(seconds)],
+                input=data, capture_output=True, timeout=seconds * 1.5, check=False)
+        except subprocess.TimeoutExpired:
+            log.warning("PDF check: no verdict within %ss", seconds)
+            return {"verdict": "too_complex"}
+    try:
+        verdict = json.loads(done.stdout)
+    except ValueError:
+        verdict = None
+    if done.returncode != 0 or not isinstance(verdict, dict) or "verdict" not in verdict:
+        log.warning("PDF check ended without a verdict (exit %s): %s", done.returncode, done.stderr[-500:])
+        return {"verdict": "too_complex"}
+    return verdict
 
 
 def _check_pdf(name: str, data: bytes) -> bytes:
-    broken = UnsupportedMedia(_("PDF文件“%(name)s”已损坏或不完整，请重新导出后上传") % {"name": name},
-                              code="pdf_broken", fields={"file": "broken pdf"})
-    if b"%%EOF" not in data[-2048:]:
-        raise broken
-    try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            if pdf.is_encrypted:
-                raise pikepdf.PasswordError("encrypted")
-            if len(pdf.pages) < 1:
-                raise broken
-            found = _pdf_walk_reasons(pdf)
-    except pikepdf.PasswordError:
-        raise UnsupportedMedia(_("PDF文件“%(name)s”已加密或设有密码，请去掉密码后再上传") % {"name": name},
-                               code="pdf_encrypted", fields={"file": "encrypted pdf"}) from None
-    except UnsupportedMedia:
-        raise
-    except (pikepdf.PdfError, pikepdf.ForeignObjectError, ValueError, TypeError, KeyError, RuntimeError,
-            RecursionError, OverflowError):
-        raise broken from None
-    found |= _pdf_raw_reasons(data)
-    if found:
-        reason = next(r for r in _PDF_REASON_ORDER if r in found)
-        raise UnsupportedMedia(_pdf_reason(reason, name), code="pdf_active_content",
-                               fields={"file": "active pdf: " + ", ".join(r for r in _PDF_REASON_ORDER if r in found)})
-    return data
+    verdict = _scan_pdf(data)
+    match verdict["verdict"]:
+        case "ok":
+            return data
+        case "active":
+            reasons = [r for r in verdict.get("reasons", []) if r in pdfscan.REASONS] or ["action"]
+            raise UnsupportedMedia(_pdf_reason(reasons[0], name), code="pdf_active_content",
+                                   fields={"file": "active pdf: " + ", ".join(reasons)})
+        case "encrypted":
+            raise UnsupportedMedia(_("PDF文件“%(name)s”已加密或设有密码，请去掉密码后再上传") % {"name": name},
+                                   code="pdf_encrypted", fields={"file": "encrypted pdf"})
+        case "broken":
+            raise UnsupportedMedia(_("PDF文件“%(name)s”已损坏或不完整，请重新导出后上传") % {"name": name},
+                                   code="pdf_broken", fields={"file": "broken pdf"})
+        case _:
+            raise UnsupportedMedia(_("PDF文件“%(name)s”过于复杂，无法检查，请把它打印为新的PDF后上传") % {"name": name},
+                                   code="pdf_too_complex", fields={"file": "pdf too complex to check"})
 
 
 def inspect_upload(name: str, data: bytes) -> tuple[str, bytes]:
