@@ -174,6 +174,9 @@ MEDIA_URL = "/_private_media/"
 # system's /tmp: a process killed mid-request leaves its spooled file there, and every start
 # (hejie.ops's ready()) and `hejie drafts_purge` delete those older than an hour (hejie.core.uploads).
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "upload-tmp")
+# Each uploaded PDF is parsed in a process of its own (hejie.complaints.pdfscan) with these limits.
+HEJIE_PDF_CHECK_MEMORY_MB = int(os.environ.get("HEJIE_PDF_CHECK_MEMORY_MB", "512"))
+HEJIE_PDF_CHECK_SECONDS = int(os.environ.get("HEJIE_PDF_CHECK_SECONDS", "20"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
