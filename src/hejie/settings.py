@@ -11,6 +11,8 @@ from typing import Any
 
 import dj_database_url
 
+from hejie.core.storage import s3_storage
+
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("HEJIE_DATA_DIR", "var")).resolve()
 
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "hejie.core",
     "hejie.regions",
+    "hejie.workdays",
     "hejie.businesses",
     "hejie.accounts",
     "hejie.complaints",
@@ -181,6 +184,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploaded files (evidence, draft files, appeal files) in a private S3-compatible bucket when
+# HEJIE_S3_BUCKET is set (README "Object storage"); local disk under MEDIA_ROOT otherwise. Either
+# way they are served only by the permission-checked views, streamed (hejie.core.storage).
+HEJIE_S3_BUCKET = os.environ.get("HEJIE_S3_BUCKET", "").strip()
+if HEJIE_S3_BUCKET:
+    STORAGES["default"] = s3_storage(
+        bucket=HEJIE_S3_BUCKET,
+        endpoint_url=os.environ.get("HEJIE_S3_ENDPOINT_URL", "").strip() or None,
+        access_key=os.environ.get("HEJIE_S3_ACCESS_KEY_ID", "").strip() or None,
+        secret_key=os.environ.get("HEJIE_S3_SECRET_ACCESS_KEY", "").strip() or None,
+        region=os.environ.get("HEJIE_S3_REGION", "").strip() or "us-east-1",
+        addressing_style=os.environ.get("HEJIE_S3_ADDRESSING_STYLE", "").strip() or None,
+    )
 WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

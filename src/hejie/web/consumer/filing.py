@@ -25,8 +25,9 @@ from hejie.complaints import policy as rules
 from hejie.complaints.evidence import max_bytes, max_files, upload_name
 from hejie.complaints.models import Complaint
 from hejie.complaints.selectors import complaint_get_for
-from hejie.core.errors import DomainError, InvalidInput, NotFound
-from hejie.web.common.files import evidence_response
+from hejie.core.errors import DomainError, InvalidInput, NotFound, Unavailable
+from hejie.core.storage import storage_errors
+from hejie.web.common.files import evidence_response, storage_unavailable
 from hejie.web.common.i18n import field_messages, pick
 
 STEP_URLS = {
@@ -275,7 +276,13 @@ def file_evidence_file(request, file_id: int):
     except NotFound:
         raise Http404("no such file") from None
     if request.GET.get("thumb") == "1":
-        small = drafts.draft_file_thumbnail(item)
+        try:
+            with storage_errors():
+                small = drafts.draft_file_thumbnail(item)
+        except FileNotFoundError:
+            raise Http404("no such file") from None
+        except Unavailable as exc:
+            return storage_unavailable(exc)
         if small is not None:
             response = HttpResponse(small, content_type="image/jpeg")
             response["X-Content-Type-Options"] = "nosniff"

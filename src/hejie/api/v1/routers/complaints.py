@@ -522,11 +522,11 @@ def get_complaint(request, id: Id):
 
 
 @router.post(
-    "/{id}/evidence", response={201: EvidenceOut, **errors(400, 401, 403, 404, 409, 413, 415, 422)},
+    "/{id}/evidence", response={201: EvidenceOut, **errors(400, 401, 403, 404, 409, 413, 415, 422, 503)},
     summary="Attach a file: JPEG, PNG, GIF, WebP or PDF",
     description="Multipart field `file`. The type is read from the bytes; photos are re-encoded without EXIF. "
-                "413 over the size limit, 415 for another type, 409 over the per-order count. The same file "
-                "sent twice is one file.",
+                "413 over the size limit, 415 for another type, 409 over the per-order count, 503 when the "
+                "file storage is out of reach (try again later). The same file sent twice is one file.",
 )
 def upload_evidence(request, id: Id, file: Annotated[UploadedFile, File(...)]):
     selectors.complaint_get_for(request.auth, id)  # 404 before reading a stranger's upload
@@ -540,7 +540,7 @@ _FILE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "applicatio
 
 
 @router.get(
-    "/{id}/evidence/{eid}", response=errors(401, 404, 422), summary="Download an evidence file",
+    "/{id}/evidence/{eid}", response=errors(401, 404, 422, 503), summary="Download an evidence file",
     openapi_extra={"responses": {200: {
         "description": "the file, with Content-Disposition and X-Content-Type-Options: nosniff",
         "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _FILE_TYPES},
