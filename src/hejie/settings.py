@@ -300,6 +300,13 @@ MEDIA_ROOT = DATA_DIR / "media"
 # Evidence is never served from a public media URL: only through a
 # permission-checked view. MEDIA_URL is deliberately not routed.
 MEDIA_URL = "/_private_media/"
+# Uploads bigger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a folder of Hejie's own, not the
+# system's /tmp: a process killed mid-request leaves its spooled file there, and every start
+# (hejie.ops's ready()) and `hejie drafts_purge` delete those older than an hour (hejie.core.uploads).
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "upload-tmp")
+# Each uploaded PDF is parsed in a process of its own (hejie.complaints.pdfscan) with these limits.
+HEJIE_PDF_CHECK_MEMORY_MB = int(os.environ.get("HEJIE_PDF_CHECK_MEMORY_MB", "512"))
+HEJIE_PDF_CHECK_SECONDS = int(os.environ.get("HEJIE_PDF_CHECK_SECONDS", "20"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -30,7 +30,10 @@ def png() -> bytes:
     return out.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n"
+       b"<</Type/Pages/Kids[3 0 R]/Count 1>>\nendobj\n3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>\n"
+       b"endobj\nxref\n0 4\n0000000000 65535 f \n0000000015 00000 n \n0000000060 00000 n \n0000000111 00000 n \n"
+       b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n176\n%%EOF\n")  # one blank page: a PDF that parses
 
 
 def files(media):
@@ -66,9 +69,9 @@ def test_png_and_pdf_accepted_by_business_too(delivered, consumer, staff):
         ("photo.jpg", PDF, UnsupportedMedia, "type_mismatch"),
         ("doc.pdf", None, UnsupportedMedia, "type_mismatch"),  # a PNG named .pdf
         ("broken.jpg", b"\xff\xd8\xff\xe0" + b"garbage" * 20, UnsupportedMedia, "unsupported_media"),
-        ("evil.pdf", b"%PDF-1.4\n<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\n%%EOF", UnsupportedMedia,
-         "unsupported_media"),
-        ("cut.pdf", b"%PDF-1.4\n1 0 obj", UnsupportedMedia, "unsupported_media"),
+        ("evil.pdf", PDF.replace(b"/Pages 2 0 R>>", b"/Pages 2 0 R/OpenAction<</S/JavaScript/JS(1)>>>>"),
+         UnsupportedMedia, "pdf_active_content"),  # tests/security/test_upload_content.py has the whole corpus
+        ("cut.pdf", b"%PDF-1.4\n1 0 obj", UnsupportedMedia, "pdf_broken"),
     ],
 )
 def test_bad_files_are_refused_and_nothing_is_left(delivered, consumer, media, name, data, error, code):

@@ -18,7 +18,10 @@ from hejie.ops import evidence_move
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n"
+       b"<</Type/Pages/Kids[3 0 R]/Count 1>>\nendobj\n3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>\n"
+       b"endobj\nxref\n0 4\n0000000000 65535 f \n0000000015 00000 n \n0000000060 00000 n \n0000000111 00000 n \n"
+       b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n176\n%%EOF\n")  # one blank page: a PDF that parses
 
 
 def jpeg(color=(200, 30, 30)) -> bytes:

@@ -8,3 +8,10 @@ class OpsConfig(AppConfig):
     name = "hejie.ops"
     label = "ops"
     verbose_name = "Operations"
+
+    def ready(self) -> None:
+        from hejie.core.uploads import upload_temp_clean
+
+        # every process that starts (web, worker, command): the spool folder exists, and the
+        # uploads a killed process left in it go (files only, no database touched)
+        upload_temp_clean()

@@ -55,7 +55,7 @@ from django.utils.translation import ngettext, pgettext
 from hejie.accounts import access
 from hejie.businesses.models import Business
 from hejie.businesses.selectors import PUBLIC_STATUSES
-from hejie.complaints.evidence import TYPES, inspect_upload
+from hejie.complaints.evidence import TYPES, inspect_upload, upload_name
 from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.core import clock
@@ -424,7 +424,6 @@ def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
     APPEAL_FILES_MAX files (images or PDF, checked as order evidence is). One
     appeal waits at a time; the council of its jurisdiction is told."""
     import hashlib
-    import os
     import uuid
 
     from django.core.files.base import ContentFile
@@ -435,11 +434,12 @@ def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
                       % {"n": APPEAL_FILES_MAX})
     checked = []
     for name, data in files:  # every file is checked before anything is written
-        name = os.path.basename((name or "").replace("\\", "/"))[:200] or "upload"
+        name = upload_name(name)
         try:
             kind, stored = inspect_upload(name, data)
         except DomainError as exc:
-            raise type(exc)(f"{name}：{exc.message}", code=exc.code, fields={"files": exc.message}) from None
+            message = exc.message if name in exc.message else f"{name}：{exc.message}"  # PDF refusals name it
+            raise type(exc)(message, code=exc.code, fields={"files": exc.message}) from None
         checked.append((name, kind, stored))
     written: list[str] = []
     try:
