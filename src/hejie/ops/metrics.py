@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import hmac
 import ipaddress
+import logging
 import os
 import shutil
 import time
@@ -41,6 +42,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+logger = logging.getLogger("hejie.metrics")
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 disable_created_metrics()  # no "_created" series beside each counter and histogram: half the lines, no use here
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -137,14 +139,22 @@ def timed_sweep(fn: F) -> F:
 class BacklogCollector(Collector):
     """Read at each scrape: the orders whose deadline has passed and the age of the oldest.
     Both stay near zero while the sweep keeps up; a growing backlog means it does not run or
-    cannot keep up. One indexed query per scrape."""
+    cannot keep up. One indexed query per scrape; when the database does not answer, the two are
+    left out (and the rest is served) and ``hejie_metrics_database_up`` says 0."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from hejie.complaints.selectors import due_backlog
         from hejie.core import clock
 
         now = clock.now()
-        count, oldest = due_backlog(now)
+        try:
+            count, oldest = due_backlog(now)
+        except Exception as exc:
+            logger.warning("metrics: the due backlog could not be read: %s: %s", type(exc).__name__, exc)
+            yield GaugeMetricFamily("hejie_metrics_database_up", "Whether the scrape could read the database",
+                                    value=0)
+            return
+        yield GaugeMetricFamily("hejie_metrics_database_up", "Whether the scrape could read the database", value=1)
         yield GaugeMetricFamily("hejie_sweep_due_backlog", "Orders whose deadline has passed, not yet swept",
                                 value=count)
         yield GaugeMetricFamily("hejie_sweep_due_oldest_seconds",
