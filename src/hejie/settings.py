@@ -448,8 +448,9 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "timestamp": "time",  # ISO 8601 in UTC, to the microsecond
+            "rename_fields": {"levelname": "level", "name": "logger"},
             "json_ensure_ascii": False,
         },
     },

@@ -86,11 +86,15 @@ def _tag_sentry(rid: str) -> None:
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds ``record.request_id`` (the current id, or "-"); lets every record through."""
+    """Adds ``record.request_id`` (the current id, or "-"); lets every record through.
+
+    Django logs a 4xx or 5xx answer (``django.request``) after the middleware has returned, out of
+    the request's context: such a record carries the request, and the id is read from it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", None):
-            record.request_id = current() or "-"
+            rid = current() or getattr(getattr(record, "request", None), "request_id", None)
+            record.request_id = rid if isinstance(rid, str) else "-"
         return True
 
 
