@@ -38,6 +38,9 @@ def test_the_worker_logs_a_task_with_the_id_of_the_request_that_sent_it(worker_e
     assert response["X-Request-ID"] == "req-to-the-worker-7"
     [row] = Delivery.objects.filter(to=phone, kind="otp")
     _until("the sign-in code sent by the worker", lambda: Delivery.objects.get(pk=row.pk).status == "sent", log)
+    # the worker logs the task's success just after its work is written
+    _until("the worker's line about the task", lambda: "hejie.notifications.deliver[" in log.read_text() and
+           "succeeded" in log.read_text(), log)
 
     lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
     records = [json.loads(line) for line in lines]
