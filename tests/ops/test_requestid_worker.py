@@ -53,9 +53,13 @@ def test_the_worker_logs_a_task_with_the_id_of_the_request_that_sent_it(worker_e
     assert not [r for r in records if r.get("request_id") not in ("-", "req-to-the-worker-7")]
 
     # the worker's counts, in the directory its processes write to (what /metrics adds up)
-    registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry, path=str(worker_env))
-    text = generate_latest(registry).decode()
+    def worker_metrics() -> str:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(worker_env))
+        return generate_latest(registry).decode()
+
+    _until("the task counted (after its last line)", lambda: "hejie.notifications.deliver" in worker_metrics(), log)
+    text = worker_metrics()
     assert value(text, "hejie_celery_tasks_total", task="hejie.notifications.deliver", outcome="success") == 1
     assert value(text, "hejie_notification_deliveries_total", channel="sms", outcome="sent") == 1
     assert value(text, "hejie_celery_task_duration_seconds_count", task="hejie.notifications.deliver") == 1
