@@ -234,3 +234,21 @@ def test_several_processes_add_up_in_the_multiprocess_directory(tmp_path):
     assert value(text, "hejie_http_request_duration_seconds_count", view="healthz", method="GET") == 7
     assert value(text, "hejie_metrics_database_up") == 0
     assert "hejie_sweep_due_backlog" not in text
+
+
+def test_the_process_manager_hooks(tmp_path, monkeypatch):
+    """gunicorn's hooks: ``on_starting`` empties the directory; ``child_exit`` drops a dead worker's
+    live values (prometheus-client's own bookkeeping) and leaves its counts."""
+    from hejie.ops import metrics
+
+    shared = tmp_path / "prometheus"
+    (shared / "leftover").mkdir(parents=True)
+    (shared / "counter_123.db").write_bytes(b"from an earlier run")
+    (shared / "gauge_livesum_123.db").write_bytes(b"a live gauge of worker 123")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
+    metrics.child_exit(None, type("Worker", (), {"pid": 123})())
+    assert sorted(p.name for p in shared.iterdir()) == ["counter_123.db", "leftover"]
+    metrics.clear_multiproc_dir(object())
+    assert shared.is_dir() and not list(shared.iterdir())
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    metrics.clear_multiproc_dir()  # without the directory: nothing to do

@@ -235,9 +235,10 @@ def prepare_multiproc_dir() -> None:
         Path(path).mkdir(parents=True, exist_ok=True)
 
 
-def clear_multiproc_dir() -> None:
-    """Empty ``PROMETHEUS_MULTIPROC_DIR`` (before the processes start: gunicorn's ``on_starting``),
-    so counts of an earlier run are not added in."""
+def clear_multiproc_dir(server: object = None) -> None:
+    """Empty ``PROMETHEUS_MULTIPROC_DIR`` before the processes that share it start, so counts of an
+    earlier run are not added in (usable as gunicorn's ``on_starting`` hook, whose argument it
+    ignores, when gunicorn's workers are the only processes writing there)."""
     path = multiproc_dir()
     if not path:
         return
