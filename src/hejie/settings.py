@@ -467,8 +467,9 @@ LOGGING = {
 # A Celery worker keeps the handler above instead of putting its own plain one on the root logger.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = not _JSON_LOGS
 
-# /readyz: how long the broker check may take (seconds).
+# /readyz: how long the broker check may take, and how often a process runs the checks (seconds).
 HEJIE_READYZ_TIMEOUT = float(os.environ.get("HEJIE_READYZ_TIMEOUT", "2"))
+HEJIE_READYZ_MIN_INTERVAL = float(os.environ.get("HEJIE_READYZ_MIN_INTERVAL", "1"))
 # /metrics: with a token, only `Authorization: Bearer <token>`; without one, only from this machine.
 HEJIE_METRICS_TOKEN = os.environ.get("HEJIE_METRICS_TOKEN", "")
 # Several processes (gunicorn workers, a prefork pool) add their metrics up in PROMETHEUS_MULTIPROC_DIR.

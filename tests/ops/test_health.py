@@ -34,6 +34,17 @@ def _redis_up(url: str) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def every_call_checks(settings):
+    """Each /readyz runs the checks (they are run at most once a second by default)."""
+    from hejie.ops import health
+
+    settings.HEJIE_READYZ_MIN_INTERVAL = 0
+    health.forget()
+    yield
+    health.forget()
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -162,3 +173,24 @@ def test_probes_through_a_real_server(live_server, settings, media):
     ready = requests.get(f"{live_server.url}/readyz", timeout=10, headers={"X-Request-ID": "probe-42"})
     assert ready.status_code == 200 and ready.json()["status"] == "ok"
     assert ready.headers["X-Request-ID"] == "probe-42"
+
+
+@pytest.mark.django_db
+def test_the_checks_run_at_most_once_per_interval(client, settings, media, monkeypatch):
+    """Anyone may call /readyz: within the interval they get the last result, not a new run (and
+    so no new write to the storage)."""
+    from hejie.ops import health
+
+    runs = []
+    real = health.run_checks
+    monkeypatch.setattr(health, "run_checks", lambda: runs.append(1) or real())
+    settings.HEJIE_READYZ_MIN_INTERVAL = 60
+    settings.CELERY_BROKER_URL = None
+    assert client.get("/readyz").status_code == 200
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"  # the broker goes away
+    assert [client.get("/readyz").status_code for _ in range(5)] == [200] * 5  # the last result
+    assert len(runs) == 1
+    settings.HEJIE_READYZ_MIN_INTERVAL = 0  # the interval has passed
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["failed"] == ["broker"]
+    assert len(runs) == 2

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,5 +104,41 @@ def check_storage() -> Check:
     return _run("storage", round_trip)
 
 
-def readiness() -> list[Check]:
+def run_checks() -> list[Check]:
     return [*check_databases(), check_broker(), check_storage()]
+
+
+_last: tuple[float, list[Check]] | None = None
+_lock = threading.Lock()
+
+
+def readiness() -> list[Check]:
+    """The checks, run at most once per ``HEJIE_READYZ_MIN_INTERVAL`` seconds (1) in a process:
+    within it, and while a run is under way, callers get the last result (the first ones wait for
+    it). ``/readyz`` needs no sign-in, so this bounds what anyone can make it do (each run writes
+    to the storage)."""
+    global _last
+    interval = float(getattr(settings, "HEJIE_READYZ_MIN_INTERVAL", 1.0))
+    last = _last
+    if last is not None and time.monotonic() - last[0] < interval:
+        return last[1]
+    if last is None:
+        _lock.acquire()
+    elif not _lock.acquire(blocking=False):
+        return last[1]  # a run is under way
+    try:
+        last = _last
+        if last is not None and time.monotonic() - last[0] < interval:
+            return last[1]  # another caller ran them while this one waited
+        checks = run_checks()
+        _last = (time.monotonic(), checks)
+        return checks
+    finally:
+        _lock.release()
+
+
+def forget() -> None:
+    """Drop the remembered result (the next call runs the checks)."""
+    global _last
+    with _lock:
+        _last = None
