@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -76,13 +77,11 @@ class RequestIdMiddleware:
 
 
 def _tag_sentry(rid: str) -> None:
-    """The id on the error reports too, when Sentry is on (``hejie.ops.sentry``)."""
-    try:
-        import sentry_sdk
-    except ImportError:
-        return
-    if sentry_sdk.is_initialized():
-        sentry_sdk.get_isolation_scope().set_tag("request_id", rid)
+    """The id on the error reports too, when Sentry is on (``hejie.ops.sentry`` imported the SDK:
+    nothing is imported here, per request)."""
+    sdk: Any = sys.modules.get("sentry_sdk")
+    if sdk is not None and sdk.is_initialized():
+        sdk.get_isolation_scope().set_tag("request_id", rid)
 
 
 class RequestIdFilter(logging.Filter):
