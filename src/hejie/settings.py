@@ -446,13 +446,13 @@ LOGGING = {
     "filters": {"request_id": {"()": "hejie.ops.requestid.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-        "json": {
+        **({"json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
             "timestamp": "time",  # ISO 8601 in UTC, to the microsecond
             "rename_fields": {"levelname": "level", "name": "logger"},
             "json_ensure_ascii": False,
-        },
+        }} if _JSON_LOGS else {}),
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if _JSON_LOGS else "plain",
                              "filters": ["request_id"]}},
