@@ -3,6 +3,7 @@ mode answers 503 naming the check that failed, for the right reason."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 import requests
+import time_machine
 
 import hejie
 from tests.conftest import redis_url
@@ -60,12 +62,13 @@ def test_healthz_answers_ok_without_touching_the_database(client):
 
 
 @pytest.mark.django_db
-def test_readyz_names_each_check_when_all_pass(client, settings, media):
+def test_readyz_names_each_check_when_all_pass(client, settings, media, traveller):
     settings.CELERY_BROKER_URL = None
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
-    assert response.json() == {"status": "ok", "failed": [],
-                               "checks": {"database": "ok", "broker": "not configured", "storage": "ok"}}
+    assert response.json() == {"status": "ok", "failed": [], "warnings": [],
+                               "checks": {"database": "ok", "broker": "not configured", "storage": "ok",
+                                          "calendar": "ok"}}
     # the probe object went in and out again: nothing is left behind
     assert not [p for p in media.rglob("*") if p.is_file()]
 
@@ -194,3 +197,26 @@ def test_the_checks_run_at_most_once_per_interval(client, settings, media, monke
     response = client.get("/readyz")
     assert response.status_code == 503 and response.json()["failed"] == ["broker"]
     assert len(runs) == 2
+
+
+@pytest.mark.django_db
+def test_a_missing_year_of_holidays_is_a_warning_that_leaves_the_process_ready(client, settings, media):
+    """From 1 November the coming year's holidays are expected (hejie.workdays.calendar): until the
+    operator confirms the year, /readyz names it, and stays 200 (every process would fail alike)."""
+    from hejie.workdays.calendar import package_years
+    from hejie.workdays.models import CalendarYear
+
+    settings.CELERY_BROKER_URL = None
+    year = max(package_years()) + 1  # the first year the installed package does not know
+    with time_machine.travel(dt.datetime(year - 1, 10, 31, 12, tzinfo=dt.UTC), tick=False):
+        before = client.get("/readyz")
+    assert before.status_code == 200 and before.json()["warnings"] == []
+    with time_machine.travel(dt.datetime(year - 1, 11, 2, 12, tzinfo=dt.UTC), tick=False):
+        warned = client.get("/readyz")
+        CalendarYear.objects.create(year=year, source="国务院办公厅关于部分节假日安排的通知")
+        confirmed = client.get("/readyz")
+    assert warned.status_code == 200
+    body = warned.json()
+    assert body["status"] == "ok" and body["failed"] == [] and body["warnings"] == ["calendar"]
+    assert body["checks"]["calendar"] == f"missing {year}"
+    assert confirmed.json()["warnings"] == [] and confirmed.json()["checks"]["calendar"] == "ok"

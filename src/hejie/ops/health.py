@@ -8,7 +8,9 @@ failing does not skip the others):
 - ``broker``: when ``CELERY_BROKER_URL`` is set, a connection to it (kombu, the client Celery
   itself uses), bounded by ``HEJIE_READYZ_TIMEOUT`` seconds ("not configured" without one);
 - ``storage``: the default file storage (local disk, or S3 through django-storages) takes a tiny
-  object, gives it back and deletes it, through the Django storage API only.
+  object, gives it back and deletes it, through the Django storage API only;
+- ``calendar``: a warning only (the process stays ready) when the working-days calendar lacks
+  the holidays of this year, or from 1 November of the coming one.
 
 A failure is named by the check and the exception's class; the exception itself (which may
 name hosts, paths or users) goes to the log, not to the anonymous caller.
@@ -40,6 +42,7 @@ class Check:
     name: str
     ok: bool
     detail: str = "ok"  # "ok", or the class of the exception that failed it
+    warning: bool = False  # passes, but someone should act (never makes the process unready)
 
 
 def _run(name: str, fn: Callable[[], None]) -> Check:
@@ -104,8 +107,25 @@ def check_storage() -> Check:
     return _run("storage", round_trip)
 
 
+def check_calendar() -> Check:
+    """A warning, never a failure: the holidays of this year (and, from 1 November, of the
+    coming one) are not known to the working-days calendar (``hejie.workdays.calendar``), which
+    then counts Monday to Friday until the operator enters them. Every process would fail alike,
+    so failing readiness for it would only take the site down."""
+    from hejie.workdays.calendar import missing_years
+
+    try:
+        missing = missing_years()
+    except Exception as exc:
+        logger.warning("readiness check calendar failed: %s: %s", type(exc).__name__, exc)
+        return Check("calendar", True, type(exc).__name__, warning=True)
+    if missing:
+        return Check("calendar", True, "missing " + ", ".join(map(str, missing)), warning=True)
+    return Check("calendar", True)
+
+
 def run_checks() -> list[Check]:
-    return [*check_databases(), check_broker(), check_storage()]
+    return [*check_databases(), check_broker(), check_storage(), check_calendar()]
 
 
 _last: tuple[float, list[Check]] | None = None
