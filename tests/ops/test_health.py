@@ -220,3 +220,31 @@ def test_a_missing_year_of_holidays_is_a_warning_that_leaves_the_process_ready(c
     assert body["status"] == "ok" and body["failed"] == [] and body["warnings"] == ["calendar"]
     assert body["checks"]["calendar"] == f"missing {year}"
     assert confirmed.json()["warnings"] == [] and confirmed.json()["checks"]["calendar"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readyz_writes_its_probe_through_the_bucket_and_leaves_nothing(client, settings, stored_files):
+    """On local disk and on the S3 server (django-storages), through the Django storage API alike."""
+    settings.CELERY_BROKER_URL = None
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"]["storage"] == "ok"
+    assert stored_files.names() == []
+    if stored_files.kind == "s3":
+        assert stored_files.local_names() == []  # nothing written to local disk instead
+
+
+@pytest.mark.django_db
+def test_readyz_fails_on_a_bucket_that_is_not_there(client, settings, s3_storage, caplog):
+    from hejie.core.storage import s3_storage as config
+    from tests.conftest import S3_KEYS
+
+    settings.CELERY_BROKER_URL = None
+    endpoint = s3_storage.client.meta.endpoint_url
+    settings.STORAGES = {**settings.STORAGES,
+                         "default": config(bucket="no-such-bucket-here", endpoint_url=endpoint, **S3_KEYS)}
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failed"] == ["storage"] and body["checks"]["storage"] in {"ClientError", "NoSuchBucket"}
+    assert "NoSuchBucket" in caplog.text
