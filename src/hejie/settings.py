@@ -195,6 +195,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "hejie.core.http.ForwardedProtoMiddleware",
+    # then operations (hejie.ops): the request id for every log line, the request metrics, and
+    # /healthz, /readyz, /metrics answered before anything could redirect or refuse a probe
+    "hejie.ops.requestid.RequestIdMiddleware",
+    "hejie.ops.metrics.MetricsMiddleware",
+    "hejie.ops.endpoints.EndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -428,13 +433,50 @@ CELERY_BEAT_SCHEDULE = (
     if HEJIE_SWEEP_INTERVAL_SECONDS > 0 else {}
 )
 
+# Operations (README "Operations"). Logs: readable lines by default; HEJIE_LOG_FORMAT=json for one JSON
+# object a line (python-json-logger), everything through one handler, each record with its request id.
+HEJIE_LOG_FORMAT = os.environ.get("HEJIE_LOG_FORMAT", "text").strip().lower() or "text"
+if HEJIE_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"HEJIE_LOG_FORMAT must be text or json, not {HEJIE_LOG_FORMAT!r}")
+_LOG_LEVEL = os.environ.get("HEJIE_LOG_LEVEL", "INFO")
+_JSON_LOGS = HEJIE_LOG_FORMAT == "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "hejie.ops.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        **({"json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "timestamp": "time",  # ISO 8601 in UTC, to the microsecond
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        }} if _JSON_LOGS else {}),
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if _JSON_LOGS else "plain",
+                             "filters": ["request_id"]}},
+    # JSON: Django's, Celery's and the libraries' records too, all through the root's one handler
+    **({"root": {"handlers": ["console"], "level": "WARNING"}} if _JSON_LOGS else {}),
     "loggers": {
-        "hejie": {"handlers": ["console"], "level": os.environ.get("HEJIE_LOG_LEVEL", "INFO")},
-        "waitress": {"handlers": ["console"], "level": "INFO"},
+        "hejie": {"handlers": [] if _JSON_LOGS else ["console"], "level": _LOG_LEVEL},
+        "waitress": {"handlers": [] if _JSON_LOGS else ["console"], "level": "INFO"},
+        **({"celery": {"level": "INFO"}} if _JSON_LOGS else {}),
     },
 }
+# A Celery worker keeps the handler above instead of putting its own plain one on the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = not _JSON_LOGS
+
+# /readyz: how long the broker check may take, and how often a process runs the checks (seconds).
+HEJIE_READYZ_TIMEOUT = float(os.environ.get("HEJIE_READYZ_TIMEOUT", "2"))
+HEJIE_READYZ_MIN_INTERVAL = float(os.environ.get("HEJIE_READYZ_MIN_INTERVAL", "1"))
+# /metrics: with a token, only `Authorization: Bearer <token>`; without one, only from this machine.
+HEJIE_METRICS_TOKEN = os.environ.get("HEJIE_METRICS_TOKEN", "")
+# Several processes (gunicorn workers, a prefork pool) add their metrics up in PROMETHEUS_MULTIPROC_DIR.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+# Error reports to Sentry when a DSN is set (hejie.ops.sentry; pip install 'hejie[sentry]').
+HEJIE_SENTRY_DSN = os.environ.get("HEJIE_SENTRY_DSN", "")
+HEJIE_SENTRY_ENVIRONMENT = os.environ.get("HEJIE_SENTRY_ENVIRONMENT", "")
+HEJIE_SENTRY_RELEASE = os.environ.get("HEJIE_SENTRY_RELEASE", "")
+HEJIE_SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("HEJIE_SENTRY_TRACES_SAMPLE_RATE", "0"))

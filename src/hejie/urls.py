@@ -5,11 +5,15 @@ from django.views.i18n import set_language
 from hejie import views
 from hejie.api import hooks
 from hejie.api.v1 import api as api_v1
+from hejie.ops import endpoints
 from hejie.web.common import files
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    # answered by hejie.ops.endpoints.EndpointsMiddleware before the rest of the middleware; here for reverse()
+    path("healthz", endpoints.healthz, name="healthz"),
+    path("readyz", endpoints.readyz, name="readyz"),
+    path("metrics", endpoints.metrics, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api_v1.urls),

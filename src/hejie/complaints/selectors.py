@@ -20,6 +20,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -377,3 +378,11 @@ def clauses_cited_for(user: Viewer, *, region_code: str | None = None, industry:
     region = oversight_region(user, region_code)
     industry_obj = industry_get(industry) if industry else None
     return region, industry_obj, clauses_cited(region=region, industry=industry_obj, since=since)
+
+
+def due_backlog(now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """How many orders have a deadline that has passed (the sweep's work not yet done) and the
+    oldest such deadline: both stay near zero while the sweep keeps up. One query on the partial
+    index of ``next_deadline_at``."""
+    row = Complaint.objects.filter(next_deadline_at__lte=now).aggregate(n=Count("id"), oldest=Min("next_deadline_at"))
+    return int(row["n"]), row["oldest"]

@@ -41,6 +41,7 @@ from django.db.models import F, Model, Q
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from prometheus_client import Counter
 
 from hejie.core import clock
 from hejie.core.background import enqueue
@@ -60,6 +61,11 @@ BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minute
 # A row claimed longer ago than this by a worker that never finished is marked unknown.
 STALE_SENDING = dt.timedelta(minutes=10)
 S = Delivery.Status
+
+# Each attempt's outcome by channel, for /metrics (hejie.ops.metrics exposes it): sent; queued (to be
+# retried after a backoff); failed; unknown (may or may not have gone); limited (the SMS rate limit).
+DELIVERIES = Counter("hejie_notification_deliveries", "Message delivery attempts, by channel and outcome",
+                     ["channel", "outcome"])
 
 
 def backend_for(channel: str) -> Backend:
@@ -268,6 +274,7 @@ def deliver_one(pk: int, *, now: dt.datetime | None = None) -> str:
         row.status = S.LIMITED
         row.last_error = "rate limit: too many SMS to this number in the last hour"
         row.save(update_fields=["status", "last_error"])
+        DELIVERIES.labels(channel=row.channel, outcome=row.status).inc()
         return row.status
     changed = ["status", "provider", "provider_id", "error_code", "last_error", "sent_at", "not_before"]
     try:
@@ -286,6 +293,7 @@ def deliver_one(pk: int, *, now: dt.datetime | None = None) -> str:
     if row.status != S.QUEUED:
         changed += _redact(row)
     row.save(update_fields=changed)
+    DELIVERIES.labels(channel=row.channel, outcome=row.status).inc()
     if row.status == S.FAILED:
         _fall_back(row)
     return row.status

@@ -34,6 +34,7 @@ from hejie.complaints.policy import get_policy
 from hejie.complaints.sweep import BATCH_SIZE, sweep_orders
 from hejie.core import clock
 from hejie.notifications.services import deliver_due
+from hejie.ops.metrics import timed_sweep
 from hejie.oversight.digest import digests_send_due
 from hejie.ratings.lists import blacklist_expire
 from hejie.ratings.services import ratings_expire_due
@@ -63,6 +64,7 @@ class SweepReport:
                 f"digests sent {self.digests_sent}; errors {self.errors}")
 
 
+@timed_sweep  # its duration and outcome, for /metrics
 def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> SweepReport:
     now = now or clock.now()
     orders = sweep_orders(now, batch_size=batch_size)
