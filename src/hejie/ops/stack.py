@@ -11,7 +11,10 @@ registries this machine reaches), the web (granian, ``WEB_WORKERS`` processes of
 log in ``var/stack/<name>.log`` and its pid in ``var/stack/<name>.pid``. Granian rather than
 gunicorn for the web: with the same processes and threads it served 1.7 times the requests on
 the home page and 1.4 times on an API read, at lower latencies (medians of 5 runs,
-``bench/wsgi_servers.py``; the README has the numbers). PostgreSQL and Redis are the machine's: ``DATABASE_URL`` (default ``postgres://postgres@localhost:5432/hejie_stack``,
+``bench/wsgi_servers.py``; the README has the numbers).
+
+PostgreSQL and Redis are the machine's: ``DATABASE_URL`` (default
+``postgres://postgres@localhost:5432/hejie_stack``,
 the database created if missing) and ``CELERY_BROKER_URL`` (default
 ``redis://127.0.0.1:6379/0``). Before the services start, the release step (``RELEASE``:
 migrate, collect static files) runs once, and the evidence bucket is created.
