@@ -238,25 +238,27 @@ class Stack:
         return proc.pid
 
     def stop(self, names: Iterable[str] = SERVICES, timeout: float = 25) -> list[str]:
-        """Stop the services (in reverse order): SIGTERM to the process group we started (a
-        warm shutdown: requests and tasks in hand finish), SIGKILL after ``timeout``."""
-        stopped = []
-        for name in reversed(list(names)):
-            pid = self.running(name)
-            if pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pid, signal.SIGTERM)
-                deadline = time.monotonic() + timeout
-                while self.running(name) and time.monotonic() < deadline:
-                    _reap(pid)
-                    time.sleep(0.1)
-                if self.running(name):
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(pid, signal.SIGKILL)
+        """Stop the services: SIGTERM to each process group we started, all at once (a warm
+        shutdown: requests and tasks in hand finish), SIGKILL to those still there after
+        ``timeout``. Returns the names of those that were running."""
+        names = list(names)
+        pids = {name: pid for name in names if (pid := self.running(name)) is not None}
+        for pid in pids.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while any(self.running(name) for name in pids) and time.monotonic() < deadline:
+            for pid in pids.values():
                 _reap(pid)
-                stopped.append(name)
+            time.sleep(0.1)
+        for name, pid in pids.items():
+            if self.running(name):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+            _reap(pid)
+        for name in names:
             self.pid_file(name).unlink(missing_ok=True)
-        return stopped
+        return [name for name in SERVICES if name in pids]
 
     # --- readiness -------------------------------------------------------------------------------
 
