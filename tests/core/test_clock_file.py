@@ -36,3 +36,16 @@ def test_a_file_that_is_not_a_number_is_an_error_that_says_so(offset_file):
     _write(offset_file, "tomorrow", 1)
     with pytest.raises(ValueError, match="not a number of seconds: 'tomorrow'"):
         clock.now()
+
+
+def test_production_settings_refuse_a_moved_clock(tmp_path):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEJIE_")}
+    env |= {"HEJIE_PRODUCTION": "1", "HEJIE_CLOCK_FILE": str(tmp_path / "clock"), "HEJIE_DATA_DIR": str(tmp_path),
+            "HEJIE_SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "hejie.settings"}
+    done = subprocess.run([sys.executable, "-c", "from django.conf import settings; settings.INSTALLED_APPS"],  # noqa: S603
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode != 0
+    assert "HEJIE_CLOCK_FILE moves the clock: it is for tests, not with HEJIE_PRODUCTION=1" in done.stderr
