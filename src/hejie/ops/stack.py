@@ -177,6 +177,16 @@ class Stack:
         with psycopg.connect(_with_database(url, "postgres"), autocommit=True, connect_timeout=5) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
+    def ensure_broker(self) -> None:
+        """Refuse to start, saying why, when Redis does not answer at CELERY_BROKER_URL."""
+        import redis
+
+        url = self.environment()["CELERY_BROKER_URL"]
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+        except (redis.RedisError, ValueError) as e:
+            raise SystemExit(f"cannot reach Redis at CELERY_BROKER_URL={url}: {e}") from None
+
     def release(self) -> None:
         """Migrate and collect static files (what a deployment runs once before its processes)."""
         env = self.environment()
@@ -211,17 +221,15 @@ class Stack:
         return self.root / f"{name}.log"
 
     def running(self, name: str) -> int | None:
-        """The pid of service ``name`` if the process we started is still alive."""
+        """The pid of service ``name`` if the process we started is still alive: the pid file
+        holds its pid and its start time, so a pid the system has since given to another
+        process does not count."""
         try:
-            pid = int(self.pid_file(name).read_text().split()[0])
-        except (FileNotFoundError, ValueError, IndexError):
+            pid, started = (int(x) for x in self.pid_file(name).read_text().split()[:2])
+        except (FileNotFoundError, ValueError):
             return None
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            return None
-        program = self.commands()[name][0]
-        return pid if program in cmdline else None  # not a recycled pid of another program
+        stat = _proc_stat(pid)
+        return pid if stat is not None and stat[1] == started and stat[0] != "Z" else None
 
     def start(self, name: str, extra_env: Mapping[str, str] | None = None) -> int:
         if pid := self.running(name):
@@ -234,7 +242,8 @@ class Stack:
             log.flush()
             proc = subprocess.Popen(command, env=env, cwd=self.root, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
                                     stdin=subprocess.DEVNULL, start_new_session=True)
-        self.pid_file(name).write_text(f"{proc.pid}\n")
+        stat = _proc_stat(proc.pid)
+        self.pid_file(name).write_text(f"{proc.pid} {stat[1] if stat else 0}\n")
         return proc.pid
 
     def stop(self, names: Iterable[str] = SERVICES, timeout: float = 25) -> list[str]:
@@ -326,6 +335,7 @@ class Stack:
            timeout: float = 90, fresh: bool = False) -> None:
         """Start the services and wait until each answers (the release step first)."""
         names = [n for n in names if n != "s3" or self.s3]
+        self.ensure_broker()
         if "s3" in names:
             self.start("s3")
             self.wait_for("the S3 server", self.s3_ready, "s3", timeout)
@@ -341,6 +351,17 @@ class Stack:
             if name in names:
                 what, check = checks[name]
                 self.wait_for(what, check, name, timeout)
+
+
+def _proc_stat(pid: int) -> tuple[str, int] | None:
+    """(state, start time in clock ticks since boot) of process ``pid``, from /proc; None if
+    there is no such process."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2:].split()  # after "pid (comm) ": state is field 3, starttime 22
+    return fields[0], int(fields[19])
 
 
 def _reap(pid: int) -> None:
