@@ -7,10 +7,13 @@ install or start. ``DATABASE_URL=postgres://...`` switches to PostgreSQL.
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from hejie.core.storage import s3_storage
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("HEJIE_DATA_DIR", "var")).resolve()
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "hejie.core",
     "hejie.regions",
+    "hejie.workdays",
     "hejie.businesses",
     "hejie.accounts",
     "hejie.complaints",
@@ -99,9 +103,27 @@ TEMPLATES = [
     },
 ]
 
+def _pool_options() -> dict:
+    """``HEJIE_DB_POOL=min:max`` (e.g. ``2:10``): a psycopg connection pool per process (Django's
+    built-in pooling, PostgreSQL only) instead of one persistent connection per thread."""
+    spec = os.environ.get("HEJIE_DB_POOL", "").strip()
+    if not spec:
+        return {}
+    low, _, high = spec.partition(":")
+    return {"pool": {"min_size": int(low), "max_size": int(high or low), "timeout": 10}}
+
+
+def _postgres(url: str) -> dict[str, Any]:
+    pool = _pool_options()
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0 if pool else 60))
+    if pool:
+        config.setdefault("OPTIONS", {}).update(pool)
+    return config
+
+
 _database_url = os.environ.get("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    DATABASES = {"default": _postgres(_database_url)}
     if os.environ.get("HEJIE_TEST_DB_NAME"):
         DATABASES["default"]["TEST"] = {"NAME": os.environ["HEJIE_TEST_DB_NAME"]}
 else:
@@ -109,7 +131,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "hejie.sqlite3",  # type: ignore[typeddict-item]  # Django takes a path
+            "NAME": DATA_DIR / "hejie.sqlite3",  # Django takes a path
             "OPTIONS": {
                 # IMMEDIATE: every transaction takes the write lock at BEGIN, so
                 # two writers on one order serialise instead of failing midway.
@@ -120,6 +142,14 @@ else:
             "TEST": {"NAME": os.environ.get("HEJIE_TEST_SQLITE") or None},
         }
     }
+
+# A read replica for the read-heavy pages (hejie.core.replica): public pages, open data, dashboards.
+_replica_url = os.environ.get("DATABASE_REPLICA_URL")
+if _replica_url:
+    DATABASES["replica"] = _postgres(_replica_url) if not _replica_url.startswith("sqlite") else dict(
+        dj_database_url.parse(_replica_url))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the primary stands in for it
+DATABASE_ROUTERS = ["hejie.core.replica.ReplicaRouter"]
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
@@ -149,6 +179,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploaded files (evidence, draft files, appeal files) in a private S3-compatible bucket when
+# HEJIE_S3_BUCKET is set (README "Object storage"); local disk under MEDIA_ROOT otherwise. Either
+# way they are served only by the permission-checked views, streamed (hejie.core.storage).
+HEJIE_S3_BUCKET = os.environ.get("HEJIE_S3_BUCKET", "").strip()
+if HEJIE_S3_BUCKET:
+    STORAGES["default"] = s3_storage(
+        bucket=HEJIE_S3_BUCKET,
+        endpoint_url=os.environ.get("HEJIE_S3_ENDPOINT_URL", "").strip() or None,
+        access_key=os.environ.get("HEJIE_S3_ACCESS_KEY_ID", "").strip() or None,
+        secret_key=os.environ.get("HEJIE_S3_SECRET_ACCESS_KEY", "").strip() or None,
+        region=os.environ.get("HEJIE_S3_REGION", "").strip() or "us-east-1",
+        addressing_style=os.environ.get("HEJIE_S3_ADDRESSING_STYLE", "").strip() or None,
+    )
 WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

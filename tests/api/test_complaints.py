@@ -209,6 +209,24 @@ def test_queued_order_forwarded_or_rejected_by_the_council(api, traveller, consu
     assert r.status_code == 200 and r.json()["state"] == "delivered" and r.json()["business"]["id"] == joined.pk
 
 
+def test_a_business_named_by_mobile_or_credit_code_is_invited_over_the_api(
+        api, traveller, consumer, council, business, staff, outbox, django_capture_on_commit_callbacks):
+    body = {"business_name": "巷口烧烤", "region_code": "420106", "problem_type": "quality",
+            "description": "烤串没熟，吃完肚子疼，老板不认。", "claim_type": "apology"}
+    r = api.post("/complaints", {**body, "business_phone": "0278888", "business_credit_code": "X"}, as_=consumer)
+    assert r.status_code == 422 and set(err(r)["fields"]) == {"business_phone", "business_credit_code"}
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api.post("/complaints", {**body, "business_phone": "13977776666"}, as_=consumer)
+    assert r.status_code == 201 and r.json()["state"] == "pending_review" and r.json()["respond_by"] is None
+    detail = api.get(f"/complaints/{r.json()['id']}", as_=council).json()
+    assert detail["business"]["name"] == "巷口烧烤" and detail["review_reason"] == "awaiting_claim"
+    assert [m.to for m in outbox if m.kind == "claim"] == ["13977776666"]
+    # a credit code already on the platform: delivered to that business, its clock running
+    r = api.post("/complaints", {**body, "business_credit_code": business.credit_code}, as_=consumer)
+    assert r.status_code == 201 and r.json()["state"] == "delivered"
+    assert api.get(f"/complaints/{r.json()['id']}", as_=staff).status_code == 200
+
+
 # --------------------------------------------------------------------------- idempotency and floods
 
 

@@ -13,13 +13,13 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+def media(stored_files):
+    """Every test here runs with the files on local disk and again in a bucket of a real S3 server."""
+    return stored_files
 
 
-def stored_files(media):
-    return [p for p in media.rglob("*") if p.is_file()]
+def stored(media):
+    return media.names() + media.local_names()
 
 
 def jpeg(color=(200, 30, 30)) -> bytes:
@@ -94,7 +94,7 @@ def test_too_big_is_413_and_nothing_is_kept(api, order, consumer, settings, medi
     events = ComplaintEvent.objects.count()
     r = api.upload(f"/complaints/{order}/evidence", upload("big.pdf", PDF + b" " * 5000), as_=consumer)
     assert r.status_code == 413 and r.json()["error"]["code"] == "too_large" and "file" in r.json()["error"]["fields"]
-    assert Evidence.objects.count() == 0 and stored_files(media) == []
+    assert Evidence.objects.count() == 0 and stored(media) == []
     assert ComplaintEvent.objects.count() == events
 
 
@@ -110,7 +110,7 @@ def test_too_big_is_413_and_nothing_is_kept(api, order, consumer, settings, medi
 def test_wrong_type_is_415(api, order, consumer, media, name, data, code):
     r = api.upload(f"/complaints/{order}/evidence", upload(name, data, "image/jpeg"), as_=consumer)
     assert r.status_code == 415 and r.json()["error"]["code"] == code, r.json()
-    assert Evidence.objects.count() == 0 and stored_files(media) == []
+    assert Evidence.objects.count() == 0 and stored(media) == []
 
 
 def test_count_limit_is_409(api, order, consumer, settings):
@@ -135,7 +135,7 @@ def test_missing_or_empty_file(api, order, consumer):
 
 def test_a_strangers_upload_is_404(api, order, make_user, media):
     r = api.upload(f"/complaints/{order}/evidence", upload("a.jpg", jpeg()), as_=make_user())
-    assert r.status_code == 404 and Evidence.objects.count() == 0 and stored_files(media) == []
+    assert r.status_code == 404 and Evidence.objects.count() == 0 and stored(media) == []
 
 
 def test_no_evidence_after_the_case_is_closed(api, order, consumer):

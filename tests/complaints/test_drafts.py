@@ -17,6 +17,12 @@ from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, TooL
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def media(stored_files):
+    """Every test here runs with the files on local disk and again in a bucket of a real S3 server."""
+    return stored_files
+
+
 def photo(color=(10, 120, 10), exif_gps=False) -> bytes:
     out = io.BytesIO()
     img = Image.new("RGB", (30, 20), color)
@@ -79,11 +85,14 @@ def test_a_new_business_forgets_the_store(consumer, business, make_business):
     assert drafts.draft_steps(draft) == ["business", "problem", "claim", "evidence", "review"]
 
 
-def test_draft_files_pass_the_evidence_checks(consumer, settings):
+def test_draft_files_pass_the_evidence_checks(consumer, settings, media):
     item = drafts.draft_file_add(consumer=consumer, name="../../etc/收据.jpg", data=photo(exif_gps=True))
     assert item.original_name == "收据.jpg" and item.kind == "jpeg"
     with item.file.open("rb") as f, Image.open(f) as img:
         assert 0x8825 not in img.getexif()  # re-encoded: no GPS
+    assert media.names() == [item.file.name]
+    with Image.open(io.BytesIO(media.read(item.file.name))) as img:
+        assert 0x8825 not in img.getexif()  # as the storage keeps it
     # the same photo again is the same file
     assert drafts.draft_file_add(consumer=consumer, name="again.jpg", data=photo(exif_gps=True)).pk == item.pk
     with pytest.raises(UnsupportedMedia):
@@ -113,7 +122,7 @@ def test_nobody_else_reaches_a_draft_file(consumer, make_user):
 
 
 def test_submit_files_the_complaint_with_its_evidence_and_deletes_the_draft(
-        consumer, business, staff, django_capture_on_commit_callbacks):
+        consumer, business, staff, django_capture_on_commit_callbacks, media):
     draft = fill(consumer, business, order_ref="A-1")
     drafts.draft_file_add(consumer=consumer, name="a.jpg", data=photo())
     drafts.draft_file_add(consumer=consumer, name="b.jpg", data=photo((1, 1, 1)))
@@ -126,12 +135,13 @@ def test_submit_files_the_complaint_with_its_evidence_and_deletes_the_draft(
     assert not ComplaintDraft.objects.exists()
     storage = DraftFile.file.field.storage
     assert not any(storage.exists(p) for p in draft_paths)
+    assert media.names() == sorted(e.file.name for e in complaint.evidence.all())  # the drafts' files are gone
     again = drafts.draft_submit(consumer=consumer, token=draft.token)
     assert again.pk == complaint.pk and again.idempotent_replay
     assert Complaint.objects.count() == 1 and Evidence.objects.count() == 2
 
 
-def test_a_failure_after_filing_rolls_everything_back(consumer, business, monkeypatch):
+def test_a_failure_after_filing_rolls_everything_back(consumer, business, monkeypatch, media):
     from hejie.complaints import evidence
 
     draft = fill(consumer, business)
@@ -153,6 +163,7 @@ def test_a_failure_after_filing_rolls_everything_back(consumer, business, monkey
     assert not Complaint.objects.exists() and not Evidence.objects.exists()
     assert ComplaintDraft.objects.get().files.count() == 2
     assert stored and not Evidence.file.field.storage.exists(stored[0])  # no orphan file
+    assert media.names() == sorted(f.file.name for f in DraftFile.objects.all())  # only the draft's own two
 
 
 def test_duplicate_keeps_the_draft(consumer, business, file_complaint):
@@ -185,8 +196,9 @@ def test_place_cascade_keeps_only_a_consistent_chain():
 
 
 def test_old_drafts_are_purged_with_their_files(consumer, make_user, traveller,
-                                                django_capture_on_commit_callbacks):
+                                                django_capture_on_commit_callbacks, media):
     item = drafts.draft_file_add(consumer=consumer, name="a.jpg", data=photo())
+    assert media.names() == [item.file.name]
     traveller.shift(dt.timedelta(days=20))
     recent = make_user("consumer")
     drafts.draft_update(consumer=recent, step="claim", values={"claim_type": "apology"})
@@ -195,6 +207,7 @@ def test_old_drafts_are_purged_with_their_files(consumer, make_user, traveller,
         call_command("drafts_purge", stdout=io.StringIO())
     assert list(ComplaintDraft.objects.values_list("consumer_id", flat=True)) == [recent.pk]
     assert not DraftFile.file.field.storage.exists(item.file.name)
+    assert media.names() == []  # deleted from the folder or the bucket
     traveller.shift(dt.timedelta(days=5))
     assert drafts.drafts_purge(older_than_days=30) == 0
     assert drafts.drafts_purge(older_than_days=7) == 1

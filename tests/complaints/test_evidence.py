@@ -9,9 +9,9 @@ from hejie.core.errors import Conflict, InvalidInput, NotFound, TooLarge, Unsupp
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+def media(stored_files):
+    """Every test here runs with the files on local disk and again in a bucket of a real S3 server."""
+    return stored_files
 
 
 def jpeg_with_gps() -> bytes:
@@ -34,7 +34,7 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def files(media):
-    return [p for p in media.rglob("*") if p.is_file()]
+    return media.names() + media.local_names()
 
 
 def test_photo_is_stored_without_exif(delivered, consumer, media):
@@ -45,6 +45,10 @@ def test_photo_is_stored_without_exif(delivered, consumer, media):
     stored = e.file.read()
     img = Image.open(io.BytesIO(stored))
     assert not img.getexif()
+    assert media.read(e.file.name) == stored  # what the storage itself keeps (the object in the bucket)
+    assert media.names() == [e.file.name]
+    if media.kind == "s3":
+        assert media.local_names() == []  # nothing written to local disk on the way
     assert "小票" not in e.file.name  # stored under a random name
     assert delivered.events.filter(type="evidence_added").count() == 1
 

@@ -56,7 +56,8 @@ def test_demo_loads_every_state_and_a_second_run_changes_nothing(db, media):
     from hejie.ops.demo.businesses import UNCLAIMED
 
     unclaimed = Business.objects.get(credit_code=UNCLAIMED["credit_code"])  # and one it brought later
-    businesses = Business.objects.exclude(pk=unclaimed.pk)
+    [named] = Business.objects.filter(status="invited")  # and a shop a consumer named by its mobile
+    businesses = Business.objects.exclude(pk__in=[unclaimed.pk, named.pk])
     assert businesses.count() == 55
     assert set(businesses.values_list("industry_id", flat=True)) == set(LAUNCH_INDUSTRIES)
     assert all(code.startswith("42") for code in businesses.values_list("region_id", flat=True))
@@ -117,11 +118,14 @@ def test_demo_loads_every_state_and_a_second_run_changes_nothing(db, media):
     assert User.objects.filter(role="consumer", phone__in=CONSUMER_PHONES).count() == 20
     handled = set(Complaint.objects.exclude(business=None).values_list("business_id", flat=True))
     staffed = set(User.objects.filter(role="business", is_business_admin=True).values_list("business_id", flat=True))
-    assert handled - staffed == {unclaimed.pk}  # every business with complaints has an admin to sign in as,
-    # but the merchant the platform brought without an account, whose complaint waits for its claim
-    [waiting] = Complaint.objects.filter(business=unclaimed)
-    assert waiting.state == State.PENDING_REVIEW and waiting.review_reason == "awaiting_claim"
-    assert unclaimed.invitations.get().sends == 1 and "/claim/" in out
+    assert handled - staffed == {unclaimed.pk, named.pk}  # every business with complaints has an admin to
+    # sign in as, but the merchant the platform brought without an account and the shop a consumer named,
+    # whose complaints wait for their claims
+    for waiting_for in (unclaimed, named):
+        [waiting] = Complaint.objects.filter(business=waiting_for)
+        assert waiting.state == State.PENDING_REVIEW and waiting.review_reason == "awaiting_claim"
+        assert waiting_for.invitations.get().sends == 1
+    assert out.count("/claim/") == 2 and "汉阳夜市烤串摊" in out
 
     # staff carry their channels, and were sent their messages (to the log)
     from hejie.notifications.models import Delivery

@@ -38,12 +38,16 @@ def published(traveller, make_user, business, staff, council):
 # --------------------------------------------------------------------------- appeals
 
 
-def test_the_business_appeals_with_files_and_the_council_upholds_it(published, staff, council):
+def test_the_business_appeals_with_files_and_the_council_upholds_it(published, staff, council, stored_files):
     appeal = lists.blacklist_appeal(actor=staff, entry=published, text="三件均已补偿消费者，附凭证。",
                                     files=[("收据.png", png())])
     assert appeal.status == "pending"
     [attached] = appeal.files.all()
     assert attached.original_name == "收据.png" and attached.content_type == "image/png"
+    assert stored_files.names() == [attached.file.name]  # on local disk, or in the bucket
+    assert stored_files.read(attached.file.name)[:8] == b"\x89PNG\r\n\x1a\n"
+    for who in (staff, council):
+        assert lists.appeal_file_open_for(who, appeal.pk, attached.pk) == attached
     assert Notification.objects.filter(user=council, event="blacklist_appealed").exists()
 
     decided = lists.blacklist_appeal_decide(actor=council, appeal=appeal, upheld=True, reason="已整改并补偿")
@@ -87,12 +91,13 @@ def test_a_candidate_cannot_be_appealed_and_outsiders_do_not_learn_of_it(travell
                                text="别家的候选记录。")
 
 
-def test_a_bad_file_refuses_the_whole_appeal_and_writes_nothing(published, staff):
+def test_a_bad_file_refuses_the_whole_appeal_and_writes_nothing(published, staff, stored_files):
     with pytest.raises(UnsupportedMedia) as caught:
         lists.blacklist_appeal(actor=staff, entry=published, text="附件有问题。",
                                files=[("好的.png", png()), ("坏的.jpg", b"not an image at all")])
     assert "坏的.jpg" in caught.value.message
     assert not BlacklistAppeal.objects.exists() and not AppealFile.objects.exists()
+    assert stored_files.names() == [] and stored_files.local_names() == []
 
 
 def test_council_outside_the_jurisdiction_cannot_decide(published, staff, make_user):

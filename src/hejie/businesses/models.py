@@ -25,10 +25,17 @@ class Business(models.Model):
         ACTIVE = "active", _("已入驻")
         SUSPENDED = "suspended", _("已暂停")
         REFUSED = "refused", _("未通过")
+        # Named by a consumer (with its mobile or credit code) but not on the platform: a record the
+        # complaint can wait on and the claim invitation can reach (``hejie.businesses.claims``).
+        # Never public, never rated; the claim makes it active.
+        INVITED = "invited", _("未入驻，已邀请认领")
 
     name = models.CharField(max_length=120)
     name_initials = models.CharField(max_length=120, db_index=True, help_text="pinyin initials, for search")
-    credit_code = models.CharField(max_length=18, unique=True)
+    credit_code = models.CharField(
+        max_length=18, unique=True, null=True, blank=True,
+        help_text="unified social credit code; empty only for a business a consumer named by its mobile (invited)",
+    )
     industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="businesses")
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="businesses")
     region_l1 = models.CharField(max_length=6)
@@ -77,6 +84,9 @@ class Business(models.Model):
             models.CheckConstraint(
                 condition=Q(star_rating__isnull=True) | Q(star_rating__gte=0, star_rating__lte=5),
                 name="biz_star_rating_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_code__isnull=False) | Q(status="invited"), name="biz_credit_code_unless_invited",
             ),
         ]
 

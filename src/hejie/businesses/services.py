@@ -207,6 +207,8 @@ def business_apply(
         existing = Business.objects.select_for_update().filter(credit_code=code).first()
         reapplied, earlier_reason = existing is not None, ""
         if existing is not None:
+            if existing.status == Business.Status.INVITED:
+                raise _invited_conflict()
             if existing.status != Business.Status.REFUSED:
                 raise duplicate
             earlier_reason = existing.status_reason
@@ -232,6 +234,15 @@ def business_apply(
             body = f"{name}（{code}，{region.full_name}）此前未通过，原因：{earlier_reason}；现重新申请入驻，请审核。"
         notify(users=_council_covering(business), event="business_applied", title=title, body=body)
     return business
+
+
+def _invited_conflict() -> Conflict:
+    """A business a consumer named (``claims.business_named``) joins by its claim link, not by applying:
+    the orders waiting for it are delivered when it claims."""
+    return Conflict(
+        _("已有消费者投诉了这家商户，平台已向登记的手机号发送认领链接：请用短信中的链接认领账号；没有收到请联系当地消委"),
+        code="invited", fields={"credit_code": "invited"},
+    )
 
 
 def _reapply(business: Business, fields: dict[str, Any], store_rows: list[tuple[str, Region, str]], *,
@@ -489,8 +500,10 @@ def business_join(
     errors: dict[str, str] = {}
     _collect(errors, lambda: _text(name, field="name", label="商户名称", max_length=NAME_MAX, required=True))
     code = _collect(errors, lambda: validate_credit_code(credit_code))
-    if code and Business.objects.filter(credit_code=code).exclude(status=Business.Status.REFUSED).exists():
-        errors["credit_code"] = _("该统一社会信用代码已有商户申请或入驻")
+    taken = Business.objects.filter(credit_code=code).exclude(status=Business.Status.REFUSED).first() if code else None
+    if taken is not None:
+        errors["credit_code"] = (_invited_conflict().message if taken.status == Business.Status.INVITED
+                                 else _("该统一社会信用代码已有商户申请或入驻"))
     if (industry or "").strip():
         industry_row = _collect(errors, lambda: industry_get(industry))
     else:

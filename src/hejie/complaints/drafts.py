@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import uuid
 
 from django.contrib.auth import get_user_model
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from hejie.accounts import access
+from hejie.businesses import claims
 from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.selectors import business_directory, business_get_for
 from hejie.complaints.evidence import TYPES, evidence_store, inspect_upload, refuse_too_many, upload_name
@@ -35,15 +37,18 @@ from hejie.complaints.services.intake import AMOUNT_CLAIMS, DESCRIPTION_MIN, com
 from hejie.complaints.services.orders import MAX_TEXT, _amount, _choice, _date
 from hejie.core import clock
 from hejie.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
+from hejie.core.storage import storage_errors, walk
 from hejie.core.validation import clean_text
 from hejie.regions.models import Region
 from hejie.regions.selectors import region_get
+
+log = logging.getLogger(__name__)
 
 # The steps, in order. "store" is skipped when the business has no stores
 # (or is not on the platform); "evidence" may be left empty.
 STEPS = ("business", "store", "problem", "claim", "evidence", "review")
 FIELDS = {
-    "business": ("business_id", "business_name", "region_code"),
+    "business": ("business_id", "business_name", "region_code", "business_phone", "business_credit_code"),
     "store": ("store_id",),
     "problem": ("problem_type", "description"),
     "claim": ("claim_type", "claim_amount", "purchase_amount", "purchase_date", "order_ref"),
@@ -159,6 +164,10 @@ def _check_business(data: dict) -> dict[str, str]:
         errors["region_code"] = _("请选择商户所在的地方")
     else:
         _field_error(errors, "region_code", lambda: region_get(region_code, field="region_code"))
+    try:
+        claims.named_contact(phone=data.get("business_phone", ""), credit_code=data.get("business_credit_code", ""))
+    except InvalidInput as exc:
+        errors.update(exc.fields)
     return errors
 
 
@@ -355,12 +364,15 @@ def draft_update(*, consumer, step: str, values: dict) -> ComplaintDraft:
             if new_id:
                 if new_id != str(data.get("business_id") or ""):
                     data.pop("store_id", None)
-                data.update(business_id=new_id, business_name="", region_code="")
+                data.update(business_id=new_id, business_name="", region_code="", business_phone="",
+                            business_credit_code="")
             else:
                 if data.get("business_id"):
                     data.pop("store_id", None)
                 data.update(business_id="", business_name=_raw(values.get("business_name")).strip(),
-                            region_code=_raw(values.get("region_code")).strip())
+                            region_code=_raw(values.get("region_code")).strip(),
+                            business_phone=_raw(values.get("business_phone")).strip(),
+                            business_credit_code=_raw(values.get("business_credit_code")).strip())
         else:
             for field in FIELDS[step]:
                 data[field] = _raw(values.get(field)).strip() if field != "description" else _raw(
@@ -411,7 +423,8 @@ def draft_file_add(*, consumer, name: str, data: bytes) -> DraftFile:
             refuse_too_many(draft.files.count())
             item = DraftFile(draft=draft, original_name=name, kind=kind, content_type=content_type,
                              size=len(stored), sha256=digest, created_at=clock.now())
-            item.file.save(f"{draft.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
+            with storage_errors():
+                item.file.save(f"{draft.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
             stored_path = item.file.name
             item.save()
             _touch(draft)
@@ -423,13 +436,16 @@ def draft_file_add(*, consumer, name: str, data: bytes) -> DraftFile:
 
 
 def _delete_later(paths: list[str]) -> None:
+    """Delete these stored files once the transaction that dropped their rows commits (nothing
+    is deleted for a change that rolls back). A failure to delete (the bucket out of reach) is
+    logged, not raised into a change already made: ``drafts_purge`` deletes such leftovers."""
     storage = DraftFile.file.field.storage
 
     def delete():
         for path in paths:
             storage.delete(path)
 
-    transaction.on_commit(delete)
+    transaction.on_commit(delete, robust=True)
 
 
 def draft_file_remove(*, consumer, file_id) -> None:
@@ -472,6 +488,8 @@ def _filing_fields(data: dict) -> dict:
     else:
         fields["business_name"] = data.get("business_name", "")
         fields["region_code"] = data.get("region_code", "")
+        fields["business_phone"] = data.get("business_phone", "")
+        fields["business_credit_code"] = data.get("business_credit_code", "")
     return fields
 
 
@@ -508,7 +526,7 @@ def draft_submit(*, consumer, token: str) -> Complaint:
                                          **_filing_fields(draft.data))
             files = list(draft.files.all())
             for item in files:
-                with item.file.open("rb") as f:
+                with storage_errors(), item.file.open("rb") as f:
                     stored = f.read()
                 evidence = evidence_store(actor=consumer, complaint=complaint, name=item.original_name,
                                           kind=item.kind, stored=stored)
@@ -534,8 +552,9 @@ def draft_refusal_steps(exc: DomainError) -> dict[str, dict[str, str]]:
 
 
 def drafts_purge(*, older_than_days: int = KEEP_DAYS, now: dt.datetime | None = None) -> int:
-    """Delete drafts untouched for ``older_than_days`` days, with their files.
-    Returns how many were deleted."""
+    """Delete drafts untouched for ``older_than_days`` days, with their files (from the local
+    folder or the bucket), then the stored draft files older than that which no draft holds
+    (``draft_orphans_delete``). Returns how many drafts were deleted."""
     now = now or clock.now()
     cutoff = now - dt.timedelta(days=older_than_days)
     deleted = 0
@@ -544,8 +563,39 @@ def drafts_purge(*, older_than_days: int = KEEP_DAYS, now: dt.datetime | None = 
             batch = list(ComplaintDraft.objects.select_for_update().filter(updated_at__lt=cutoff)
                          .order_by("pk").values_list("pk", flat=True)[:500])
             if not batch:
-                return deleted
+                break
             paths = list(DraftFile.objects.filter(draft_id__in=batch).values_list("file", flat=True))
             _delete_later(paths)
             DraftFile.objects.filter(draft_id__in=batch).delete()
             deleted += ComplaintDraft.objects.filter(pk__in=batch).delete()[1].get("complaints.ComplaintDraft", 0)
+    draft_orphans_delete(older_than=cutoff)
+    return deleted
+
+
+def draft_orphans_delete(*, older_than: dt.datetime) -> int:
+    """Delete stored draft files (under ``drafts/``) last written before ``older_than`` that no
+    ``DraftFile`` row names: a process that died between storing a file and committing its row,
+    a deletion that failed after its commit. Younger files are left alone (their rows may not be
+    committed yet). Returns how many were deleted."""
+    storage = DraftFile.file.field.storage
+    removed = 0
+    page: list[str] = []
+
+    def flush() -> int:
+        held = set(DraftFile.objects.filter(file__in=page).values_list("file", flat=True))
+        gone = [name for name in page if name not in held]
+        for name in gone:
+            storage.delete(name)
+        page.clear()
+        return len(gone)
+
+    for name, modified in walk(storage, "drafts"):
+        if modified < older_than:
+            page.append(name)
+            if len(page) >= 500:
+                removed += flush()
+    if page:
+        removed += flush()
+    if removed:
+        log.info("deleted %d stored draft file(s) that no draft held", removed)
+    return removed

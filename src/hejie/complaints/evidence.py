@@ -25,6 +25,7 @@ from hejie.complaints.events import EventType
 from hejie.complaints.models import Evidence
 from hejie.complaints.services.orders import _acting, _event, side_of
 from hejie.core.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedMedia
+from hejie.core.storage import storage_errors
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; beyond that it is a decompression bomb
 
@@ -155,7 +156,8 @@ def evidence_store(*, actor, complaint, name: str, kind: str, stored: bytes) -> 
                 kind="pdf" if kind == "pdf" else "image", content_type=content_type, size=len(stored),
                 sha256=digest, created_at=now,
             )
-            evidence.file.save(f"{complaint.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
+            with storage_errors():
+                evidence.file.save(f"{complaint.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
             stored_path = evidence.file.name
             evidence.save()
             _event(complaint, EventType.EVIDENCE_ADDED, actor=actor, side=side, now=now,

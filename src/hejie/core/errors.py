@@ -1,5 +1,5 @@
 """Typed domain errors. Services raise them; the faces (API, web) turn them
-into 400/403/404/409/410/413/415/422/429 with the message unchanged. Messages
+into 400/403/404/409/410/413/415/422/429/503 with the message unchanged. Messages
 are gettext: Chinese msgids, read in the active language when raised."""
 
 from __future__ import annotations
@@ -96,6 +96,13 @@ class TooLarge(DomainError):
 class UnsupportedMedia(DomainError):
     code = "unsupported_media"
     status = 415
+
+
+class Unavailable(DomainError):
+    """Something the request needs is out of reach for now (the file storage): try again later."""
+
+    code = "unavailable"
+    status = 503
 
 
 class RateLimited(DomainError):

@@ -13,6 +13,7 @@ by the client and can be forged). A header that does not parse is ignored.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Iterable
 from typing import Protocol
 from urllib.parse import quote
@@ -20,6 +21,12 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
+
+from hejie.core.errors import NotFound
+from hejie.core.storage import open_stream, storage_errors
+
+log = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -68,8 +75,18 @@ def stored_file_response(stored: StoredUpload, *, download: bool = False) -> Fil
     """A stored upload as a response that a browser neither sniffs nor runs: ``stored`` is any row
     with ``file``, ``original_name``, ``content_type`` and ``size`` (evidence, a draft's file, an
     appeal's file). Shown inline, or as an attachment with ``download``; its name is kept (UTF-8).
-    The caller has already checked that the reader may see it: this only builds the response."""
-    response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
+    The caller has already checked that the reader may see it: this only builds the response.
+
+    The bytes are streamed from the storage (local disk or the private bucket: ``core.storage``),
+    never redirected to a bucket URL. A row whose file is not in the storage (evidence not yet
+    moved to the bucket by ``hejie evidence_to_s3``) is logged and answered as not found."""
+    try:
+        with storage_errors():  # the bucket out of reach: 503, try again later
+            stream = open_stream(stored.file)
+    except FileNotFoundError:
+        log.error("stored file %s is missing from the storage", stored.file.name)
+        raise NotFound(_("文件不存在")) from None
+    response = FileResponse(stream, content_type=stored.content_type)
     disposition = "attachment" if download else "inline"
     response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(stored.original_name)}"
     response["X-Content-Type-Options"] = "nosniff"

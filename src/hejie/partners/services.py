@@ -562,8 +562,9 @@ def import_preview(*, actor: User, partner: Partner, filename: str, data: bytes)
     on_platform: dict[str, int | None] = {}
     codes = [r.data["credit_code"] for r in accepted]
     for i in range(0, len(codes), LOOKUP_CHUNK):
-        on_platform.update(Business.objects.filter(credit_code__in=codes[i:i + LOOKUP_CHUNK])
-                           .values_list("credit_code", "partner_id"))
+        on_platform.update((code, partner_id) for code, partner_id in Business.objects.filter(
+            credit_code__in=codes[i:i + LOOKUP_CHUNK]).exclude(status=Business.Status.INVITED)
+            .values_list("credit_code", "partner_id") if code)  # an invited record is adopted (_create_chunk)
     for r in accepted:
         code = r.data["credit_code"]
         if code in on_platform:
@@ -673,7 +674,12 @@ def _create_chunk(batch: ImportBatch, rows: list[ImportRow]) -> tuple[int, int]:
     now = clock.now()
     with transaction.atomic():
         codes = [r.data["credit_code"] for r in rows]
-        taken = set(Business.objects.filter(credit_code__in=codes).values_list("credit_code", flat=True))
+        taken = set(Business.objects.filter(credit_code__in=codes).exclude(status=Business.Status.INVITED)
+                    .values_list("credit_code", flat=True))
+        # A business a consumer named (an invited record, waiting for its claim) that the partner now
+        # brings: the same row is adopted, with what the partner knows, instead of a second one.
+        invited = {b.credit_code: b for b in Business.objects.select_for_update().filter(
+            credit_code__in=codes, status=Business.Status.INVITED)}
         regions = {r.code: r for r in Region.objects.filter(
             code__in={r.data["region_code"] for r in rows} | {s["region_code"] for r in rows
                                                               for s in r.data.get("stores", [])})}
@@ -693,7 +699,12 @@ def _create_chunk(batch: ImportBatch, rows: list[ImportRow]) -> tuple[int, int]:
             )
             for r in fresh
         ]
-        Business.objects.bulk_create(businesses)
+        adopted = [b for b in businesses if b.credit_code in invited]
+        for b in adopted:
+            b.pk = b.id = invited[b.credit_code].pk
+            b.contact_phone = b.contact_phone or invited[b.credit_code].contact_phone
+            b.save(force_update=True)
+        Business.objects.bulk_create([b for b in businesses if b.credit_code not in invited])
         if any(b.pk is None for b in businesses):  # a backend without RETURNING: read the ids back
             ids = dict(Business.objects.filter(credit_code__in=[b.credit_code for b in businesses])
                        .values_list("credit_code", "pk"))

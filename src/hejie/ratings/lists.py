@@ -60,6 +60,7 @@ from hejie.complaints.models import Complaint
 from hejie.complaints.policy import get_policy
 from hejie.core import clock
 from hejie.core.errors import Conflict, DomainError, NotAllowed, NotFound, invalid
+from hejie.core.storage import storage_errors
 from hejie.core.validation import clean_text
 from hejie.notifications.services import notify
 from hejie.ratings.models import AppealFile, BlacklistAppeal, BlacklistEntry, ListDecision, RedListEntry
@@ -458,7 +459,8 @@ def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
                 content_type, ext = TYPES[kind][:2]
                 row = AppealFile(appeal=appeal, original_name=name, content_type=content_type, size=len(stored),
                                  sha256=hashlib.sha256(stored).hexdigest())
-                row.file.save(f"{appeal.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
+                with storage_errors():
+                    row.file.save(f"{appeal.pk}/{uuid.uuid4().hex}.{ext}", ContentFile(stored), save=False)
                 written.append(row.file.name)
                 row.save()
 

@@ -118,6 +118,63 @@ def test_the_council_queue_shows_why_and_how_long_an_order_has_waited(client, wa
     client.force_login(council)
     page = client.get("/council/orders/?queue=review").content.decode()
     assert waiting["order"].number in page
-    assert "商家已登记但还没有账号，已邀请认领（已等待 2 天 3 小时）" in page
+    assert "商家还没有可登录的账号，已邀请认领（已等待 2 天 3 小时）" in page
     detail = client.get(f"/council/orders/{waiting['order'].pk}/").content.decode()
-    assert "商家已登记但还没有账号，已邀请认领" in detail
+    assert "商家还没有可登录的账号，已邀请认领" in detail
+
+
+def test_the_council_order_page_shows_the_invitation_and_can_send_it_again(
+        client, waiting, council, traveller, sms, django_capture_on_commit_callbacks, make_user):
+    client.force_login(council)
+    path = f"/council/orders/{waiting['order'].pk}/"
+    page = client.get(path).content.decode()
+    assert 'id="invitation"' in page and "已发送 1 次" in page and "139****5678" in page and PHONE not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        too_soon = client.post(path + "invite/")
+    assert too_soon.status_code == 429 and "小时后可再次提醒" in too_soon.content.decode()
+    traveller.shift(claims.REMIND_GAP)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(path + "invite/", follow=True)
+    assert "已再次发送认领邀请" in sent.content.decode() and ClaimInvitation.objects.get().sends == 2
+    # a wrong number is corrected and the invitation goes there at once, without the wait
+    bad = client.post(path + "invite-contact/", {"invite_phone": "027-1234567", "invite_email": ""})
+    assert bad.status_code == 422 and 'id="invite_phone-error"' in bad.content.decode()
+    assert 'value="027-1234567"' in bad.content.decode()  # what was typed is kept
+    with django_capture_on_commit_callbacks(execute=True):
+        fixed = client.post(path + "invite-contact/", {"invite_phone": "13655556666", "invite_email": ""},
+                            follow=True)
+    assert "联系方式已更正" in fixed.content.decode() and sms[-1].to == "13655556666"
+    # a council elsewhere cannot see the order, nor send or redirect its invitation
+    client.force_login(make_user("council", region="420500"))
+    assert client.get(path).status_code == 404
+    assert client.post(path + "invite/").status_code == 404
+    assert client.post(path + "invite-contact/", {"invite_phone": "13700000000"}).status_code == 404
+    assert ClaimInvitation.objects.get().phone == "13655556666"
+
+
+def test_an_invited_business_gives_its_name_credit_code_and_industry_when_it_claims(
+        zh, consumer, traveller, sms, django_capture_on_commit_callbacks):
+    from hejie.businesses.models import Business
+    from tests.conftest import make_credit_code
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = services.complaint_submit(consumer=consumer, business_name="巷口烧烤", region_code="420106",
+                                          business_phone=PHONE, **FILING)
+    token = re.search(r"/claim/([^/\s]+)/", next(m for m in sms if m.kind == "claim").body).group(1)
+    page = zh.get(f"/claim/{token}/").content.decode()
+    assert "由消费者投诉时提名" in page and 'value="巷口烧烤"' in page and 'name="industry"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        zh.post(f"/claim/{token}/", {"send_code": "1"})
+    form = {"phone_code": last_code(sms), "credit_code": "", "username": "bbq", "password": "a-long-Passw0rd!",
+            "name": "", "industry": ""}
+    refused = zh.post(f"/claim/{token}/", form)
+    body = refused.content.decode()
+    assert refused.status_code == 422
+    assert 'id="name-error"' in body and 'id="industry-error"' in body and 'id="credit_code-error"' in body
+    code = make_credit_code(region="420106")
+    done = zh.post(f"/claim/{token}/", {**form, "credit_code": code, "name": "武汉巷口烧烤店", "industry": "catering"},
+                   follow=True)
+    assert "认领成功。1 件投诉已送达" in done.content.decode()
+    business = Business.objects.get(pk=order.business_id)
+    assert (business.status, business.credit_code, business.name) == ("active", code, "武汉巷口烧烤店")
+    assert Complaint.objects.get(pk=order.pk).state == "delivered"

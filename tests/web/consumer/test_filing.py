@@ -458,3 +458,28 @@ def test_done_page_says_an_unclaimed_business_is_invited_and_its_clock_waits(me,
     assert complaint.state == "pending_review" and complaint.review_reason == "awaiting_claim"
     assert "还没有开通账号。我们已经通知它认领账号" in page
     assert "24 小时的答复时限从那时开始计算" in page and "之前。" not in page  # no deadline promised yet
+
+
+def test_a_business_not_on_the_platform_named_with_its_mobile_is_invited(
+        me, consumer, sms, django_capture_on_commit_callbacks):
+    refused = me.post("/file/business/", {"action": "manual", "business_name": "巷口烧烤", "r1": "420000",
+                                          "r2": "420100", "r3": "420106", "business_phone": "027-88886666",
+                                          "business_credit_code": "123"})
+    page = html(refused)
+    assert refused.status_code == 422
+    assert 'id="business_phone-error"' in page and "固定电话收不到" in page
+    assert 'id="business_credit_code-error"' in page and 'value="027-88886666"' in page  # kept as typed
+    assert me.post("/file/business/", {"action": "manual", "business_name": "巷口烧烤", "r1": "420000",
+                                       "r2": "420100", "r3": "420106", "business_phone": "139 7777 6666"}
+                   )["Location"] == "/file/problem/"
+    me.post("/file/problem/", {"problem_type": "quality", "description": "烤串没熟，吃完肚子疼，老板不认。"})
+    me.post("/file/claim/", {"claim_type": "apology"})
+    page = html(me.get("/file/review/"))
+    assert "139 7777 6666" in page and "短信邀请它认领账号" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = me.post("/file/review/", {"token": ComplaintDraft.objects.get().token}, follow=True)
+    complaint = Complaint.objects.get()
+    assert complaint.state == "pending_review" and complaint.review_reason == "awaiting_claim"
+    assert complaint.business.status == "invited" and complaint.business.contact_phone == "13977776666"
+    assert "还不在平台上。我们已经按您提供的联系方式邀请它认领账号" in html(response)
+    assert [m.to for m in sms if m.kind == "claim"] == ["13977776666"]

@@ -60,7 +60,7 @@ DESCRIPTION_MIN = 10  # what happened, in at least this many characters
 # Why an order went to the council's queue instead of to a business, as people read it.
 REVIEW_REASON_LABELS = {
     "not_on_platform": gettext_lazy("商家不在平台上"),
-    AWAITING_CLAIM: gettext_lazy("商家已登记但还没有账号，已邀请认领"),
+    AWAITING_CLAIM: gettext_lazy("商家还没有可登录的账号，已邀请认领"),
     "business_applied": gettext_lazy("商家的入驻申请尚未审核"),
     "business_suspended": gettext_lazy("商家已被暂停"),
     "business_refused": gettext_lazy("商家的入驻申请未通过"),
@@ -140,7 +140,8 @@ def _refuse_flood(consumer_id: int, now: dt.datetime) -> None:
 def complaint_submit(
     *, consumer: access.Viewer, problem_type: str, description: str, claim_type: str,
     business_id: int | str | None = None,
-    business_name: str = "", store_id: int | str | None = None, region_code: str | None = None,
+    business_name: str = "", business_phone: str = "", business_credit_code: str = "",
+    store_id: int | str | None = None, region_code: str | None = None,
     claim_amount: object = None, purchase_amount: object = None, purchase_date: object = None, order_ref: str = "",
     idempotency_key: str | None = None,
 ) -> Complaint:
@@ -151,7 +152,12 @@ def complaint_submit(
     normalised fields) returns the order the first one made, marked with
     ``idempotent_replay = True``, instead of a second order; the same key with
     different fields raises Conflict ``idempotency_mismatch``. A consumer may
-    file at most FILING_LIMIT complaints per FILING_WINDOW (RateLimited)."""
+    file at most FILING_LIMIT complaints per FILING_WINDOW (RateLimited).
+
+    A business not on the platform is named by ``business_name`` and ``region_code``; with its
+    mobile (``business_phone``) or credit code (``business_credit_code``) it is invited to claim
+    the order (``claims.business_named``: a credit code already on the platform files against
+    that business), otherwise the council of the region sends the order on."""
     if not access.may_file_complaints(consumer):
         raise NotAllowed(_("只有消费者可以投诉"))
     idempotency_key = _text(idempotency_key, "idempotency_key", required=False, max_len=IDEMPOTENCY_KEY_MAX) or None
@@ -166,6 +172,7 @@ def complaint_submit(
 
     business = store = region = None
     review_reason = ""
+    named_phone = named_code = ""
     if business_id is not None and business_id != "":
         try:
             business = Business.objects.select_related("region").get(pk=int(business_id))
@@ -177,6 +184,7 @@ def complaint_submit(
             review_reason = AWAITING_CLAIM  # nobody could see it: it waits, its clock not started
     elif business_name:
         review_reason = "not_on_platform"
+        named_phone, named_code = claims.named_contact(phone=business_phone, credit_code=business_credit_code)
     else:
         raise invalid("business_id", _("请选择商户，或填写商户名称"), code="required")
     if store_id is not None and store_id != "":
@@ -196,6 +204,7 @@ def complaint_submit(
     matter_key = _matter_key(business, business_name, order_ref, problem_type)
     request_hash = _request_hash(
         business_id=business.pk if business else None, business_name=business_name,
+        business_phone=named_phone, business_credit_code=named_code,
         store_id=store.pk if store else None, region_code=(region_code or "").strip() or None,
         problem_type=problem_type, description=description, claim_type=claim_type, claim_amount=claim,
         purchase_amount=purchase, purchase_date=purchase_date, order_ref=order_ref,
@@ -217,6 +226,18 @@ def complaint_submit(
             if existing is not None:
                 return _replay(existing, request_hash)
         _refuse_flood(consumer.pk, now)
+        if named_phone or named_code:  # a business named by its mobile or credit code: invite it
+            business = claims.business_named(name=business_name, region=region, phone=named_phone,
+                                             credit_code=named_code, now=now)
+            business_name = ""
+            if business.status not in (Business.Status.ACTIVE, Business.Status.INVITED):
+                review_reason = f"business_{business.status}"
+            elif business.is_active and claims.has_account(business):
+                review_reason = ""
+            else:
+                review_reason = AWAITING_CLAIM
+            region = business.region
+            matter_key = _matter_key(business, "", order_ref, problem_type)
         _refuse_open_duplicate(consumer.pk, matter_key)
         complaint = Complaint(
             number=number, consumer=consumer, business=business, store=store,
@@ -298,14 +319,15 @@ def complaint_reject(*, actor: User, complaint: OrderRef, reason: str) -> Compla
 
 
 def business_claim(*, token: str, phone_code: str | None, credit_code: str, username: str, password: str,
-                   display_name: str = "") -> tuple[User, list[Complaint]]:
+                   display_name: str = "", name: str = "", industry: str = "") -> tuple[User, list[Complaint]]:
     """A business invited to claim its account does so (``hejie.businesses.claims``): the phone
     confirmed by code, the credit code checked, the admin account made, and every order that
     waited for it delivered, its clock starting now. Returns the account and those orders.
 
     Every field's problem is reported at once before the code is spent; a wrong code is counted."""
     invitation = claims.invitation_from_link(token)
-    errors = claims.claim_errors(invitation, credit_code=credit_code, username=username, password=password)
+    errors = claims.claim_errors(invitation, credit_code=credit_code, username=username, password=password,
+                                 name=name, industry=industry)
     if errors:
         raise InvalidInput(_("请修改标出的项目"), fields=errors)
     policy = rules.get_policy()
@@ -313,7 +335,8 @@ def business_claim(*, token: str, phone_code: str | None, credit_code: str, user
         batch.policy = policy
         now = clock.now()
         user = claims.claim_account(invitation=invitation, username=username, password=password,
-                                    display_name=display_name, now=now)
+                                    display_name=display_name, credit_code=credit_code, name=name,
+                                    industry=industry, now=now)
         waiting = list(Complaint.objects.select_for_update().filter(
             business_id=invitation.business_id, state=State.PENDING_REVIEW, review_reason=AWAITING_CLAIM
         ).order_by("created_at", "pk"))

@@ -43,7 +43,7 @@ from hejie.complaints.states import OPEN_STATES, State
 from hejie.core import clock
 from hejie.notifications.models import Delivery
 from hejie.ops.demo.base import DemoError
-from hejie.ops.demo.businesses import BUSINESSES, STAFFED, UNCLAIMED, credit_codes
+from hejie.ops.demo.businesses import BUSINESSES, NAMED, STAFFED, UNCLAIMED, credit_codes
 from hejie.ops.demo.people import ADMIN_PASSWORD, ADMIN_USERNAME, CONSUMER_PHONES, COUNCILS, STAFF_PASSWORD
 from hejie.ops.demo.script import Demo
 from hejie.ratings.models import BlacklistEntry
@@ -159,6 +159,12 @@ def signin_rows() -> list[tuple[str, str, str, str]]:
         rows.append(("business 待认领", UNCLAIMED["name"], f"claim link (sent by SMS to {invitation.phone}): "
                      f"{claims.link_for(invitation)}",
                      "a merchant the platform brought without an account: 1 complaint waits for it to claim"))
+    named = ClaimInvitation.objects.filter(business__status=Business.Status.INVITED, phone=NAMED["mobile"],
+                                           claimed_at__isnull=True).first()
+    if named is not None:
+        rows.append(("business 未入驻", NAMED["name"], f"claim link (sent by SMS to {named.phone}): "
+                     f"{claims.link_for(named)}",
+                     "a shop not on the platform that a consumer named by its mobile: it joins by claiming"))
     for phone in CONSUMER_PHONES:
         user = User.objects.filter(phone=phone).first()
         if user is None:

@@ -183,6 +183,11 @@ UNCLAIMED = {"name": "江城小龙虾（江汉路店）", "region": "420103", "a
              "contact": "王老板", "mobile": "13907130088", "credit_code": _code("91420103MA4KXLX08")}
 
 
+# A shop that is not on the platform at all: a consumer names it with the owner's mobile, so an
+# invited record is made and the claim invitation goes there (in the log).
+NAMED = {"name": "汉阳夜市烤串摊", "region": "420105", "mobile": "13907130099"}
+
+
 def staff_mobile(n: int) -> str:
     """The demo business admin's confirmed mobile (the new-order and urge SMS go there, to the log)."""
     return f"1397100{n:04d}"

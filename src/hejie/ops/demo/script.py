@@ -33,6 +33,7 @@ from hejie.ops.demo.businesses import (
     DEMO_PLATFORM,
     DEMO_STANDARDS,
     LATE_FARM,
+    NAMED,
     POOL,
     PREPAID_KTV,
     SILENT_NETCAFE,
@@ -474,8 +475,15 @@ class Demo:
                              description="点的小龙虾不新鲜，吃完肠胃不适，商家电话打不通。", claim_type="refund",
                              claim_amount="168.00", purchase_amount="168.00", order_ref="MT-20261130-8841")
 
+        def name_a_shop() -> None:
+            complaint_submit(consumer=self.consumers[1], business_name=NAMED["name"], region_code=NAMED["region"],
+                             business_phone=NAMED["mobile"], problem_type="safety",
+                             description="夜市买的烤串没烤熟，吃完上吐下泻，摊主不承认。", claim_type="compensation",
+                             claim_amount="200.00", purchase_amount="45.00")
+
         self.at(self.now - dt.timedelta(days=3), "an imported merchant arrives", arrive)
         self.at(self.now - dt.timedelta(hours=30), "a complaint waits for the merchant to claim", complain)
+        self.at(self.now - dt.timedelta(hours=20), "a consumer names a shop not on the platform", name_a_shop)
 
     def _partners_and_standards(self) -> None:
         """The Hubei launch: a delivery platform brought the 55 businesses (and the unclaimed merchant); an

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from hejie.accounts.phones import mask_phone
 from hejie.businesses import claims
+from hejie.businesses.models import Industry
 from hejie.complaints.policy import get_policy
 from hejie.complaints.services import business_claim
 from hejie.core.errors import DomainError
@@ -22,7 +23,7 @@ from hejie.web.common.auth import with_retry_after
 from hejie.web.common.i18n import field_messages
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
-FIELDS = ("phone_code", "credit_code", "username", "display_name")
+FIELDS = ("phone_code", "credit_code", "username", "display_name", "name", "industry")
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,6 +34,9 @@ def claim(request, token: str):
         return render(request, "web/workbench/claim.html", {"refused": field_messages(exc)["form"]},
                       status=exc.status)
     values = {f: request.POST.get(f, "") for f in FIELDS}
+    details = claims.needs_details(invitation)
+    if request.method == "GET" and details:
+        values["name"] = invitation.business.name  # as the consumer typed it: the claimant corrects it
     errors: dict[str, str] = {}
     status = 200
     failure: DomainError | None = None
@@ -45,7 +49,7 @@ def claim(request, token: str):
                 user, delivered = business_claim(
                     token=token, phone_code=values["phone_code"], credit_code=values["credit_code"],
                     username=values["username"], password=request.POST.get("password", ""),
-                    display_name=values["display_name"])
+                    display_name=values["display_name"], name=values["name"], industry=values["industry"])
                 login(request, user, backend=_BACKEND)
                 messages.success(request, ngettext(
                     "认领成功。%(n)d 件投诉已送达，处理时限从现在开始计算。",
@@ -58,6 +62,7 @@ def claim(request, token: str):
         "business": invitation.business, "phone": mask_phone(invitation.phone), "values": values,
         "errors": errors, "code_sent": code_sent, "token": token,
         "already_signed_in": request.user.is_authenticated, "policy": get_policy(),
+        "details": details, "industries": Industry.objects.all() if details else [],
         "intro": _("消费者在和解平台对%(name)s提交了投诉。认领账号后即可查看并处理。") % {
             "name": invitation.business.name},
     }

@@ -25,8 +25,9 @@ from hejie.complaints import policy as rules
 from hejie.complaints.evidence import max_bytes, max_files, upload_name
 from hejie.complaints.models import Complaint
 from hejie.complaints.selectors import complaint_get_for
-from hejie.core.errors import DomainError, InvalidInput, NotFound
-from hejie.web.common.files import evidence_response
+from hejie.core.errors import DomainError, InvalidInput, NotFound, Unavailable
+from hejie.core.storage import storage_errors
+from hejie.web.common.files import evidence_response, storage_unavailable
 from hejie.web.common.i18n import field_messages, pick
 
 STEP_URLS = {
@@ -114,7 +115,8 @@ def file_business(request):
     manual_errors: dict[str, str] = {}
     choose_error = ""
     status = 200
-    manual = {"business_name": draft.data.get("business_name", ""), "region_code": draft.data.get("region_code", "")}
+    manual = {f: draft.data.get(f, "") for f in ("business_name", "region_code", "business_phone",
+                                                  "business_credit_code")}
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "choose":
@@ -128,7 +130,9 @@ def file_business(request):
         else:
             region_code = drafts.place_resolve(
                 [request.POST.get("r1", ""), request.POST.get("r2", ""), request.POST.get("r3", "")])
-            manual = {"business_name": request.POST.get("business_name", "").strip(), "region_code": region_code}
+            manual = {"business_name": request.POST.get("business_name", "").strip(), "region_code": region_code,
+                      "business_phone": request.POST.get("business_phone", "").strip(),
+                      "business_credit_code": request.POST.get("business_credit_code", "").strip()}
             try:
                 draft = drafts.draft_update(consumer=request.user, step="business", values=manual)
             except DomainError as exc:
@@ -272,7 +276,13 @@ def file_evidence_file(request, file_id: int):
     except NotFound:
         raise Http404("no such file") from None
     if request.GET.get("thumb") == "1":
-        small = drafts.draft_file_thumbnail(item)
+        try:
+            with storage_errors():
+                small = drafts.draft_file_thumbnail(item)
+        except FileNotFoundError:
+            raise Http404("no such file") from None
+        except Unavailable as exc:
+            return storage_unavailable(exc)
         if small is not None:
             response = HttpResponse(small, content_type="image/jpeg")
             response["X-Content-Type-Options"] = "nosniff"

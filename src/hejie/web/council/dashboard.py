@@ -35,6 +35,7 @@ from hejie.businesses.selectors import oversight_region
 from hejie.complaints.states import RECONCILING, State
 from hejie.core import clock
 from hejie.core.errors import InvalidInput, NotAllowed
+from hejie.core.replica import replica_reads
 from hejie.oversight import dashboard as dash
 from hejie.oversight.exports import export_rows
 from hejie.oversight.orders import OVERDUE, QUEUES, OrderFilters, council_orders, parse_filters, queue_counts
@@ -117,6 +118,7 @@ def _region_options(jurisdiction, region) -> list[dict]:
     return options
 
 
+@replica_reads
 @require_GET
 @council_only
 def dashboard_view(request):

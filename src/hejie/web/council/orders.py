@@ -19,11 +19,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from hejie.accounts.phones import mask_phone
+from hejie.businesses import claims
 from hejie.businesses.selectors import business_search, oversight_region
 from hejie.complaints import services
 from hejie.complaints.selectors import actions_for, complaint_get_for, order_page_get_for
 from hejie.complaints.services import MEDIATION_ROUTES
-from hejie.complaints.states import OUTCOMES, RECONCILING, Side
+from hejie.complaints.states import AWAITING_CLAIM, OUTCOMES, RECONCILING, Side, State
 from hejie.core.errors import DomainError, NotFound, invalid
 from hejie.oversight.privacy import consumer_view, text_for
 from hejie.web.common.i18n import form_errors, pick
@@ -54,7 +56,10 @@ def _context(request, c, **extra) -> dict:
     scope = _search_scope(user, everywhere)
     found = business_search(q=q, region_code=scope.code if scope else None, limit=10) if (
         q and "forward" in actions) else []
+    invitation = (claims.open_invitation(c.business_id) if c.state == State.PENDING_REVIEW
+                  and c.review_reason == AWAITING_CLAIM else None)
     return {
+        "invitation": invitation, "invitation_phone": mask_phone(invitation.phone) if invitation else "",
         "c": c, "actions": actions, "reconciling": RECONCILING, "outcome": c.state in OUTCOMES,
         "consumer": consumer_view(user, c.consumer),
         "description": text_for(user, c.description),
@@ -159,3 +164,14 @@ def order_outcome(request, c):
                                       _p(request, "outcome_note"),
                                       amount=_p(request, "outcome_amount") if outcome == "settled" else None)
 
+
+
+@_action("invite", {}, "已再次发送认领邀请。")
+def order_invite_remind(request, c):
+    claims.invitation_remind(actor=request.user, business=c.business_id)
+
+
+@_action("contact", {"phone": "invite_phone", "email": "invite_email"}, "联系方式已更正，认领邀请已发送。")
+def order_invite_contact(request, c):
+    claims.invitation_contact_set(actor=request.user, business=c.business_id, phone=_p(request, "invite_phone"),
+                                  email=_p(request, "invite_email"))

@@ -35,6 +35,7 @@ from hejie.complaints import selectors as complaint_selectors
 from hejie.complaints.models import Complaint
 from hejie.complaints.stats import complaint_stats_for
 from hejie.core.errors import InvalidInput, NotFound
+from hejie.core.replica import replica_reads
 from hejie.oversight import open_data
 from hejie.ratings import lists
 from hejie.ratings import public as record
@@ -111,6 +112,7 @@ def _region_query(picker) -> dict:
 # --------------------------------------------------------------------------- the directory
 
 
+@replica_reads
 @require_safe
 def directory(request):
     q = request.GET.get("q", "")
@@ -154,6 +156,7 @@ def _case_view(case: dict) -> dict:
             "settle": hours_text(case["hours_to_settle"])}
 
 
+@replica_reads
 @require_safe
 def business(request, business_id: int):
     try:
@@ -186,6 +189,7 @@ def _list_page(request, qs, order):
     return Paginator(qs.order_by(*order), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+@replica_reads
 @require_safe
 def blacklist(request):
     picker = _picker_state(request)
@@ -196,6 +200,7 @@ def blacklist(request):
     })
 
 
+@replica_reads
 @require_safe
 def blacklist_entry(request, entry_id: int):
     try:
@@ -213,6 +218,7 @@ def blacklist_entry(request, entry_id: int):
     })
 
 
+@replica_reads
 @require_safe
 def redlist(request):
     picker = _picker_state(request)
@@ -223,6 +229,7 @@ def redlist(request):
     })
 
 
+@replica_reads
 @require_safe
 def redlist_entry(request, entry_id: int):
     try:
@@ -264,6 +271,7 @@ def _excluded_doc() -> list[str]:
     return [en if is_english() else zh for zh, en in open_data.EXCLUDED]
 
 
+@replica_reads
 @require_safe
 def open_figures(request):
     picker = _picker_state(request)
@@ -328,6 +336,7 @@ def _days(n: int):
     return dt.timedelta(days=n)
 
 
+@replica_reads
 @require_safe
 def open_data_csv(request):
     try:

@@ -71,6 +71,14 @@ class ComplaintIn(StrictSchema):
     region_code: Text | None = Field(None, max_length=6,
                                     description="GB/T 2260 code of where it happened, for a business not on the "
                                                 "platform")
+    business_phone: Text | None = Field(None, max_length=20,
+                                        description="a business not on the platform: its mainland mobile; it is then "
+                                                    "invited by SMS to claim the order (state pending_review, "
+                                                    "review_reason awaiting_claim until it does)")
+    business_credit_code: Text | None = Field(None, max_length=30,
+                                              description="a business not on the platform: its unified social "
+                                                          "credit code; one already on the platform receives the "
+                                                          "order as if business_id had named it")
     store_id: BodyId | None = Field(None, description="one of the business's stores")
     problem_type: Complaint.ProblemType
     description: Text = Field(max_length=TEXT, description="what happened (at least 10 characters)")
@@ -447,6 +455,7 @@ def file_complaint(
 ):
     complaint = services.complaint_submit(
         consumer=request.auth, business_id=payload.business_id, business_name=_text(payload.business_name),
+        business_phone=_text(payload.business_phone), business_credit_code=_text(payload.business_credit_code),
         store_id=payload.store_id, region_code=payload.region_code, problem_type=payload.problem_type.value,
         description=payload.description, claim_type=payload.claim_type.value, claim_amount=payload.claim_amount,
         purchase_amount=payload.purchase_amount, purchase_date=payload.purchase_date,
@@ -513,11 +522,11 @@ def get_complaint(request, id: Id):
 
 
 @router.post(
-    "/{id}/evidence", response={201: EvidenceOut, **errors(400, 401, 403, 404, 409, 413, 415, 422)},
+    "/{id}/evidence", response={201: EvidenceOut, **errors(400, 401, 403, 404, 409, 413, 415, 422, 503)},
     summary="Attach a file: JPEG, PNG, GIF, WebP or PDF",
     description="Multipart field `file`. The type is read from the bytes; photos are re-encoded without EXIF. "
-                "413 over the size limit, 415 for another type, 409 over the per-order count. The same file "
-                "sent twice is one file.",
+                "413 over the size limit, 415 for another type, 409 over the per-order count, 503 when the "
+                "file storage is out of reach (try again later). The same file sent twice is one file.",
 )
 def upload_evidence(request, id: Id, file: Annotated[UploadedFile, File(...)]):
     selectors.complaint_get_for(request.auth, id)  # 404 before reading a stranger's upload
@@ -531,7 +540,7 @@ _FILE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "applicatio
 
 
 @router.get(
-    "/{id}/evidence/{eid}", response=errors(401, 404, 422), summary="Download an evidence file",
+    "/{id}/evidence/{eid}", response=errors(401, 404, 422, 503), summary="Download an evidence file",
     openapi_extra={"responses": {200: {
         "description": "the file, with Content-Disposition and X-Content-Type-Options: nosniff",
         "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _FILE_TYPES},

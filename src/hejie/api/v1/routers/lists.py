@@ -292,7 +292,8 @@ def red_remove(request, entry_id: int, payload: ReasonIn):
 # ------------------------------------------------------------------- appeals
 
 
-@router.post("/black/{entry_id}/appeals", response={201: AppealOut, **errors(400, 401, 403, 404, 409, 413, 415, 422)},
+@router.post("/black/{entry_id}/appeals",
+             response={201: AppealOut, **errors(400, 401, 403, 404, 409, 413, 415, 422, 503)},
              summary="Appeal a published black-list entry, with a text and up to 5 files (the business's staff)",
              description="Multipart: field `text`, and `files` (images or PDF, checked as order evidence is). One "
                          "appeal waits at a time (409). The council of the business's region is told.")
@@ -318,7 +319,7 @@ def appeal_decide(request, appeal_id: int, payload: DecideIn):
     return _appeal(appeal)
 
 
-@router.get("/appeals/{appeal_id}/files/{file_id}", response=errors(401, 404, 422),
+@router.get("/appeals/{appeal_id}/files/{file_id}", response=errors(401, 404, 422, 503),
             summary="Download a file of an appeal (the business's staff and its council)")
 def appeal_file(request, appeal_id: int, file_id: int):
     return stored_file_response(lists.appeal_file_open_for(request.auth, appeal_id, file_id))

@@ -1,0 +1,91 @@
+"""The working-day calendar: China's holidays and make-up working days from the package, the
+operator's corrections, a year nobody has entered yet, and deadlines at their exact boundaries
+(2026: Mid-Autumn 25-27 September, National Day 1-7 October, make-up working days Sunday 20
+September and Saturday 10 October)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from hejie.core.clock import SHANGHAI
+from hejie.workdays import calendar
+from hejie.workdays.models import CalendarDay, CalendarYear
+
+pytestmark = pytest.mark.django_db
+
+
+def sh(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SHANGHAI)
+
+
+def test_holidays_and_make_up_days_come_from_the_package():
+    assert not calendar.is_workday(dt.date(2026, 10, 1))  # National Day
+    assert not calendar.is_workday(dt.date(2026, 9, 25))  # Mid-Autumn, a Friday
+    assert calendar.is_workday(dt.date(2026, 10, 10))  # a make-up Saturday
+    assert calendar.is_workday(dt.date(2026, 9, 20))  # a make-up Sunday
+    assert not calendar.is_workday(dt.date(2026, 10, 11)) and calendar.is_workday(dt.date(2026, 10, 12))
+
+
+def test_a_limit_across_the_national_day_holiday():
+    filed = sh(2026, 9, 30, 15, 0)
+    assert calendar.add_workdays(filed, 1) == sh(2026, 10, 9)  # the 8th is the first working day after
+    # 8 Thu, 9 Fri, 10 Sat (make-up), 12, 13, 14, 15: the 7th working day ends at midnight
+    assert calendar.add_workdays(filed, 7) == sh(2026, 10, 16)
+
+
+def test_the_day_of_arrival_does_not_count_to_the_second():
+    friday_last_second = sh(2026, 10, 9, 23, 59, 59)
+    assert calendar.add_workdays(friday_last_second, 1) == sh(2026, 10, 11)  # the make-up Saturday counts
+    saturday_first_second = sh(2026, 10, 10, 0, 0, 0)
+    assert calendar.add_workdays(saturday_first_second, 1) == sh(2026, 10, 13)  # Monday the 12th
+    # the same instants given in UTC fall on the same Shanghai days
+    assert calendar.add_workdays(saturday_first_second.astimezone(dt.UTC), 1) == sh(2026, 10, 13)
+    with pytest.raises(ValueError):
+        calendar.add_workdays(friday_last_second, 0)
+
+
+def test_working_days_left_is_what_the_console_shows():
+    deadline = calendar.add_workdays(sh(2026, 9, 30, 15, 0), 7)  # end of 15 October
+    assert calendar.workdays_left(sh(2026, 10, 9, 10, 0), deadline) == 5  # 10, 12, 13, 14, 15
+    assert calendar.workdays_left(sh(2026, 10, 14, 23, 59), deadline) == 1
+    assert calendar.workdays_left(sh(2026, 10, 15, 0, 0), deadline) == 0  # the last day itself
+    assert calendar.workdays_left(sh(2026, 10, 20, 9, 0), deadline) == 0  # past
+
+
+def test_the_operator_corrects_a_day_and_limits_follow():
+    CalendarDay.objects.create(date=dt.date(2026, 10, 12), is_workday=False, name="地方假日")
+    CalendarDay.objects.create(date=dt.date(2026, 10, 11), is_workday=True, name="调休")
+    assert calendar.add_workdays(sh(2026, 10, 10, 9, 0), 1) == sh(2026, 10, 12)  # the 11th now counts
+    assert calendar.add_workdays(sh(2026, 10, 11, 9, 0), 1) == sh(2026, 10, 14)  # the 12th does not
+
+
+def test_a_year_the_package_does_not_know_falls_back_and_is_reported():
+    assert 2027 not in calendar.package_years()
+    assert calendar.is_workday(dt.date(2027, 1, 1))  # a Friday: no holiday known yet
+    assert calendar.missing_years(dt.date(2026, 10, 31)) == []  # the coming year not expected yet
+    assert calendar.missing_years(dt.date(2026, 11, 1)) == [2027]
+    assert calendar.missing_years(dt.date(2027, 3, 1)) == [2027]
+    CalendarDay.objects.create(date=dt.date(2027, 1, 1), is_workday=False, name="元旦")
+    assert not calendar.is_workday(dt.date(2027, 1, 1))
+    assert calendar.missing_years(dt.date(2026, 12, 5)) == [2027]  # entered days alone do not make it known
+    CalendarYear.objects.create(year=2027, source="国务院办公厅关于2027年部分节假日安排的通知")
+    assert calendar.missing_years(dt.date(2026, 12, 5)) == []
+
+
+def test_the_admin_warns_of_a_missing_year_and_records_who_changed_a_day(client, make_user):
+    operator = make_user("operator", is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    with time_machine.travel(sh(2026, 12, 5, 9, 0), tick=False):
+        front = client.get("/admin/").content.decode()
+        assert "节假日数据缺少2027年" in front
+        added = client.post("/admin/workdays/calendarday/add/", {"date": "2027-01-01", "is_workday": "",
+                                                                 "name": "元旦"})
+        assert added.status_code == 302
+        day = CalendarDay.objects.get(date=dt.date(2027, 1, 1))
+        assert day.set_by == operator and not day.is_workday
+        client.post("/admin/workdays/calendaryear/add/", {"year": "2027", "source": "通知"})
+        assert CalendarYear.objects.get(year=2027).confirmed_by == operator
+        assert "节假日数据缺少" not in client.get("/admin/").content.decode()
