@@ -48,8 +48,33 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HEJIE_CSRF_TRUSTED_ORIGINS", 
 # (hejie.core.http.client_ip); the per-address limits would otherwise count every client as the proxy
 HEJIE_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("HEJIE_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
+
+
+def _env_seconds(name: str, default: int) -> int:
+    """A whole number of seconds (or a count) from the environment, at least 1."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+# Sign-in throttling (hejie.accounts.throttle; README "Security"): wrong passwords and wrong SMS codes are
+# counted per (account, client address) with a cool-off that doubles with each further failure, and per
+# address across accounts; an attacker locks only the address they guess from, never the account.
+HEJIE_SIGNIN_THROTTLE = {
+    "failures": _env_seconds("HEJIE_SIGNIN_FAILURES", 5),  # wrong tries per account and address, then a cool-off
+    "cooloff": _env_seconds("HEJIE_SIGNIN_COOLOFF", 15 * 60),  # the first cool-off (passwords), doubling
+    "cooloff_max": _env_seconds("HEJIE_SIGNIN_COOLOFF_MAX", 12 * 3600),  # the longest cool-off
+    "ip_failures": _env_seconds("HEJIE_SIGNIN_IP_FAILURES", 30),  # wrong tries per address, any accounts …
+    "ip_window": _env_seconds("HEJIE_SIGNIN_IP_WINDOW", 15 * 60),  # … within this rolling window
+    "code_cooloff": _env_seconds("HEJIE_SIGNIN_CODE_COOLOFF", 5 * 60),  # the first cool-off for SMS codes
+    "code_failures": _env_seconds("HEJIE_SIGNIN_CODE_MAX_WRONG", 30),  # wrong tries one code takes, all senders
+}
+
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hejie.accounts.admin_apps.HejieAdminConfig",  # django.contrib.admin, its sign-in throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -7,7 +7,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from hejie.accounts import services
-from hejie.accounts.models import OneTimeCode, User
+from hejie.accounts.models import CodeFailure, OneTimeCode, User
 from hejie.core.errors import DomainError
 
 from .conftest import PHONE
@@ -58,12 +58,14 @@ def test_one_code_signs_in_once_under_a_race(reference_data, sms):
     assert User.objects.filter(phone=PHONE).count() == 1
 
 
-def test_concurrent_wrong_tries_are_all_counted(reference_data, sms):
+def test_concurrent_wrong_tries_get_five_checks_and_no_more(reference_data, sms):
     services.otp_send(phone=PHONE)
     code = re.search(r"\b(\d{6})\b", sms[-1].body).group(1)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    race(lambda: services.otp_verify(phone=PHONE, code=wrong), n=5)
-    assert OneTimeCode.objects.get().attempts == 5
+    results = race(lambda: services.otp_verify(phone=PHONE, code=wrong, ip="203.0.113.66"), n=8)
+    assert sorted(r.code for r in results) == ["code_throttled"] * 4 + ["code_wrong"] * 4, results
+    assert OneTimeCode.objects.get().attempts == 5 and CodeFailure.objects.count() == 5
     with pytest.raises(DomainError) as exc:
-        services.otp_verify(phone=PHONE, code=code)
-    assert exc.value.code == "code_locked"
+        services.otp_verify(phone=PHONE, code=code, ip="203.0.113.66")
+    assert exc.value.code == "code_throttled"
+    assert services.otp_verify(phone=PHONE, code=code, ip="198.51.100.1").phone == PHONE  # the owner, elsewhere

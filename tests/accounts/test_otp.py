@@ -122,27 +122,38 @@ def test_code_dead_one_second_after_5_00_with_its_own_message(send_code):
     assert not User.objects.filter(phone=PHONE).exists()
 
 
-def test_each_wrong_try_counts_and_the_fifth_kills_the_code(send_code):
+def test_each_wrong_try_counts_and_the_fifth_cools_that_address_off_not_the_code(send_code):
     code = send_code()
     messages = []
     for n in range(1, 5):
         with pytest.raises(InvalidInput) as exc:
-            services.otp_verify(phone=PHONE, code=_wrong(code))
+            services.otp_verify(phone=PHONE, code=_wrong(code), ip="203.0.113.66")
         assert exc.value.code == "code_wrong"
         messages.append(exc.value.message)
         # The count is committed although the service raised.
         assert OneTimeCode.objects.get().attempts == n
     assert "4" in messages[0] and "1" in messages[3]  # tries left
-    with pytest.raises(InvalidInput) as exc:
-        services.otp_verify(phone=PHONE, code=_wrong(code))
-    assert exc.value.code == "code_locked"
+    with pytest.raises(RateLimited) as exc:
+        services.otp_verify(phone=PHONE, code=_wrong(code), ip="203.0.113.66")
+    assert exc.value.code == "code_throttled" and exc.value.retry_after == 300
     assert OneTimeCode.objects.get().attempts == 5
-    # Dead: even the right code fails now, and does not count further.
-    with pytest.raises(InvalidInput) as exc:
-        services.otp_verify(phone=PHONE, code=code)
-    assert exc.value.code == "code_locked"
+    # Cooling off: even the right code from there fails now, and does not count further.
+    with pytest.raises(RateLimited):
+        services.otp_verify(phone=PHONE, code=code, ip="203.0.113.66")
     assert OneTimeCode.objects.get().attempts == 5
     assert not User.objects.filter(phone=PHONE).exists()
+    # The code is alive for its owner, elsewhere.
+    assert services.otp_verify(phone=PHONE, code=code, ip="198.51.100.1").phone == PHONE
+
+
+def test_thirty_wrong_tries_from_everyone_kill_the_code(send_code):
+    code = send_code()
+    for n in range(30):
+        with pytest.raises(InvalidInput):
+            services.otp_verify(phone=PHONE, code=_wrong(code), ip=f"203.0.113.{n}")
+    with pytest.raises(InvalidInput) as exc:
+        services.otp_verify(phone=PHONE, code=code, ip="198.51.100.1")
+    assert exc.value.code == "code_locked" and OneTimeCode.objects.get().attempts == 30
 
 
 def test_right_code_after_four_wrong_tries_still_works(send_code):

@@ -112,11 +112,11 @@ def test_wrong_passwords_are_limited_with_retry_after(api, councillor, traveller
     assert r.status_code == 429 and r["Retry-After"] == "600"
     assert r.json() == {"error": {
         "code": "rate_limited", "fields": {},
-        "message": "该账号密码错误次数过多：15分钟内最多5次，请10分钟后再试"}}  # Chinese by default
+        "message": "该账号在此网络的密码错误次数过多，请10分钟后再试"}}  # Chinese by default
     r = api.post("/auth/token", {"username": councillor.username, "password": PASSWORD},
                  headers={"Accept-Language": "en"})
     assert r.status_code == 429 and r.json()["error"]["message"] == (
-        "Too many wrong passwords for this account: at most 5 per 15 minutes; try again in 10 minutes")
+        "Too many wrong passwords for this account from this network; try again in 10 minutes")
     r = api.post("/auth/token", {"username": "nobody-at-all", "password": "wrong-password"})
     assert r.status_code == 401  # another username from this address still has tries left
     traveller.move_to(T0 + dt.timedelta(minutes=15))

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy
 
-from hejie.accounts.models import ApiToken, OneTimeCode, PasswordFailure, User
+from hejie.accounts.models import ApiToken, CodeFailure, OneTimeCode, PasswordFailure, User
 from hejie.core import clock
 
 
@@ -67,8 +67,9 @@ class OneTimeCodeAdmin(admin.ModelAdmin):
 
 @admin.register(PasswordFailure)
 class PasswordFailureAdmin(admin.ModelAdmin):
-    """Wrong passwords of the last day, to see who is being guessed at and from where. An operator lifts a
-    lock by clearing the account's rows (they keep counting for their address)."""
+    """Wrong passwords of the last day (every face: the pages, the API, this admin), to see who is being
+    guessed at and from where. An address cools off per account (``hejie.accounts.throttle``); an operator
+    lifts that by clearing the rows (they keep counting for their address)."""
 
     list_display = ("username", "ip", "at", "cleared_at")
     list_filter = ("cleared_at",)
@@ -80,6 +81,27 @@ class PasswordFailureAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description=gettext_lazy("解除所选账号的锁定"))
+    def clear(self, request, queryset):
+        count = queryset.filter(cleared_at__isnull=True).update(cleared_at=clock.now())
+        self.message_user(request, f"cleared {count} failure(s)")
+
+
+@admin.register(CodeFailure)
+class CodeFailureAdmin(admin.ModelAdmin):
+    """Wrong SMS codes of the last day (signing in, joining, claiming, a staff mobile), to see which phones
+    are being guessed at and from where. An address cools off per phone (``hejie.accounts.throttle``);
+    an operator lifts that by clearing the rows (they keep counting for their address)."""
+
+    list_display = ("phone", "purpose", "ip", "at", "cleared_at")
+    list_filter = ("purpose", "cleared_at")
+    search_fields = ("phone", "ip")
+    readonly_fields = ("phone", "purpose", "ip", "at", "cleared_at")
+    actions = ("clear",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=gettext_lazy("解除所选号码在该网络的限制"))
     def clear(self, request, queryset):
         count = queryset.filter(cleared_at__isnull=True).update(cleared_at=clock.now())
         self.message_user(request, f"cleared {count} failure(s)")

@@ -169,3 +169,28 @@ class PasswordFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.ip or '-'} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class CodeFailure(models.Model):
+    """A wrong SMS code (signing in, or proving a phone for joining, claiming, a staff mobile), with the
+    client address it came from. The sign-in throttle (``hejie.accounts.throttle``) counts these rows
+    per (phone, address) and per address, so a guesser cools off their own address and never the
+    phone's owner. ``cleared_at``: a right code from the same address cleared it (it still counts
+    for the address). Rows older than a day are pruned as new ones are written.
+    """
+
+    phone = models.CharField(max_length=11)
+    purpose = models.CharField(max_length=16, choices=OneTimeCode.Purpose.choices)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=clock.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone", "at"]),
+            models.Index(fields=["ip", "at"]),
+            models.Index(fields=["at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.ip or '-'} {self.at:%Y-%m-%d %H:%M:%S}"

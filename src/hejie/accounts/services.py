@@ -2,7 +2,8 @@
 (joining: ``phone_code_*``), password sign-in, API tokens, user creation.
 
 Every service takes keyword-only arguments and runs in one transaction; the sign-ins also
-commit their attempt counts on their own (SMS codes' tries, wrong passwords: see PASSWORD_WINDOW).
+commit their attempt counts on their own (wrong SMS codes and wrong passwords:
+see ``hejie.accounts.throttle``).
 Secrets are never stored: one-time codes are kept as an HMAC, API keys as a SHA-256.
 """
 
@@ -30,11 +31,20 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from hejie.accounts import access
-from hejie.accounts.models import ApiToken, OneTimeCode, PasswordFailure, User
+from hejie.accounts import access, throttle
+from hejie.accounts.models import ApiToken, CodeFailure, OneTimeCode, PasswordFailure, User
 from hejie.accounts.phones import mask_phone, normalize_phone
 from hejie.core import clock
-from hejie.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, RateLimited, Unauthenticated, invalid
+from hejie.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    invalid,
+)
 from hejie.notifications import kinds
 from hejie.notifications.services import send_direct
 from hejie.regions.selectors import region_get
@@ -43,12 +53,12 @@ from hejie.regions.selectors import region_get
 
 OTP_DIGITS = 6
 OTP_TTL = dt.timedelta(minutes=5)
-OTP_MAX_ATTEMPTS = 5
 # (how many codes, within how long) — a new code is refused once a window holds that many.
 Limits = tuple[tuple[int, dt.timedelta], ...]
 OTP_PHONE_LIMITS: Limits = ((1, dt.timedelta(seconds=60)), (5, dt.timedelta(hours=1)))
 OTP_IP_LIMITS: Limits = ((20, dt.timedelta(hours=1)),)
 _OTP_HMAC_SALT = "hejie.accounts.otp"
+_PRUNE_BATCH = 100  # failure rows deleted at most per new one
 _MSG_EXPIRED = gettext_lazy("验证码已过期，请重新获取")
 _MSG_LOCKED = gettext_lazy("验证码错误次数过多，已失效，请重新获取")
 
@@ -182,13 +192,64 @@ def _clean_code(code: object, field: str = "code") -> str:
     return value
 
 
-def _take_code(*, phone: str, code: str, purpose: str, field: str) -> tuple[OneTimeCode | None, InvalidInput | None]:
-    """Lock the latest unused code of ``phone`` for ``purpose`` and check ``code`` against it.
+def _code_locked(*, phone: str, ip: str | None, now: dt.datetime, field: str) -> None:
+    """Raise RateLimited if the (phone, address) pair is cooling off after wrong codes, or the address
+    has used up its wrong codes (whatever the phones). The phone itself is never locked: its owner
+    tries from their own address."""
+    rule = throttle.rule()
+    pair = (CodeFailure.objects.filter(_same_address(ip), phone=phone, cleared_at__isnull=True,
+                                       at__gt=now - throttle.horizon())
+            .order_by("at").values_list("at", flat=True))
+    wait = throttle.cooloff_wait(list(pair), base=rule["code_cooloff"], now=now)
+    if wait is not None:
+        message = _("此网络验证码错误次数过多，请%(wait)s后再试") % {"wait": _in_words(wait)}
+        raise RateLimited(message, code="code_throttled", retry_after=wait, fields={field: message})
+    if ip is None:
+        return
+    window = dt.timedelta(seconds=rule["ip_window"])
+    times = sorted(CodeFailure.objects.filter(ip=ip, at__gt=now - window).values_list("at", flat=True))
+    wait = throttle.window_wait(times, limit=rule["ip_failures"], window=window, now=now)
+    if wait is not None:
+        message = _("此网络验证码错误次数过多：%(window)s内最多%(limit)d次，请%(wait)s后再试") % {
+            "window": _describe(window), "limit": rule["ip_failures"], "wait": _in_words(wait)}
+        raise RateLimited(message, code="code_throttled", retry_after=wait, fields={field: message})
 
-    Returns the code row when it matches (not yet spent), or the error to raise. A wrong code
-    has its try counted here, in the caller's transaction: the caller commits before raising.
-    Missing, expired and dead codes raise at once (nothing to count). Call inside ``transaction.atomic()``.
+
+def _code_failed(*, otp: OneTimeCode, ip: str | None, now: dt.datetime, field: str) -> DomainError:
+    """Count a wrong code (on the code, and as a failure of the pair and the address) and say what
+    now: how many tries are left from here, the pair's cool-off, or the code dead."""
+    OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
+    old = list(CodeFailure.objects.select_for_update(skip_locked=True)
+               .filter(at__lt=now - throttle.horizon()).values_list("pk", flat=True)[:_PRUNE_BATCH])
+    if old:
+        CodeFailure.objects.filter(pk__in=old).delete()
+    CodeFailure.objects.create(phone=otp.phone, purpose=otp.purpose, ip=ip, at=now)
+    rule = throttle.rule()
+    if otp.attempts + 1 >= rule["code_failures"]:
+        return invalid(field, str(_MSG_LOCKED), code="code_locked")
+    counted = CodeFailure.objects.filter(_same_address(ip), phone=otp.phone, cleared_at__isnull=True,
+                                         at__gt=now - throttle.horizon()).count()
+    cooloff = throttle.cooloff_seconds(counted, base=rule["code_cooloff"])
+    if cooloff:
+        message = _("验证码错误次数过多，请%(wait)s后再试") % {"wait": _in_words(cooloff)}
+        return RateLimited(message, code="code_throttled", retry_after=cooloff, fields={field: message})
+    left = min(rule["failures"] - counted, rule["code_failures"] - otp.attempts - 1)
+    message = ngettext("验证码错误，还可尝试%(n)d次", "验证码错误，还可尝试%(n)d次", left) % {"n": left}
+    return invalid(field, message, code="code_wrong")
+
+
+def _take_code(*, phone: str, code: str, purpose: str, field: str,
+               ip: str | None) -> tuple[OneTimeCode | None, DomainError | None]:
+    """Lock the latest unused code of ``phone`` for ``purpose`` and check ``code`` against it, for the
+    client at ``ip`` (the key the throttle counts on, ``_ip_key``).
+
+    Returns the code row when it matches (not yet spent; the pair's earlier failures are cleared),
+    or the error to raise. A wrong code is counted here (on the code, and as a ``CodeFailure`` of the
+    phone and the address), in the caller's transaction: the caller commits before raising. Missing,
+    expired and dead codes, and a cooling-off address, raise at once (nothing to count). Call inside
+    ``transaction.atomic()``.
     """
+    _serialise_on(f"otp:verify:phone:{phone}", *([f"otp:verify:ip:{ip}"] if ip else []))
     otp = (
         OneTimeCode.objects.select_for_update()
         .filter(phone=phone, purpose=purpose, used_at__isnull=True)
@@ -199,30 +260,30 @@ def _take_code(*, phone: str, code: str, purpose: str, field: str) -> tuple[OneT
         raise invalid(
             field, _("请先获取验证码"), code="code_missing"
         )
-    if clock.now() > otp.expires_at:
+    now = clock.now()
+    if now > otp.expires_at:
         raise invalid(field, str(_MSG_EXPIRED), code="code_expired")
-    if otp.attempts >= OTP_MAX_ATTEMPTS:
+    _code_locked(phone=phone, ip=ip, now=now, field=field)
+    if otp.attempts >= throttle.rule()["code_failures"]:
         raise invalid(field, str(_MSG_LOCKED), code="code_locked")
     if _otp_matches(otp, code):
+        CodeFailure.objects.filter(_same_address(ip), phone=phone, cleared_at__isnull=True).update(cleared_at=now)
         return otp, None
-    OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
-    left = OTP_MAX_ATTEMPTS - otp.attempts - 1
-    if left > 0:
-        message = ngettext("验证码错误，还可尝试%(n)d次", "验证码错误，还可尝试%(n)d次", left) % {"n": left}
-        return None, invalid(field, message, code="code_wrong")
-    return None, invalid(field, str(_MSG_LOCKED), code="code_locked")
+    return None, _code_failed(otp=otp, ip=ip, now=now, field=field)
 
 
 def _spend_codes(*, phone: str, purpose: str) -> None:
     OneTimeCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True).update(used_at=clock.now())
 
 
-def otp_verify(*, phone: str, code: str) -> User:
+def otp_verify(*, phone: str, code: str, ip: str | None = None) -> User:
     """Sign a consumer in with the code sent to ``phone``; creates the consumer on first sign-in.
 
     Checks the latest unused sign-in code for the number (a code sent for another purpose,
-    such as joining, does not sign in). A wrong code counts an attempt;
-    after five the code is dead, even for the right digits. Expired codes fail with
+    such as joining, does not sign in). Wrong codes are throttled per (phone, client address ``ip``)
+    and per address (``hejie.accounts.throttle``): five wrong from one address cool that address
+    off for the number (RateLimited, even for the right digits), while the owner signs in from
+    theirs; a code that took 30 wrong tries from everyone is dead. Expired codes fail with
     their own message. On success every outstanding sign-in code for the number is spent.
 
     Wrong tries are committed before the error is raised, so call this outside any
@@ -231,7 +292,8 @@ def otp_verify(*, phone: str, code: str) -> User:
     phone = normalize_phone(phone)
     code = _clean_code(code)
     with transaction.atomic():
-        otp, failure = _take_code(phone=phone, code=code, purpose=OneTimeCode.Purpose.SIGNIN, field="code")
+        otp, failure = _take_code(phone=phone, code=code, purpose=OneTimeCode.Purpose.SIGNIN, field="code",
+                                  ip=_ip_key(ip))
         if otp is not None:
             user = consumer_get_or_create(phone=phone)
             if not user.is_active:
@@ -273,41 +335,43 @@ def phone_code_send(*, phone: str, ip: str | None = None, purpose: str = "join")
     return phone
 
 
-def _phone_code_take(*, phone: str, code: str | None, purpose: str, spend: bool) -> None:
+def _phone_code_take(*, phone: str, code: str | None, purpose: str, spend: bool, ip: str | None) -> None:
     purpose = _purpose(purpose)
     code = _clean_code(code, PHONE_CODE_FIELD)
     with transaction.atomic():
-        otp, failure = _take_code(phone=phone, code=code, purpose=purpose, field=PHONE_CODE_FIELD)
+        otp, failure = _take_code(phone=phone, code=code, purpose=purpose, field=PHONE_CODE_FIELD, ip=_ip_key(ip))
         if otp is not None and spend:
             _spend_codes(phone=phone, purpose=purpose)
     if failure is not None:
         raise failure  # after this transaction's commit: the attempt is counted
 
 
-def phone_code_check(*, phone: str, code: str | None, purpose: str = "join") -> None:
+def phone_code_check(*, phone: str, code: str | None, purpose: str = "join", ip: str | None = None) -> None:
     """Check the code sent to ``phone`` for ``purpose``; on success it is spent (with every other
     outstanding code of the number for that purpose).
 
     Raises InvalidInput on the field ``phone_code``: not 6 digits, none sent, expired, wrong
-    (the try is counted; five wrong tries kill the code) or dead. A wrong try is committed before
+    (the try is counted) or dead; RateLimited when the client address ``ip`` is cooling off
+    (the throttle of ``otp_verify``). A wrong try is committed before
     the error is raised, so call this outside any wider transaction; to spend the code inside
     your own transaction, use ``phone_code_spent``. ``phone`` is expected valid (``normalize_phone``).
     """
-    _phone_code_take(phone=normalize_phone(phone), code=code, purpose=purpose, spend=True)
+    _phone_code_take(phone=normalize_phone(phone), code=code, purpose=purpose, spend=True, ip=ip)
 
 
 @contextmanager
-def phone_code_spent(*, phone: str, code: str | None, purpose: str = "join") -> Iterator[None]:
+def phone_code_spent(*, phone: str, code: str | None, purpose: str = "join",
+                     ip: str | None = None) -> Iterator[None]:
     """``with phone_code_spent(phone=…, code=…):`` — the code is checked first in a transaction of
     its own (a wrong try is counted and committed, then the error raised; the block does not run),
     then the block runs in a transaction that also spends the code: should the block fail and roll
     back, the code stays usable. Use outside any wider transaction, as ``phone_code_check``.
     """
     phone = normalize_phone(phone)
-    _phone_code_take(phone=phone, code=code, purpose=purpose, spend=False)
+    _phone_code_take(phone=phone, code=code, purpose=purpose, spend=False, ip=ip)
     with transaction.atomic():
         # again, under lock: a concurrent use of the same code finds it spent
-        _phone_code_take(phone=phone, code=code, purpose=purpose, spend=True)
+        _phone_code_take(phone=phone, code=code, purpose=purpose, spend=True, ip=ip)
         yield
 
 
@@ -325,11 +389,11 @@ def mobile_code_send(*, user: User, mobile: str, ip: str | None = None) -> str:
     return phone_code_send(phone=normalize_phone(mobile, field="mobile"), ip=ip, purpose="mobile")
 
 
-def mobile_confirm(*, user: User, mobile: str, code: str | None) -> User:
+def mobile_confirm(*, user: User, mobile: str, code: str | None, ip: str | None = None) -> User:
     """With the right code the number becomes the staff member's confirmed mobile."""
     _staff_only(user)
     mobile = normalize_phone(mobile, field="mobile")
-    with phone_code_spent(phone=mobile, code=code, purpose="mobile"):
+    with phone_code_spent(phone=mobile, code=code, purpose="mobile", ip=ip):
         locked = User.objects.select_for_update().get(pk=user.pk)
         locked.mobile, locked.mobile_verified_at = mobile, clock.now()
         locked.save(update_fields=["mobile", "mobile_verified_at"])
@@ -461,28 +525,29 @@ def consumer_get_or_create(*, phone: str) -> User:
 
 # --- password sign-in ---------------------------------------------------------
 
-PASSWORD_WINDOW = dt.timedelta(minutes=15)
-PASSWORD_USERNAME_LIMIT = 5
-PASSWORD_IP_LIMIT = 30
 PASSWORD_FAILURE_KEEP = dt.timedelta(days=1)
-"""The guess limit on passwords (staff sign-in, web and API, and the current password
-when changing it), counted on ``PasswordFailure`` rows so it holds across processes:
+"""The guess limit on passwords (staff sign-in on the pages, the API and the admin, and the current
+password when changing it): the rule of ``hejie.accounts.throttle``, counted on ``PasswordFailure`` rows
+so it holds across processes:
 
-- at most PASSWORD_USERNAME_LIMIT (5) wrong passwords per username in a rolling
-  PASSWORD_WINDOW (15 minutes), and at most PASSWORD_IP_LIMIT (30) per client address
-  (an IPv6 client's /64 network) in the same window, whatever the usernames;
-- a wrong password counts while it is less than 15 minutes old: one made at 10:00:00
-  counts until 10:14:59.999999 and no longer at 10:15:00 (the window's start is exclusive);
-- once a limit is reached every further attempt is refused with RateLimited (429, with
-  ``retry_after``: the seconds until enough failures leave the window), before the
-  password is looked at, so even the right password is refused until then; refused
+- at most 5 wrong passwords per (username, client address), then that pair cools off for 15 minutes
+  from the last failure, doubling with every further failure (30 min, 1 h, … at most 12 h); the
+  username from any other address is not affected, so a guesser cannot lock the owner out;
+- at most 30 wrong passwords per client address (an IPv6 client's /64 network) in a rolling
+  15 minutes, whatever the usernames;
+- over a limit every further attempt is refused with RateLimited (429, with ``retry_after``),
+  before the password is looked at, so even the right password is refused until then; refused
   attempts are not counted;
 - unknown usernames count like known ones (same message, same limit: no enumeration);
-- a success clears that username's failures; they still count for their address;
+- a success clears that (username, address)'s failures; they still count for the address;
 - an empty username or password is refused at once and counts for nothing (no guess);
-- rows older than PASSWORD_FAILURE_KEEP (a day) are deleted, a batch at a time, as new ones are written.
+- rows older than ``throttle.horizon()`` (a day) are deleted, a batch at a time, as new ones are written.
 """
-_PASSWORD_PRUNE_BATCH = 100
+
+
+def _same_address(ip: str | None) -> Q:
+    """Rows of the client address ``ip`` (None: rows with no address)."""
+    return Q(ip=ip) if ip is not None else Q(ip__isnull=True)
 
 
 def _username_key(username: str) -> str:
@@ -516,19 +581,25 @@ def _in_words(seconds: int) -> str:
 
 
 def _password_locked(*, key: str, ip: str | None, now: dt.datetime, fields: tuple[str, ...]) -> None:
-    """Raise RateLimited if the username or the address has used up its wrong passwords."""
-    since = now - PASSWORD_WINDOW
-    checks = [(PasswordFailure.objects.filter(username=key, cleared_at__isnull=True), PASSWORD_USERNAME_LIMIT,
-               gettext_lazy("该账号密码错误次数过多：%(window)s内最多%(limit)d次，请%(wait)s后再试"))]
-    if ip is not None:
-        checks.append((PasswordFailure.objects.filter(ip=ip), PASSWORD_IP_LIMIT,
-                       gettext_lazy("此网络密码错误次数过多：%(window)s内最多%(limit)d次，请%(wait)s后再试")))
-    for qs, limit, template in checks:
-        times = sorted(qs.filter(at__gt=since).values_list("at", flat=True))
-        wait = _retry_after(times, limit, PASSWORD_WINDOW, now)
-        if wait is not None:
-            message = str(template) % {"window": _describe(PASSWORD_WINDOW), "limit": limit, "wait": _in_words(wait)}
-            raise RateLimited(message, retry_after=wait, fields=dict.fromkeys(fields, message))
+    """Raise RateLimited if the (username, address) pair is cooling off or the address has used up its
+    wrong passwords."""
+    rule = throttle.rule()
+    pair = (PasswordFailure.objects.filter(_same_address(ip), username=key, cleared_at__isnull=True,
+                                           at__gt=now - throttle.horizon())
+            .order_by("at").values_list("at", flat=True))
+    wait = throttle.cooloff_wait(list(pair), base=rule["cooloff"], now=now)
+    if wait is not None:
+        message = _("该账号在此网络的密码错误次数过多，请%(wait)s后再试") % {"wait": _in_words(wait)}
+        raise RateLimited(message, retry_after=wait, fields=dict.fromkeys(fields, message))
+    if ip is None:
+        return
+    window = dt.timedelta(seconds=rule["ip_window"])
+    times = sorted(PasswordFailure.objects.filter(ip=ip, at__gt=now - window).values_list("at", flat=True))
+    wait = throttle.window_wait(times, limit=rule["ip_failures"], window=window, now=now)
+    if wait is not None:
+        message = _("此网络密码错误次数过多：%(window)s内最多%(limit)d次，请%(wait)s后再试") % {
+            "window": _describe(window), "limit": rule["ip_failures"], "wait": _in_words(wait)}
+        raise RateLimited(message, retry_after=wait, fields=dict.fromkeys(fields, message))
 
 
 def _password_attempt(*, username: str, ip: str | None, fields: tuple[str, ...] = ()) -> int:
@@ -541,38 +612,37 @@ def _password_attempt(*, username: str, ip: str | None, fields: tuple[str, ...] 
         now = clock.now()
         _password_locked(key=key, ip=ip, now=now, fields=fields)
         old = list(PasswordFailure.objects.select_for_update(skip_locked=True)
-                   .filter(at__lt=now - PASSWORD_FAILURE_KEEP).values_list("pk", flat=True)[:_PASSWORD_PRUNE_BATCH])
+                   .filter(at__lt=now - throttle.horizon()).values_list("pk", flat=True)[:_PRUNE_BATCH])
         if old:  # at most a batch per new row: the table keeps about a day of failures
             PasswordFailure.objects.filter(pk__in=old).delete()
         return PasswordFailure.objects.create(username=key, ip=ip, at=now).pk
 
 
 def _password_passed(attempt_id: int) -> None:
-    """The password checked by ``attempt_id`` was right: that was no failure, and the username's
-    earlier failures are cleared (they still count for their addresses)."""
+    """The password checked by ``attempt_id`` was right: that was no failure, and the earlier failures
+    of the same username from the same address are cleared (they still count for the address)."""
     with transaction.atomic():
         attempt = PasswordFailure.objects.filter(pk=attempt_id).first()
         if attempt is None:
             return
         attempt.delete()
-        now = clock.now()
-        PasswordFailure.objects.filter(username=attempt.username, cleared_at__isnull=True,
-                                       at__gt=now - PASSWORD_WINDOW).update(cleared_at=now)
+        PasswordFailure.objects.filter(_same_address(attempt.ip), username=attempt.username,
+                                       cleared_at__isnull=True).update(cleared_at=clock.now())
 
 
 def password_unlock(*, username: str) -> int:
     """Clear the username's counted failures (they still count for their addresses): its password was
     just reset by someone entitled to, so the guesses at the old one no longer matter. Returns how many."""
-    now = clock.now()
-    return PasswordFailure.objects.filter(username=_username_key(username), cleared_at__isnull=True,
-                                          at__gt=now - PASSWORD_WINDOW).update(cleared_at=now)
+    return PasswordFailure.objects.filter(username=_username_key(username),
+                                          cleared_at__isnull=True).update(cleared_at=clock.now())
 
 
 def password_authenticate(*, username: str, password: str, ip: str | None = None,
                           request: HttpRequest | None = None) -> User:
     """Staff sign-in. One message for an unknown user, a wrong password and a disabled account.
 
-    Guesses are limited per username and per client address ``ip`` (the rule under PASSWORD_WINDOW): over
+    Guesses are limited per (username, client address ``ip``) and per address (the rule under
+    PASSWORD_FAILURE_KEEP): over
     the limit, RateLimited before the password is checked. A wrong password is counted in a
     transaction of its own, so call this outside any wider transaction.
     """

@@ -467,6 +467,7 @@ def business_join(
     stores: Iterable[Mapping[str, Any]] = (),
     accept_rules: bool = False,
     accept_standards: bool = False,
+    ip: str | None = None,
 ) -> tuple[Business, User]:
     """Joining from the web form: the application (``business_apply``) and its admin
     account, in one transaction. Returns the business and its admin.
@@ -537,7 +538,7 @@ def business_join(
 
     # the other fields are right: now the code (a wrong one is counted even though nothing is written);
     # it is spent in the join's transaction, so a join that fails still leaves it usable
-    with phone_code_spent(phone=phone, code=phone_code, purpose="join"):
+    with phone_code_spent(phone=phone, code=phone_code, purpose="join", ip=ip):
         business = business_apply(
             applicant=None, name=name, credit_code=credit_code, industry=industry, region_code=region_code,
             address=address, contact_name=contact_name, contact_phone=phone, contact_email=contact_email,

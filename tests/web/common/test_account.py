@@ -144,7 +144,7 @@ def test_five_wrong_current_passwords_lock_the_page_for_a_while(zh, clerk, trave
     response = post(zh)  # the right current password, refused unchecked
     assert response.status_code == 429 and response["Retry-After"] == "900"
     html = response.content.decode()
-    assert field_error(html, "current_password") == "该账号密码错误次数过多：15分钟内最多5次，请15分钟后再试"
+    assert field_error(html, "current_password") == "该账号在此网络的密码错误次数过多，请15分钟后再试"
     assert NEW not in html and OLD not in html
     assert authenticate(username="clerk", password=OLD) == clerk
     zh.post("/signout/")  # the sign-in shares the count

@@ -125,14 +125,14 @@ def test_staff_sign_in_is_refused_after_five_wrong_passwords_and_says_when_to_re
     response = zh.post("/signin/staff/", {"username": staff.username, "password": "correct-horse-9", "next": "/x/"})
     assert response.status_code == 429 and response["Retry-After"] == str(12 * 60)
     html = response.content.decode()
-    assert field_error(html, "password") == "该账号密码错误次数过多：15分钟内最多5次，请12分钟后再试"
+    assert field_error(html, "password") == "该账号在此网络的密码错误次数过多，请12分钟后再试"
     assert f'value="{staff.username}"' in html and 'name="next" value="/x/"' in html  # kept …
     assert "correct-horse-9" not in html  # … but never the password
     assert "_auth_user_id" not in zh.session
 
     zh.cookies["django_language"] = "en"
     html = zh.post("/signin/staff/", {"username": staff.username, "password": "correct-horse-9"}).content.decode()
-    assert field_error(html, "password") == ("Too many wrong passwords for this account: at most 5 per 15 minutes; "
+    assert field_error(html, "password") == ("Too many wrong passwords for this account from this network; "
                                              "try again in 12 minutes")
 
     traveller.move_to(T0 + dt.timedelta(minutes=15))

@@ -319,19 +319,22 @@ def complaint_reject(*, actor: User, complaint: OrderRef, reason: str) -> Compla
 
 
 def business_claim(*, token: str, phone_code: str | None, credit_code: str, username: str, password: str,
-                   display_name: str = "", name: str = "", industry: str = "") -> tuple[User, list[Complaint]]:
+                   display_name: str = "", name: str = "", industry: str = "",
+                   ip: str | None = None) -> tuple[User, list[Complaint]]:
     """A business invited to claim its account does so (``hejie.businesses.claims``): the phone
     confirmed by code, the credit code checked, the admin account made, and every order that
     waited for it delivered, its clock starting now. Returns the account and those orders.
 
-    Every field's problem is reported at once before the code is spent; a wrong code is counted."""
+    Every field's problem is reported at once before the code is spent; a wrong code is counted
+    (for the client address ``ip``: the sign-in throttle)."""
     invitation = claims.invitation_from_link(token)
     errors = claims.claim_errors(invitation, credit_code=credit_code, username=username, password=password,
                                  name=name, industry=industry)
     if errors:
         raise InvalidInput(_("请修改标出的项目"), fields=errors)
     policy = rules.get_policy()
-    with phone_code_spent(phone=invitation.phone, code=phone_code, purpose="claim"), events.unit() as batch:
+    with phone_code_spent(phone=invitation.phone, code=phone_code, purpose="claim", ip=ip), \
+            events.unit() as batch:
         batch.policy = policy
         now = clock.now()
         user = claims.claim_account(invitation=invitation, username=username, password=password,

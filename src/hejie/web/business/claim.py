@@ -49,7 +49,8 @@ def claim(request, token: str):
                 user, delivered = business_claim(
                     token=token, phone_code=values["phone_code"], credit_code=values["credit_code"],
                     username=values["username"], password=request.POST.get("password", ""),
-                    display_name=values["display_name"], name=values["name"], industry=values["industry"])
+                    display_name=values["display_name"], name=values["name"], industry=values["industry"],
+                    ip=client_ip(request))
                 login(request, user, backend=_BACKEND)
                 messages.success(request, ngettext(
                     "认领成功。%(n)d 件投诉已送达，处理时限从现在开始计算。",

@@ -153,6 +153,7 @@ def join(request):
                     contact_phone=state["values"]["contact_phone"], phone_code=state["values"]["phone_code"],
                     contact_email=state["values"]["contact_email"], stores=_store_rows(state),
                     accept_rules=state["accept_rules"], accept_standards=state["accept_standards"],
+                    ip=client_ip(request),
                 )
             except DomainError as exc:
                 errors, status = field_messages(exc), exc.status

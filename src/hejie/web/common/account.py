@@ -95,7 +95,8 @@ def channels(request):
                 sent = _("验证码已发送到 %(phone)s，请在下方填写。") % {"phone": mask_phone(code_sent_to)}
                 messages.success(request, sent)
             elif action == "confirm_mobile":
-                services.mobile_confirm(user=user, mobile=typed["mobile"], code=request.POST.get("phone_code"))
+                services.mobile_confirm(user=user, mobile=typed["mobile"], code=request.POST.get("phone_code"),
+                                        ip=client_ip(request))
                 messages.success(request, _("手机号已确认，短信通知将发送到这个号码。"))
                 return redirect("web:account-channels")
             elif action == "remove_mobile":

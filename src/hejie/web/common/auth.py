@@ -142,20 +142,21 @@ def signin_code(request):
         return redirect("web:signin")
     errors: dict[str, str] = {}
     status = 200
+    failure: DomainError | None = None
     if request.method == "POST":
         try:
-            user = services.otp_verify(phone=phone, code=request.POST.get("code", ""))
+            user = services.otp_verify(phone=phone, code=request.POST.get("code", ""), ip=client_ip(request))
         except DomainError as exc:
-            errors, status = field_messages(exc, "code"), exc.status
+            errors, status, failure = field_messages(exc, "code"), exc.status, exc
         else:
             return _signed_in(request, user)
-    return _code_page(request, phone, errors=errors, status=status)
+    return with_retry_after(_code_page(request, phone, errors=errors, status=status), failure)
 
 
 @require_http_methods(["GET", "POST"])
 def signin_staff(request):
-    """Staff by username and password; wrong passwords are limited per username and per address
-    (the service's rule): over the limit the form answers 429 and says when to try again."""
+    """Staff by username and password; wrong passwords are limited per (username, address) and per
+    address (the service's rule): over the limit the form answers 429 and says when to try again."""
     username = request.POST.get("username", "").strip() if request.method == "POST" else ""
     errors: dict[str, str] = {}
     status = 200

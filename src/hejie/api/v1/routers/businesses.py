@@ -179,8 +179,10 @@ class ApplyIn(StrictSchema):
     phone_code: str = Field(max_length=10, description="the 6-digit code sent by SMS to `contact_phone` (POST "
                                                        "/businesses/phone-code). Checked once every other field is "
                                                        "right: a wrong one answers 422 on `phone_code` and counts a "
-                                                       "try (five kill the code); it is spent only when the "
-                                                       "application is made. A sign-in code does not serve")
+                                                       "try (five from one client address: 429 `code_throttled` "
+                                                       "with `Retry-After`, the sign-in throttle); it is spent "
+                                                       "only when the application is made. A sign-in code does "
+                                                       "not serve")
     contact_email: str = Field("", max_length=254)
     stores: list[StoreIn] = Field(default_factory=list, max_length=200)
     username: Text = Field(max_length=150, description="the business's admin: a new staff account with this "
@@ -343,7 +345,7 @@ def stores(request, business_id: int):
 # ------------------------------------------------------------------- joining and review
 
 
-@router.post("", auth=optional_bearer, response={201: BusinessOut, **errors(400, 401, 403, 409, 422)},
+@router.post("", auth=optional_bearer, response={201: BusinessOut, **errors(400, 401, 403, 409, 422, 429)},
              summary="Apply to join (入驻), signed in as a consumer or not at all: the application and a new admin "
                      "staff account (username, password) in one go; the council reviews. Staff tokens: 403")
 def apply(request, payload: ApplyIn):
@@ -354,7 +356,7 @@ def apply(request, payload: ApplyIn):
         region_code=payload.region_code, address=payload.address, contact_name=payload.contact_name,
         contact_phone=payload.contact_phone, phone_code=payload.phone_code, contact_email=payload.contact_email,
         stores=[s.model_dump() for s in payload.stores], accept_rules=payload.accept_rules,
-        accept_standards=payload.accept_standards,
+        accept_standards=payload.accept_standards, ip=client_ip(request),
     )
     return Status(201, _out(selectors.business_get(business.pk)))
 
