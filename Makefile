@@ -6,7 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@localhost:5432/test
 
-.PHONY: run install install-test test test-sqlite test-pg lint bench clean translations screenshots
+.PHONY: run install install-test install-stack test test-sqlite test-pg lint bench clean translations screenshots \
+	stack stack-stop stack-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +18,9 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+
+install-stack: $(BIN)/python
+	$(BIN)/pip install -q -e '.[stack]'
 
 ## Install, load the demo data and serve Hejie on http://$(HOST):$(PORT)/
 run: install
@@ -55,6 +59,26 @@ translations: install-test
 ## CJK glyphs need a CJK font on this machine, e.g. Debian's fonts-wqy-microhei)
 screenshots: install-test
 	HEJIE_SCREENSHOTS=var/screenshots env -u DATABASE_URL $(BIN)/pytest -q -m browser tests/web
+
+## The production topology on this machine, as background processes (hejie/ops/stack.py): PostgreSQL from
+## DATABASE_URL (default postgres://postgres@localhost:5432/hejie_stack, created if missing), the local Redis
+## (CELERY_BROKER_URL, default redis://127.0.0.1:6379/0), moto's S3 server, granian, a Celery worker and beat;
+## logs and pids in var/stack/. Installs the `stack` extra (granian, moto[server]).
+stack: install-stack
+	$(BIN)/python -m hejie.ops.stack start
+
+stack-stop:
+	$(BIN)/python -m hejie.ops.stack stop
+
+# stack-test: a stack of its own (var/stack-test, port 8081, S3 on 9001, database hejie_stack_test made afresh),
+# the smoke test through it (tests/ops/test_stack_smoke.py), then stop it whatever the outcome.
+STACK_TEST_ENV = STACK_ROOT=var/stack-test STACK_PORT=$${STACK_TEST_PORT:-8081} STACK_S3_PORT=$${STACK_TEST_S3_PORT:-9001} \
+	DATABASE_URL=$${STACK_TEST_DATABASE_URL:-postgres://postgres@localhost:5432/hejie_stack_test} \
+	CELERY_BROKER_URL=$${STACK_TEST_BROKER_URL:-redis://127.0.0.1:6379/1}
+stack-test: install-stack install-test
+	$(STACK_TEST_ENV) $(BIN)/python -m hejie.ops.stack start --fresh
+	$(STACK_TEST_ENV) HEJIE_STACK_TEST=1 $(BIN)/pytest -q -p no:cacheprovider -m stack tests/ops/test_stack_smoke.py; \
+	  status=$$?; $(STACK_TEST_ENV) $(BIN)/python -m hejie.ops.stack stop; exit $$status
 
 bench: install-test
 	$(BIN)/python bench/sweep.py

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from hejie.core.storage import s3_storage
@@ -422,16 +423,37 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
 # one asks for it (ignore_result=False) and needs this backend, e.g. Redis.
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_IGNORE_RESULT = True
+# Every task is safe to run twice (docs/architecture.md, "Workers and beat" says why, task by task),
+# so a message is acknowledged only when its task has finished, and one whose worker died in the
+# middle goes back to the queue for another worker; a worker takes one message at a time.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TIMEZONE = "UTC"
-# Celery beat's one periodic task: the sweep, on the interval `hejie serve` uses in-process.
-# 0 (or less) schedules no sweep here either: then cron runs `hejie sweep`, say.
-CELERY_BEAT_SCHEDULE = (
-    {"sweep": {"task": "hejie.sweep", "schedule": float(HEJIE_SWEEP_INTERVAL_SECONDS)}}
-    if HEJIE_SWEEP_INTERVAL_SECONDS > 0 else {}
-)
+CELERY_TIMEZONE = "Asia/Shanghai"
+# A sweep pass holds a lease that expires this many seconds after its last renewal (a sweeper that
+# died holding it blocks the next passes for at most this long): hejie.ops.sweep.
+HEJIE_SWEEP_LOCK_SECONDS = int(os.environ.get("HEJIE_SWEEP_LOCK_SECONDS", "600"))
+# Celery beat's schedule (one beat process per deployment). The sweep, on the interval `hejie serve`
+# uses in-process, does everything due by the calendar: orders' deadlines, ratings, black-list
+# ends, webhook and message retries, claim invitations sent again, the daily digests; a sweep
+# message not taken within its interval expires (no backlog of sweeps after a worker's outage).
+# Two daily jobs besides (Asia/Shanghai): the purge of drafts untouched for 30 days at 03:30, and
+# the check of the daily figures against a recount of the orders at 04:00 (it logs differences;
+# `hejie figures rebuild` is a person's decision). HEJIE_SWEEP_INTERVAL_SECONDS=0 schedules no sweep.
+CELERY_BEAT_SCHEDULE = {
+    **({"sweep": {"task": "hejie.sweep", "schedule": float(HEJIE_SWEEP_INTERVAL_SECONDS),
+                  "options": {"expires": float(HEJIE_SWEEP_INTERVAL_SECONDS)}}}
+       if HEJIE_SWEEP_INTERVAL_SECONDS > 0 else {}),
+    "drafts-purge": {"task": "hejie.complaints.drafts_purge", "schedule": crontab(hour=3, minute=30)},
+    "figures-check": {"task": "hejie.complaints.figures_check", "schedule": crontab(hour=4, minute=0)},
+}
+
+# Tests and rehearsals only: a file whose number of seconds is added to the clock of every process
+# started with it (hejie.core.clock); never in production.
+HEJIE_CLOCK_FILE = os.environ.get("HEJIE_CLOCK_FILE", "")
+if HEJIE_CLOCK_FILE and _env_bool("HEJIE_PRODUCTION", False):
+    raise ImproperlyConfigured("HEJIE_CLOCK_FILE moves the clock: it is for tests, not with HEJIE_PRODUCTION=1")
 
 # Operations (README "Operations"). Logs: readable lines by default; HEJIE_LOG_FORMAT=json for one JSON
 # object a line (python-json-logger), everything through one handler, each record with its request id.

@@ -20,6 +20,14 @@ It is orchestration across apps, so it lives at the top of the stack:
 ``hejie sweep`` runs one pass; ``hejie serve`` runs it on an interval
 (``hejie.ops.sweeper``); with a broker, Celery beat sends the ``hejie.sweep`` task
 (``hejie.ops.tasks``). Running it twice changes nothing the second time.
+
+A pass does not overlap another: it holds the lease ``sweep`` (``hejie.core.leases``, a row
+in the database, so on SQLite too) while it runs, renewed between its steps; a pass that
+finds it held does nothing and says so (``SweepReport.skipped``, and the log). The lease
+expires ``HEJIE_SWEEP_LOCK_SECONDS`` (600) after its last renewal, so a sweeper that died
+holding it blocks the next passes for at most that long. The lock is for economy, not
+correctness: two passes at once would still act once per order (rows are claimed with
+``FOR UPDATE SKIP LOCKED`` and every step checks the order's state under its row lock).
 """
 
 from __future__ import annotations
@@ -27,12 +35,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.conf import settings
 
 from hejie.businesses.claims import invitations_resend_due
 from hejie.complaints.policy import get_policy
 from hejie.complaints.sweep import BATCH_SIZE, sweep_orders
 from hejie.core import clock
+from hejie.core.leases import lease_acquire, lease_holder, lease_release, lease_renew
 from hejie.notifications.services import deliver_due
 from hejie.ops.metrics import timed_sweep
 from hejie.oversight.digest import digests_send_due
@@ -41,6 +53,9 @@ from hejie.ratings.services import ratings_expire_due
 from hejie.webhooks.services import deliveries_dispatch_due
 
 logger = logging.getLogger("hejie.sweep")
+
+LEASE = "sweep"
+LOCK_SECONDS = 600
 
 
 @dataclass
@@ -54,8 +69,11 @@ class SweepReport:
     invitations_resent: int = 0
     digests_sent: int = 0
     errors: int = 0
+    skipped: str = ""  # why this pass did nothing (another pass holds the lease), or ""
 
     def __str__(self) -> str:
+        if self.skipped:
+            return f"sweep at {self.now.isoformat()}: skipped: {self.skipped}"
         acts = ", ".join(f"{k} {v}" for k, v in sorted(self.actions.items())) or "nothing due"
         return (f"sweep at {self.now.isoformat()}: examined {self.examined} orders; {acts}; "
                 f"ratings refreshed {self.ratings_refreshed}; "
@@ -64,14 +82,37 @@ class SweepReport:
                 f"digests sent {self.digests_sent}; errors {self.errors}")
 
 
+def lock_ttl() -> dt.timedelta:
+    return dt.timedelta(seconds=int(getattr(settings, "HEJIE_SWEEP_LOCK_SECONDS", LOCK_SECONDS)))
+
+
 @timed_sweep  # its duration and outcome, for /metrics
 def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> SweepReport:
+    """One pass, unless another pass holds the sweep's lease: then nothing, and a report that
+    says it was skipped."""
     now = now or clock.now()
+    ttl = lock_ttl()
+    token = lease_acquire(LEASE, ttl=ttl)
+    if token is None:
+        held = lease_holder(LEASE)
+        until = held.expires_at.isoformat() if held and held.expires_at else "now"
+        report = SweepReport(now=now, skipped=f"another sweep is running (its lease runs until {until})")
+        logger.warning("%s", report)
+        return report
+    try:
+        return _sweep(now, batch_size=batch_size, renew=lambda: lease_renew(LEASE, token, ttl=ttl))
+    finally:
+        lease_release(LEASE, token)
+
+
+def _sweep(now: dt.datetime, *, batch_size: int, renew: Callable[[], bool]) -> SweepReport:
     orders = sweep_orders(now, batch_size=batch_size)
     report = SweepReport(now=now, examined=orders.examined, actions=orders.actions, errors=orders.errors)
+    renew()
     report.ratings_refreshed = ratings_expire_due(now=now, batch_size=batch_size, policy=get_policy())
     report.blacklist_removed = blacklist_expire(now=now)  # 180 days without a failed case
     deliveries_dispatch_due(now=now)  # webhook retries that are due (never raises)
+    renew()
     try:
         report.invitations_resent = invitations_resend_due(now=now)
     except Exception:
@@ -82,6 +123,7 @@ def sweep(now: dt.datetime | None = None, *, batch_size: int = BATCH_SIZE) -> Sw
     except Exception:  # a channel's trouble must not stop the sweep; the next pass tries again
         logger.exception("sending the due messages failed")
         report.errors += 1
+    renew()
     try:
         report.digests_sent = digests_send_due(now=now)  # once a day per person, from the digest hour
     except Exception:

@@ -1,0 +1,53 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from hejie.core.leases import lease_acquire, lease_holder, lease_release, lease_renew
+
+pytestmark = pytest.mark.django_db
+TTL = dt.timedelta(seconds=30)
+
+
+def test_one_holder_at_a_time_and_only_the_holder_releases():
+    token = lease_acquire("job", ttl=TTL)
+    assert token
+    assert lease_acquire("job", ttl=TTL) is None
+    held = lease_holder("job")
+    assert held and held.holder == token and held.expires_at > timezone.now()
+    assert lease_acquire("other", ttl=TTL)  # leases are by name
+    assert not lease_release("job", "not-the-token")  # nothing changes for another token
+    assert lease_acquire("job", ttl=TTL) is None
+    assert lease_release("job", token)
+    assert lease_holder("job") is None
+    again = lease_acquire("job", ttl=TTL)
+    assert again and again != token
+
+
+def test_a_dead_holders_lease_expires_and_its_late_release_frees_nothing():
+    with time_machine.travel(timezone.now(), tick=False) as t:
+        dead = lease_acquire("job", ttl=TTL)  # its holder dies: never released
+        t.shift(TTL - dt.timedelta(seconds=1))
+        assert lease_acquire("job", ttl=TTL) is None
+        t.shift(dt.timedelta(seconds=1))
+        assert lease_holder("job") is None
+        successor = lease_acquire("job", ttl=TTL)
+        assert successor
+        assert not lease_release("job", dead)  # the old holder waking up does not free its successor's
+        assert not lease_renew("job", dead, ttl=TTL)
+        assert lease_holder("job").holder == successor
+
+
+def test_renewal_keeps_it():
+    with time_machine.travel(timezone.now(), tick=False) as t:
+        token = lease_acquire("job", ttl=TTL)
+        t.shift(TTL - dt.timedelta(seconds=1))
+        assert lease_renew("job", token, ttl=TTL)
+        t.shift(TTL - dt.timedelta(seconds=1))
+        assert lease_acquire("job", ttl=TTL) is None
+
+
+def test_a_lease_needs_a_duration():
+    with pytest.raises(ValueError):
+        lease_acquire("job", ttl=dt.timedelta(0))
