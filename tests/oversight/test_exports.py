@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from hejie.oversight import privacy
+from hejie.accounts import privacy
 from hejie.oversight.exports import export_rows, header
 from hejie.oversight.orders import parse_filters
 from tests.oversight.test_dashboard import order

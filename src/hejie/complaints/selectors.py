@@ -32,7 +32,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from hejie.accounts import access
+from hejie.accounts import access, privacy
 from hejie.businesses.models import Business, ClaimInvitation
 from hejie.businesses.selectors import industry_get, oversight_region
 from hejie.complaints import policy
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
     from hejie.accounts.access import Viewer
+    from hejie.accounts.models import User
     from hejie.businesses.models import Industry
     from hejie.regions.models import Region
 
@@ -96,6 +97,42 @@ def complaint_get_for(user: Viewer, complaint_id: int | str) -> Complaint:
     )
     if complaint is None:
         raise NotFound(_("投诉不存在"))
+    return _masked_for(user, complaint)
+
+
+def _masked_for(user: Viewer, complaint: Complaint) -> Complaint:
+    """The order as ``user`` may read it: unchanged for whoever holds the right to the consumer's
+    personal data on it (``access.may_see_personal_data_on``); for everyone else (council staff
+    without the right, a suspended business's staff) the consumer's phone and name masked and
+    every free text of the order, its timeline's payloads included, through ``privacy.scrub``.
+    Every face reads an order here, so every face shows the same. The rows are masked in memory
+    only, and marked: saving one raises (``privacy.refuse_redacted``)."""
+    if access.may_see_personal_data_on(user, complaint):
+        return complaint
+    scrub = privacy.scrub
+    consumer_id = complaint.consumer_id
+
+    def person(someone: User | None) -> None:
+        if someone is not None and someone.pk == consumer_id and not getattr(someone, privacy.REDACTED, False):
+            privacy.redact(someone, phone=privacy.mask_phone(someone.phone), username=privacy.mask_phone(someone.phone),
+                           display_name=privacy.mask_name(someone.display_name), email="", wechat_openid=None)
+
+    person(complaint.consumer)
+    privacy.redact(complaint, description=scrub(complaint.description),
+                   satisfaction_comment=scrub(complaint.satisfaction_comment),
+                   closing_reason=scrub(complaint.closing_reason), forwarded_to=scrub(complaint.forwarded_to))
+    for message in complaint.messages.all():
+        person(message.author)
+        privacy.redact(message, body=scrub(message.body))
+    for proposal in complaint.proposals.all():
+        privacy.redact(proposal, terms=scrub(proposal.terms), reject_reason=scrub(proposal.reject_reason))
+    for urge in complaint.urges.all():
+        privacy.redact(urge, note=scrub(urge.note))
+    for mediation in complaint.mediations.all():
+        privacy.redact(mediation, reason=scrub(mediation.reason), terms=scrub(mediation.terms))
+    for event in complaint.events.all():
+        person(event.actor)
+        privacy.redact(event, payload=privacy.scrub_data(event.payload))
     return complaint
 
 

@@ -3,9 +3,9 @@ filters): a header and one row per order, newest first, streamed from the
 database in chunks (never the whole result in memory).
 
 The rows hold the values as they are; the writers (``hejie.core.spreadsheets``) keep any
-cell from being a formula. Personal data follows ``hejie.oversight.privacy``: the consumer's phone and
+cell from being a formula. Personal data follows ``hejie.accounts.privacy``: the consumer's phone and
 name in full only for staff allowed to see them, masked otherwise; the
-consumer's free text (the description) scrubbed of phone numbers, ID numbers
+consumer's free text (the description) scrubbed of phone, ID-card and bank-card numbers
 and e-mail addresses for staff without that right. Times are Asia/Shanghai.
 """
 
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from hejie.accounts.phones import mask_phone
+from hejie.accounts.access import may_see_personal_data
+from hejie.accounts.privacy import mask_name, mask_phone, scrub
 from hejie.complaints.models import Complaint
 from hejie.complaints.states import State
 from hejie.core import clock
 from hejie.core.i18n import pick
 from hejie.oversight.orders import OrderFilters, council_orders
-from hejie.oversight.privacy import mask_name, may_see_personal_data, scrub
 
 if TYPE_CHECKING:
     from hejie.accounts.access import Viewer
