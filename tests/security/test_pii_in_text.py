@@ -229,3 +229,17 @@ def test_a_suspended_business_webhooks_carry_no_personal_data(case, webhook_sett
         api.post(f"/complaints/{case['id']}/proposals/{offer['id']}/reject", {"reason": TEXT}, as_=case["consumer"])
     body = receiver.received[-1].body.decode()
     assert '"proposal_rejected"' in body and "138****8000" in body and leaks(body) == []
+
+
+def test_a_suspended_business_cannot_search_its_orders_by_a_guessed_phone(case):
+    client = case["client"]
+    client.force_login(case["staff"])
+
+    def found(q: str) -> bool:
+        return f"/complaints/{case['id']}/" in client.get("/complaints/", {"view": "all", "q": q}).content.decode()
+
+    assert found("13800138000") and found("退款请打到银行卡")  # the active business searches the description
+    _suspend(case)
+    assert not found("13800138000") and not found("0013")  # masked text is no oracle
+    number = case["api"].get(f"/complaints/{case['id']}", as_=case["staff"]).json()["number"]
+    assert found(number)  # the order's number still finds it

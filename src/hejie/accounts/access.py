@@ -55,7 +55,7 @@ nothing from any of these, not even the visitor's view::
     personal data on an    own        delivered to their  if granted, in       if        -              -
       order (may_see_personal_data_on: business, while it jurisdiction         granted
       phone, name, free    is active
-      text in full)
+      text in full; as a filter: personal_data_q)
     change a password      -          yes                 yes                  yes       yes            -
       (may_change_password: staff accounts with a usable password)
     file a complaint       yes        -                   -                    -         -              -
@@ -258,6 +258,17 @@ def orders_q(user: Viewer, prefix: str = "") -> Q:
         return Q(**{f"{prefix}business_id": user.business_id, f"{prefix}delivered_at__isnull": False})
     if is_council(user):
         return jurisdiction_q(council_region(user), prefix)
+    return _nothing(prefix)
+
+
+def personal_data_q(user: Viewer, prefix: str = "") -> Q:
+    """The orders on which ``user`` holds the right to the consumer's personal data
+    (``may_see_personal_data_on`` as a filter): a search of the orders' free text is limited to
+    them, so that searching masked text tells nothing (a suspended business guessing a phone)."""
+    if is_business_staff(user):
+        return orders_q(user, prefix) & Q(**{f"{prefix}business__status": ACTIVE_BUSINESS})
+    if is_consumer(user) or may_see_personal_data(user):
+        return orders_q(user, prefix)
     return _nothing(prefix)
 
 
