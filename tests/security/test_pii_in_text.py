@@ -243,3 +243,20 @@ def test_a_suspended_business_cannot_search_its_orders_by_a_guessed_phone(case):
     assert not found("13800138000") and not found("0013")  # masked text is no oracle
     number = case["api"].get(f"/complaints/{case['id']}", as_=case["staff"]).json()["number"]
     assert found(number)  # the order's number still finds it
+
+
+def test_a_business_name_typed_by_the_consumer_is_free_text_too(case):
+    api, client, member = case["api"], case["client"], case["member"]
+    r = api.post("/complaints", {"business_name": "楼下小卖部 老板电话 13800138000", "region_code": "420102",
+                                 "problem_type": "quality", "description": "买到过期食品，要求退款。",
+                                 "claim_type": "refund", "claim_amount": "5.00"}, as_=case["consumer"])
+    assert r.status_code == 201 and r.json()["state"] == "pending_review"
+    cid = r.json()["id"]
+    assert leaks(api.get("/complaints", as_=member).content.decode()) == []
+    assert leaks(api.get(f"/complaints/{cid}", as_=member).content.decode()) == []
+    assert "楼下小卖部 老板电话 138****8000" in _page(client, member, "/council/orders/?queue=review")
+    assert leaks(_page(client, member, "/council/orders/")) == []
+    assert leaks(_page(client, member, f"/council/orders/{cid}/")) == []
+    export = b"".join(client.get("/council/orders/export.csv").streaming_content).decode("utf-8-sig")
+    assert "楼下小卖部" in export and leaks(export) == []
+    assert "13800138000" in api.get(f"/complaints/{cid}", as_=case["granted"]).content.decode()

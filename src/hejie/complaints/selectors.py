@@ -119,6 +119,7 @@ def _masked_for(user: Viewer, complaint: Complaint) -> Complaint:
 
     person(complaint.consumer)
     privacy.redact(complaint, description=scrub(complaint.description),
+                   business_name_given=scrub(complaint.business_name_given),
                    satisfaction_comment=scrub(complaint.satisfaction_comment),
                    closing_reason=scrub(complaint.closing_reason), forwarded_to=scrub(complaint.forwarded_to))
     for message in complaint.messages.all():
@@ -133,6 +134,15 @@ def _masked_for(user: Viewer, complaint: Complaint) -> Complaint:
     for event in complaint.events.all():
         person(event.actor)
         privacy.redact(event, payload=privacy.scrub_data(event.payload))
+    return complaint
+
+
+def masked_row_for(user: Viewer, complaint: Complaint) -> Complaint:
+    """A row of a list of orders as ``user`` may read it: the name the consumer typed for a
+    business not on the platform (free text, the only one a list shows) through ``privacy.scrub``
+    unless ``user`` holds the right on the order."""
+    if complaint.business_name_given and not access.may_see_personal_data_on(user, complaint):
+        privacy.redact(complaint, business_name_given=privacy.scrub(complaint.business_name_given))
     return complaint
 
 

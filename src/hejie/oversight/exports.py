@@ -60,7 +60,8 @@ def export_rows(user: Viewer, filters: OrderFilters, *,
          outcome, stars, points, urge_open, phone, name, description) in rows:
         hours = round((settled - delivered).total_seconds() / 3600, 2) if settled and delivered else None
         yield [
-            number, _local(created), states.get(state, state), biz or given or "", industry or "", region,
+            number, _local(created), states.get(state, state), biz or (given if allowed else scrub(given)),
+            industry or "", region,
             problems.get(problem, problem), claims.get(claim, claim),
             float(amount) if amount is not None else None, _local(delivered), _local(first), _local(settled),
             _local(outcome), hours, stars, points, _("是") if urge_open else "",

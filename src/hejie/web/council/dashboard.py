@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hejie.businesses.models import Industry
 from hejie.businesses.selectors import oversight_region
+from hejie.complaints.selectors import masked_row_for
 from hejie.complaints.states import RECONCILING, State
 from hejie.core import clock
 from hejie.core.errors import InvalidInput, NotAllowed
@@ -300,6 +301,8 @@ def order_list(request):
     else:
         page = CappedPaginator(council_orders(user, filters), PAGE_SIZE, cap=LIST_CAP).get_page(
             request.GET.get("page"))
+        for row in page:  # the business name a consumer typed is free text
+            masked_row_for(user, row)
         keep = filters.query()
         filters_shown = filters
     v = filters_shown.values

@@ -512,7 +512,8 @@ def list_complaints(
     except OverflowError:  # a forged cursor at the edge of time (year 1 / 9999)
         raise invalid("cursor", _("无效的翻页游标")) from None
     now = clock.now()
-    return {"items": [_item(c, now) for c in rows], "next_cursor": next_cursor}
+    return {"items": [_item(selectors.masked_row_for(request.auth, c), now) for c in rows],
+            "next_cursor": next_cursor}
 
 
 @router.get("/{id}", response={200: ComplaintDetail, **errors(401, 404, 422)},
