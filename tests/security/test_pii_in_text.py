@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
@@ -260,3 +261,30 @@ def test_a_business_name_typed_by_the_consumer_is_free_text_too(case):
     export = b"".join(client.get("/council/orders/export.csv").streaming_content).decode("utf-8-sig")
     assert "楼下小卖部" in export and leaks(export) == []
     assert "13800138000" in api.get(f"/complaints/{cid}", as_=case["granted"]).content.decode()
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
+       b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_a_files_name_is_free_text_too(case):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    api, client, member = case["api"], case["client"], case["member"]
+    upload = SimpleUploadedFile("身份证11010519491231002X 13800138000.png", PNG, content_type="image/png")
+    r = api.upload(f"/complaints/{case['id']}/evidence", {"file": upload}, as_=case["consumer"])
+    assert r.status_code == 201, r.json()
+    eid = r.json()["id"]
+    with_file = api.post(f"/complaints/{case['id']}/messages", {"body": "照片见附件", "evidence_id": eid},
+                         as_=case["consumer"])
+    assert with_file.status_code == 201
+    assert leaks(api.get(f"/complaints/{case['id']}", as_=member).content.decode()) == []
+    got = api.get(f"/complaints/{case['id']}/evidence/{eid}", as_=member, download="true")
+    assert got.status_code == 200 and leaks(unquote(got["Content-Disposition"])) == []
+    assert leaks(_page(client, member, f"/council/orders/{case['id']}/")) == []
+    _suspend(case)
+    assert leaks(_page(client, case["staff"], f"/complaints/{case['id']}/")) == []
+    got = api.get(f"/complaints/{case['id']}/evidence/{eid}", as_=case["staff"])
+    assert got.status_code == 200 and leaks(unquote(got["Content-Disposition"])) == []
+    got = api.get(f"/complaints/{case['id']}/evidence/{eid}", as_=case["granted"])
+    assert "13800138000" in unquote(got["Content-Disposition"])

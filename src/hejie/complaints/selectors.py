@@ -131,6 +131,8 @@ def _masked_for(user: Viewer, complaint: Complaint) -> Complaint:
         privacy.redact(urge, note=scrub(urge.note))
     for mediation in complaint.mediations.all():
         privacy.redact(mediation, reason=scrub(mediation.reason), terms=scrub(mediation.terms))
+    for evidence in complaint.evidence.all():  # a file's name ("13800138000.jpg") is free text too
+        privacy.redact(evidence, original_name=scrub(evidence.original_name))
     for event in complaint.events.all():
         person(event.actor)
         privacy.redact(event, payload=privacy.scrub_data(event.payload))
@@ -261,6 +263,10 @@ def order_page_get_for(user: Viewer, complaint_id: int | str) -> Complaint:
     messages = list(complaint.messages.all())
     prefetch_related_objects(messages, "evidence", "clause__version__standard")
     prefetch_related_objects(list(complaint.proposals.all()), "clause__version__standard")
+    if getattr(complaint, privacy.REDACTED, False):  # masked for this reader: the messages' files too
+        for message in messages:
+            if message.evidence is not None:
+                privacy.redact(message.evidence, original_name=privacy.scrub(message.evidence.original_name))
     return complaint
 
 
