@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
-from csp.constants import NONE, SELF
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from hejie.core.storage import s3_storage

@@ -352,6 +352,40 @@ def test_personal_data_is_refused_to_business_and_partner_staff_even_if_flagged(
         assert not access.may_see_personal_data(user), name
 
 
+# On order "oa" (consumer's, delivered to business A in 420102): who reads the consumer's personal data.
+PERSONAL_DATA_ON_OA = {"consumer", "staff_a", "admin_a", "granted_prefecture", "granted_operator"}
+
+
+def test_personal_data_on_an_order_from_the_side_of_each_person(world, make_user):
+    people = {**world["people"], "granted_prefecture": make_user("council", region="420100", sees_personal_data=True),
+              "granted_sibling": make_user("council", region="420103", sees_personal_data=True),
+              "granted_operator": make_user("operator", sees_personal_data=True)}
+    oa = Complaint.objects.select_related("business").get(pk=world["orders"]["oa"].pk)
+    allowed = {name for name, user in people.items() if access.may_see_personal_data_on(user, oa)}
+    assert allowed == PERSONAL_DATA_ON_OA
+    as_filter = {name for name, user in people.items()
+                 if Complaint.objects.filter(access.personal_data_q(user), pk=oa.pk).exists()}
+    assert as_filter == PERSONAL_DATA_ON_OA
+
+
+def test_a_suspended_business_holds_the_right_on_no_order_and_sees_no_queued_one(world):
+    from hejie.complaints.services import complaint_submit
+
+    a = world["businesses"]["A"]
+    Business.objects.filter(pk=a.pk).update(status="suspended")
+    staff = type(world["people"]["staff_a"]).objects.get(pk=world["people"]["staff_a"].pk)  # as a request loads it
+    queued = complaint_submit(consumer=world["people"]["consumer"], business_id=a.pk, problem_type="price",
+                              description="价格欺诈，要求退款处理。", claim_type="refund", claim_amount=10)
+    assert queued.state == "pending_review" and queued.business_id == a.pk
+    oa = Complaint.objects.select_related("business").get(pk=world["orders"]["oa"].pk)
+    assert access.order_role(staff, oa) == Role.BUSINESS and not access.may_see_personal_data_on(staff, oa)
+    assert not access.business_holds_personal_data(oa) and not access.may_see_personal_data_sent(staff)
+    assert access.order_role(staff, queued) is None
+    assert set(Complaint.objects.visible_to(staff).values_list("pk", flat=True)) == {
+        world["orders"]["oa"].pk, world["orders"]["og"].pk}
+    assert not Complaint.objects.filter(access.personal_data_q(staff)).exists()
+
+
 def test_only_staff_with_a_usable_password_change_it(world):
     people = world["people"]
     for user in people.values():

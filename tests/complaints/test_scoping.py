@@ -29,9 +29,16 @@ def test_consumers_see_their_own(orders, make_user):
     assert visible(make_user("consumer")) == set()
 
 
-def test_business_staff_see_their_business(orders, make_user):
+def test_business_staff_see_what_was_delivered_to_their_business(orders, make_user):
+    from hejie.complaints import services as svc
+
     staff = make_user("business", business=orders["yichang_biz"])
-    assert visible(staff) == {orders["yichang"].number}
+    # filed before the business had an account: it waits for the claim in the council's queue
+    assert orders["yichang"].state == "pending_review" and visible(staff) == set()
+    later = svc.complaint_submit(consumer=make_user("consumer"), business_id=orders["yichang_biz"].pk,
+                                 problem_type="quality", description="质量问题，要求退款处理。", claim_type="refund",
+                                 claim_amount=10)
+    assert later.state == "delivered" and visible(staff) == {later.number}
 
 
 def test_council_sees_its_subtree_only(orders, make_user):

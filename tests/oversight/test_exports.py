@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from hejie.oversight import privacy
+from hejie.accounts import privacy
 from hejie.oversight.exports import export_rows, header
 from hejie.oversight.orders import parse_filters
 from tests.oversight.test_dashboard import order
@@ -88,14 +88,17 @@ def test_names_are_masked_to_their_first_character():
     assert privacy.mask_name("") == ""
 
 
-def test_text_never_becomes_a_formula(orders, council):
+def test_rows_hold_the_text_as_typed_and_the_writer_neutralises_it(orders, council):
+    """The rows are the values; ``core.spreadsheets`` keeps them from being formulas
+    (tests/security/test_export_injection.py downloads every export)."""
+    from hejie.core.spreadsheets import csv_lines
+
     a = orders["a"]
     a.description = '=HYPERLINK("http://evil.example","点我")'
     a.save(update_fields=["description"])
-    assert rows(council)[1][19] == "'" + a.description
-    from hejie.oversight.exports import safe_text
-
-    assert safe_text("-1+2") == "'-1+2" and safe_text("正常文字") == "正常文字" and safe_text(None) == ""
+    row = rows(council)[1]
+    assert row[19] == a.description
+    assert "'=HYPERLINK(" in "".join(csv_lines([row]))
 
 
 def test_operators_export_the_whole_country(orders, make_user):

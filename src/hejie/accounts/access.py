@@ -34,7 +34,8 @@ nothing from any of these, not even the visitor's view::
 
     object / action        consumer   business staff      council staff        operator  partner staff  visitor
     ---------------------  ---------  ------------------  -------------------  --------  -------------  -------
-    orders (orders_q)      own        their business's    jurisdiction         all       -              -
+    orders (orders_q)      own        delivered to their  jurisdiction         all       -              -
+                                      business
     side on an order       consumer   business            council              council   -              -
       (order_role)
     businesses             active     own only            jurisdiction         all       active         active
@@ -51,6 +52,10 @@ nothing from any of these, not even the visitor's view::
       (is_partner_staff_of)                                                              association's
     personal data          -          -                   if granted           if        -              -
       (may_see_personal_data: unmasked phones, names)     (sees_personal_data) granted
+    personal data on an    own        delivered to their  if granted, in       if        -              -
+      order (may_see_personal_data_on: business, while it jurisdiction         granted
+      phone, name, free    is active
+      text in full; as a filter: personal_data_q)
     change a password      -          yes                 yes                  yes       yes            -
       (may_change_password: staff accounts with a usable password)
     file a complaint       yes        -                   -                    -         -              -
@@ -68,6 +73,7 @@ active: sign-in and joining rules.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Protocol, TypeAlias, TypeGuard
 
@@ -101,6 +107,8 @@ class OrderRow(RegionalRow, Protocol):
     def consumer_id(self) -> int | None: ...
     @property
     def business_id(self) -> int | None: ...
+    @property
+    def delivered_at(self) -> dt.datetime | None: ...
 
 # businesses.Business.Status.ACTIVE: the public sees active businesses (accounts sits below businesses)
 ACTIVE_BUSINESS = "active"
@@ -238,16 +246,29 @@ def in_jurisdiction(user: Viewer, obj: Region | RegionalRow) -> bool:
 
 
 def orders_q(user: Viewer, prefix: str = "") -> Q:
-    """The orders ``user`` may see: consumers their own, business staff their business's,
-    council staff their jurisdiction's, operators all; anyone else none."""
+    """The orders ``user`` may see: consumers their own, business staff those delivered to their
+    business (an order waiting in the council's queue, against a business applying, suspended or
+    not yet claimed, is not the business's to read: its clock has not started), council staff
+    their jurisdiction's, operators all; anyone else none."""
     if is_operator(user):
         return Q()
     if is_consumer(user):
         return Q(**{f"{prefix}consumer_id": user.pk})
-    if is_business_staff(user):
-        return Q(**{f"{prefix}business_id": user.business_id})
+    if is_business_staff(user):  # what was delivered to it: not what waits in the council's queue
+        return Q(**{f"{prefix}business_id": user.business_id, f"{prefix}delivered_at__isnull": False})
     if is_council(user):
         return jurisdiction_q(council_region(user), prefix)
+    return _nothing(prefix)
+
+
+def personal_data_q(user: Viewer, prefix: str = "") -> Q:
+    """The orders on which ``user`` holds the right to the consumer's personal data
+    (``may_see_personal_data_on`` as a filter): a search of the orders' free text is limited to
+    them, so that searching masked text tells nothing (a suspended business guessing a phone)."""
+    if is_business_staff(user):
+        return orders_q(user, prefix) & Q(**{f"{prefix}business__status": ACTIVE_BUSINESS})
+    if is_consumer(user) or may_see_personal_data(user):
+        return orders_q(user, prefix)
     return _nothing(prefix)
 
 
@@ -296,14 +317,15 @@ def imports_q(user: Viewer, prefix: str = "") -> Q:
 
 def order_role(user: Viewer, order: OrderRow) -> Role | None:
     """The part ``user`` plays on ``order`` (a complaint): ``CONSUMER`` (their own),
-    ``BUSINESS`` (their business's), ``COUNCIL`` (in their jurisdiction; an operator acts as
+    ``BUSINESS`` (delivered to their business), ``COUNCIL`` (in their jurisdiction; an operator acts as
     council everywhere); None if the order is not theirs to see."""
     if is_operator(user):
         return Role.COUNCIL
     if is_consumer(user):
         return Role.CONSUMER if order.consumer_id == user.pk else None
     if is_business_staff(user):
-        return Role.BUSINESS if order.business_id == user.business_id else None
+        mine = order.business_id == user.business_id and order.delivered_at is not None
+        return Role.BUSINESS if mine else None
     if is_council(user):
         return Role.COUNCIL if within(council_region(user), order) else None
     return None
@@ -318,6 +340,55 @@ def may_see_personal_data(user: Viewer) -> bool:
     """Council staff or operators whose account carries ``sees_personal_data`` (granted by an
     operator) see consumers' phone numbers and names unmasked."""
     return is_overseer(user) and bool(getattr(user, "sees_personal_data", False))
+
+
+def business_in_good_standing(user: Viewer) -> bool:
+    """Business staff whose business is active. A suspended business's staff still read and
+    settle the orders delivered before the suspension, but with no consumer's personal data
+    (``may_see_personal_data_on``). Reads ``user.business`` (one query unless loaded)."""
+    if not is_business_staff(user):
+        return False
+    business = getattr(user, "business", None)
+    return business is not None and getattr(business, "status", None) == ACTIVE_BUSINESS
+
+
+def business_holds_personal_data(order: OrderRow) -> bool:
+    """Whether the business of ``order`` (its staff, its webhooks, its notices) may read the
+    consumer's personal data on it: the order was delivered to it and the business is active.
+    Reads ``order.business`` (one query unless loaded)."""
+    if order.business_id is None or order.delivered_at is None:
+        return False
+    business = getattr(order, "business", None)
+    return business is not None and getattr(business, "status", None) == ACTIVE_BUSINESS
+
+
+def may_see_personal_data_on(user: Viewer, order: OrderRow) -> bool:
+    """Whether ``user`` sees the consumer's personal data on ``order`` in full (the phone, the
+    name, and what the free text of the order holds: ``hejie.accounts.privacy``): the consumer
+    on their own order; the staff of the business it was delivered to while that business is
+    active (the business handling an order may call its consumer; a suspension ends that at
+    once); council staff and operators granted ``sees_personal_data``, on the orders of their
+    jurisdiction. Nobody else (a suspended business, partner staff, the public)."""
+    role = order_role(user, order)
+    if role == Role.CONSUMER:
+        return True
+    if role == Role.BUSINESS:  # the order's business is the user's
+        return business_holds_personal_data(order)
+    if role == Role.COUNCIL:
+        return may_see_personal_data(user)
+    return False
+
+
+def may_see_personal_data_sent(user: Viewer) -> bool:
+    """Whether what was addressed to ``user`` (their notices, kept from before) may be shown with
+    the personal data it quotes: a consumer (about their own orders), the staff of an active
+    business, council staff and operators granted the right. Not a suspended business's staff:
+    the suspension also masks what they were told before it."""
+    if is_consumer(user):
+        return True
+    if is_business_staff(user):
+        return business_in_good_standing(user)
+    return may_see_personal_data(user)
 
 
 def may_file_complaints(user: Viewer) -> TypeGuard[User]:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from hejie.accounts import access, privacy
 from hejie.complaints import pdfscan
 from hejie.complaints.events import EventType
 from hejie.complaints.models import Evidence
@@ -286,4 +287,6 @@ def evidence_open_for(user, complaint_id, evidence_id) -> Evidence:
         raise NotFound(_("附件不存在")) from None
     if side_of(user, evidence.complaint) is None:
         raise NotFound(_("附件不存在"))
+    if not access.may_see_personal_data_on(user, evidence.complaint):  # a file's name is free text too
+        privacy.redact(evidence, original_name=privacy.scrub(evidence.original_name))
     return evidence

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hejie.accounts import access
+from hejie.accounts import access, privacy
 from hejie.complaints import events
 from hejie.complaints.events import EventType
 from hejie.complaints.models import Complaint, ComplaintEvent
@@ -51,6 +52,21 @@ class Notice:
 
 
 C, B, K = Party.CONSUMER, Party.BUSINESS, Party.COUNCIL
+
+
+_NUMBERISH = re.compile(r"[\dXx+() .-]")
+_TRAILING_NUMBER = re.compile(r"[\dXx+() .-]+$")
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, never inside a number: a cut through a phone or ID
+    number would leave a piece that ``privacy.scrub`` no longer recognises (and so shows)."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    if _NUMBERISH.match(text[limit]):
+        head = _TRAILING_NUMBER.sub("", head)
+    return head + "…"
 
 
 def _at(moment: dt.datetime | None) -> str:
@@ -88,18 +104,18 @@ def _reject(event: ComplaintEvent, order: Complaint, batch: events.Batch) -> Ite
 
 def _message(event: ComplaintEvent, order: Complaint, batch: events.Batch) -> Iterator[Notice]:
     others: dict[str, tuple[Party, ...]] = {Side.CONSUMER: (B,), Side.BUSINESS: (C,), Side.COUNCIL: (C, B)}
-    yield Notice(others[event.side], "message", f"{order.number} 有新消息", event.context["message"].body[:140])
+    yield Notice(others[event.side], "message", f"{order.number} 有新消息", _cut(event.context["message"].body, 140))
 
 
 def _proposal(event: ComplaintEvent, order: Complaint, batch: events.Batch) -> Iterator[Notice]:
     offer = event.context["proposal"]
     amount = f"（金额 {offer.amount} 元）" if offer.amount is not None else ""
-    yield Notice((C,), "proposal", f"{order.business_display_name} 提出和解方案", f"{offer.terms[:120]}{amount}")
+    yield Notice((C,), "proposal", f"{order.business_display_name} 提出和解方案", f"{_cut(offer.terms, 120)}{amount}")
 
 
 def _proposal_rejected(event: ComplaintEvent, order: Complaint, batch: events.Batch) -> Iterator[Notice]:
     counter = event.context.get("counter")
-    body = f"还价：{counter.terms[:120]}" if counter is not None else event.payload.get("reason", "")[:140]
+    body = f"还价：{_cut(counter.terms, 120)}" if counter is not None else _cut(event.payload.get("reason", ""), 140)
     yield Notice((B,), "proposal_rejected", f"{order.number} 消费者拒绝了方案", body)
 
 
@@ -214,9 +230,19 @@ class _Recipients:
 
 
 def consume(batch: events.Batch) -> None:
-    """The event consumer (stage NOTICES)."""
+    """The event consumer (stage NOTICES). A notice whose text holds personal data (a message
+    quoting a phone number) reaches whoever does not hold the right on the order (a suspended
+    business's staff, council staff without it) through ``privacy.scrub``."""
     people = _Recipients()
     for event in batch.events:
+        order = event.complaint
         for notice in notices_for(event, batch):
-            users = [u for party in notice.parties for u in people.of(party, event.complaint)]
-            notify(users=users, event=notice.kind, complaint=event.complaint, title=notice.title, body=notice.body)
+            users = [u for party in notice.parties for u in people.of(party, order)]
+            title, body = privacy.scrub(notice.title), privacy.scrub(notice.body)
+            if (title, body) != (notice.title, notice.body):
+                refused = [u for u in users if not access.may_see_personal_data_on(u, order)]
+                if refused:
+                    notify(users=refused, event=notice.kind, complaint=order, title=title, body=body)
+                    users = [u for u in users if u not in refused]
+            if users:
+                notify(users=users, event=notice.kind, complaint=order, title=notice.title, body=notice.body)

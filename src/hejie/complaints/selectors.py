@@ -33,7 +33,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from hejie.accounts import access
+from hejie.accounts import access, privacy
 from hejie.businesses.models import Business, ClaimInvitation
 from hejie.businesses.selectors import industry_get, oversight_region
 from hejie.complaints import policy
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
     from hejie.accounts.access import Viewer
+    from hejie.accounts.models import User
     from hejie.businesses.models import Industry
     from hejie.regions.models import Region
 
@@ -97,6 +98,54 @@ def complaint_get_for(user: Viewer, complaint_id: int | str) -> Complaint:
     )
     if complaint is None:
         raise NotFound(_("投诉不存在"))
+    return _masked_for(user, complaint)
+
+
+def _masked_for(user: Viewer, complaint: Complaint) -> Complaint:
+    """The order as ``user`` may read it: unchanged for whoever holds the right to the consumer's
+    personal data on it (``access.may_see_personal_data_on``); for everyone else (council staff
+    without the right, a suspended business's staff) the consumer's phone and name masked and
+    every free text of the order, its timeline's payloads included, through ``privacy.scrub``.
+    Every face reads an order here, so every face shows the same. The rows are masked in memory
+    only, and marked: saving one raises (``privacy.refuse_redacted``)."""
+    if access.may_see_personal_data_on(user, complaint):
+        return complaint
+    scrub = privacy.scrub
+    consumer_id = complaint.consumer_id
+
+    def person(someone: User | None) -> None:
+        if someone is not None and someone.pk == consumer_id and not getattr(someone, privacy.REDACTED, False):
+            privacy.redact(someone, phone=privacy.mask_phone(someone.phone), username=privacy.mask_phone(someone.phone),
+                           display_name=privacy.mask_name(someone.display_name), email="", wechat_openid=None)
+
+    person(complaint.consumer)
+    privacy.redact(complaint, description=scrub(complaint.description),
+                   business_name_given=scrub(complaint.business_name_given),
+                   satisfaction_comment=scrub(complaint.satisfaction_comment),
+                   closing_reason=scrub(complaint.closing_reason), forwarded_to=scrub(complaint.forwarded_to))
+    for message in complaint.messages.all():
+        person(message.author)
+        privacy.redact(message, body=scrub(message.body))
+    for proposal in complaint.proposals.all():
+        privacy.redact(proposal, terms=scrub(proposal.terms), reject_reason=scrub(proposal.reject_reason))
+    for urge in complaint.urges.all():
+        privacy.redact(urge, note=scrub(urge.note))
+    for mediation in complaint.mediations.all():
+        privacy.redact(mediation, reason=scrub(mediation.reason), terms=scrub(mediation.terms))
+    for evidence in complaint.evidence.all():  # a file's name ("13800138000.jpg") is free text too
+        privacy.redact(evidence, original_name=scrub(evidence.original_name))
+    for event in complaint.events.all():
+        person(event.actor)
+        privacy.redact(event, payload=privacy.scrub_data(event.payload))
+    return complaint
+
+
+def masked_row_for(user: Viewer, complaint: Complaint) -> Complaint:
+    """A row of a list of orders as ``user`` may read it: the name the consumer typed for a
+    business not on the platform (free text, the only one a list shows) through ``privacy.scrub``
+    unless ``user`` holds the right on the order."""
+    if complaint.business_name_given and not access.may_see_personal_data_on(user, complaint):
+        privacy.redact(complaint, business_name_given=privacy.scrub(complaint.business_name_given))
     return complaint
 
 
@@ -154,7 +203,8 @@ def inbox_views(user: Viewer) -> tuple[str, ...]:
 def inbox_for(user: Viewer, *, view: str = "", q: str = "") -> QuerySet[Complaint]:
     """``user``'s orders for the inbox, in one query per page: the urgency order
     (consumers: newest first), narrowed by ``view`` and by the search ``q``
-    (order number, the consumer's order reference, words of the description),
+    (order number, the consumer's order reference, words of the description: those only for a
+    reader who holds the right to personal data on the order, ``access.personal_data_q``),
     each row annotated with what its card shows: the business's last message
     (``last_business_message``), the latest urge not yet acknowledged
     (``urge_note``, ``urge_at``), and whether an offer waits on the consumer
@@ -196,7 +246,9 @@ def inbox_for(user: Viewer, *, view: str = "", q: str = "") -> QuerySet[Complain
     q = " ".join((q or "").split())[:SEARCH_MAX]
     if q and not consumer:
         match = Q(number__istartswith=q) | Q(order_ref__iexact=q)
-        words = Q()
+        # The words of the description only for a reader who may read it unmasked: searching masked
+        # text would tell a suspended business which order holds a phone number it guesses.
+        words = access.personal_data_q(user)
         for word in q.split():
             words &= Q(description__icontains=word)
         qs = qs.filter(match | words)
@@ -212,6 +264,10 @@ def order_page_get_for(user: Viewer, complaint_id: int | str) -> Complaint:
     messages = list(complaint.messages.all())
     prefetch_related_objects(messages, "evidence", "clause__version__standard")
     prefetch_related_objects(list(complaint.proposals.all()), "clause__version__standard")
+    if getattr(complaint, privacy.REDACTED, False):  # masked for this reader: the messages' files too
+        for message in messages:
+            if message.evidence is not None:
+                privacy.redact(message.evidence, original_name=privacy.scrub(message.evidence.original_name))
     return complaint
 
 

@@ -2,10 +2,10 @@
 filters): a header and one row per order, newest first, streamed from the
 database in chunks (never the whole result in memory).
 
-Text a consumer or business typed is never written as a spreadsheet formula
-(``safe_text``). Personal data follows ``hejie.oversight.privacy``: the consumer's phone and
+The rows hold the values as they are; the writers (``hejie.core.spreadsheets``) keep any
+cell from being a formula. Personal data follows ``hejie.accounts.privacy``: the consumer's phone and
 name in full only for staff allowed to see them, masked otherwise; the
-consumer's free text (the description) scrubbed of phone numbers, ID numbers
+consumer's free text (the description) scrubbed of phone, ID-card and bank-card numbers
 and e-mail addresses for staff without that right. Times are Asia/Shanghai.
 """
 
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from hejie.accounts.phones import mask_phone
+from hejie.accounts.access import may_see_personal_data
+from hejie.accounts.privacy import mask_name, mask_phone, scrub
 from hejie.complaints.models import Complaint
 from hejie.complaints.states import State
 from hejie.core import clock
 from hejie.core.i18n import pick
 from hejie.oversight.orders import OrderFilters, council_orders
-from hejie.oversight.privacy import mask_name, may_see_personal_data, scrub
 
 if TYPE_CHECKING:
     from hejie.accounts.access import Viewer
@@ -40,18 +40,6 @@ def header() -> list[str]:
             _("诉求金额（元）"), _("送达时间"), _("首次答复时间"), _("和解时间"), _("结果时间"),
             _("和解用时（小时）"), _("星级"), _("信用分"), _("有待确认的催办"), _("消费者手机号"),
             _("消费者姓名"), _("投诉经过")]
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: str | None) -> str:
-    """Text as a spreadsheet shows it, never as a formula: a cell starting with
-    ``= + - @`` (or a tab or carriage return) gets a leading apostrophe, as
-    OWASP advises against CSV injection (openpyxl would otherwise write a
-    string starting with "=" as a formula)."""
-    value = value or ""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _local(moment: dt.datetime | None) -> str:
@@ -72,11 +60,12 @@ def export_rows(user: Viewer, filters: OrderFilters, *,
          outcome, stars, points, urge_open, phone, name, description) in rows:
         hours = round((settled - delivered).total_seconds() / 3600, 2) if settled and delivered else None
         yield [
-            number, _local(created), states.get(state, state), safe_text(biz or given), industry or "", region,
+            number, _local(created), states.get(state, state), biz or (given if allowed else scrub(given)),
+            industry or "", region,
             problems.get(problem, problem), claims.get(claim, claim),
             float(amount) if amount is not None else None, _local(delivered), _local(first), _local(settled),
             _local(outcome), hours, stars, points, _("是") if urge_open else "",
             (phone or "") if allowed else mask_phone(phone),
-            safe_text((name or "") if allowed else mask_name(name)),
-            safe_text(description if allowed else scrub(description)),
+            (name or "") if allowed else mask_name(name),
+            (description or "") if allowed else scrub(description),
         ]

@@ -21,8 +21,8 @@ millions of rows; ask for the next year in a second file).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ from hejie.complaints.models import Complaint
 from hejie.complaints.stats import stats_period
 from hejie.core import clock
 from hejie.core.errors import invalid
+from hejie.core.spreadsheets import csv_lines
 from hejie.oversight.dashboard import (
     Period,
     default_grain,
@@ -200,18 +201,11 @@ def open_data_rows(*, region: RegionT | None = None, industry: Industry | None =
         last = rows[-1][0]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def open_data_csv(**kwargs: Any) -> Iterator[str]:
     """The download as CSV text, line by line: UTF-8 with a byte-order mark (so
-    that Excel reads the Chinese), a header of ``COLUMNS``, then the rows."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow(COLUMNS)
-    for row in open_data_rows(**kwargs):
-        yield writer.writerow(row)
+    that Excel reads the Chinese), a header of ``COLUMNS``, then the rows, written by
+    ``core.spreadsheets`` (no cell is a formula: a business may be named ``=HYPERLINK(...)``)."""
+    yield from csv_lines(itertools.chain([COLUMNS], open_data_rows(**kwargs)))
 
 
 def csv_filename(*, region: RegionT | None, industry: Industry | None, date_from: dt.date, date_to: dt.date) -> str:

@@ -42,6 +42,7 @@ from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from hejie.accounts import access, privacy
 from hejie.businesses.models import Business
 from hejie.core import clock
 from hejie.core.background import enqueue
@@ -52,6 +53,7 @@ from hejie.webhooks.models import MAX_ENDPOINTS_PER_BUSINESS, WebhookDelivery, W
 if TYPE_CHECKING:
     from hejie.accounts.models import User
     from hejie.complaints.events import Batch
+    from hejie.complaints.models import Complaint
 
 logger = logging.getLogger("hejie.webhooks")
 
@@ -169,7 +171,9 @@ def enqueue_for_events(batch: Batch) -> list[WebhookDelivery]:
     Cost: nothing for a batch whose orders have no business, one indexed query for
     the endpoints of all the batch's businesses, one more (a bulk insert) when some
     have endpoints."""
-    business_ids = {event.complaint.business_id for event in batch.events} - {None}  # orders loaded: no query
+    # Only orders delivered to the business: one waiting in the council's queue is not its to read.
+    delivered = [event for event in batch.events if event.complaint.delivered_at is not None]
+    business_ids = {event.complaint.business_id for event in delivered} - {None}  # orders loaded: no query
     if not business_ids:
         return []
     endpoints: dict[int | None, list[int]] = {}  # by business id (an order without one finds none)
@@ -179,7 +183,7 @@ def enqueue_for_events(batch: Batch) -> list[WebhookDelivery]:
     if not endpoints:
         return []
     rows = [WebhookDelivery(endpoint_id=pk, event=event, kind=Kind.EVENT, event_type=event.type)
-            for event in batch.events for pk in endpoints.get(event.complaint.business_id, ())]
+            for event in delivered for pk in endpoints.get(event.complaint.business_id, ())]
     return _create_deliveries(rows, clock.now())
 
 
@@ -257,7 +261,10 @@ def render(delivery: WebhookDelivery) -> dict[str, Any]:
     """The body of a delivery. The order block is the order as it stands at
     the first attempt (normally right after the change committed); the
     event, its states and data are the timeline's, which never change. No
-    consumer data: the business reads the order through the API."""
+    consumer data: the business reads the order through the API. The data's free text (a
+    reason, a note, offer terms the consumer typed) is masked (``privacy.scrub_data``) unless the
+    business holds the right on the order (``access.business_holds_personal_data``: delivered to it,
+    and the business active)."""
     event = None if delivery.kind == Kind.PING or delivery.event_id is None else delivery.event
     if event is None:
         return {
@@ -273,8 +280,13 @@ def render(delivery: WebhookDelivery) -> dict[str, Any]:
             "id": order.pk, "number": order.number, "state": order.state, "delivered_at": _iso(order.delivered_at),
             "respond_by": _iso(order.respond_by), "settle_by": _iso(order.settle_by),
         },
-        "data": event.payload or {},
+        "data": _data_for(order, event.payload or {}),
     }
+
+
+def _data_for(order: Complaint, data: dict[str, Any]) -> dict[str, Any]:
+    masked: dict[str, Any] = privacy.scrub_data(data)
+    return data if access.business_holds_personal_data(order) else masked
 
 
 def body_bytes(delivery: WebhookDelivery) -> bytes:
@@ -292,7 +304,8 @@ def _attempt(pk: int, claim: dt.datetime) -> int:
     )
     if not taken:
         return 0  # sent meanwhile by someone else, or gone with its endpoint
-    delivery = WebhookDelivery.objects.select_related("endpoint", "event__complaint").filter(pk=pk).first()
+    delivery = (WebhookDelivery.objects.select_related("endpoint", "event__complaint__business")
+                .filter(pk=pk).first())
     if delivery is None:
         return 0
     if not delivery.endpoint.is_active:
@@ -304,6 +317,10 @@ def _attempt(pk: int, claim: dt.datetime) -> int:
     elif delivery.payload.get("id") != delivery.pk:  # a redelivery: the copied body, its own id
         delivery.payload = {**delivery.payload, "id": delivery.pk}
         rendered = True
+    if delivery.event is not None and delivery.payload.get("data"):  # suspended since the first attempt?
+        data = _data_for(delivery.event.complaint, delivery.payload["data"])
+        if data != delivery.payload["data"]:
+            delivery.payload, rendered = {**delivery.payload, "data": data}, True
     body = body_bytes(delivery)
     # The wall clock, not the domain clock: the receiver compares it with its own.
     headers = signing.headers(secret=delivery.endpoint.secret, timestamp=int(time.time()), body=body,

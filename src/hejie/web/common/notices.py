@@ -11,6 +11,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from hejie.accounts import access, privacy
 from hejie.notifications.models import Notification
 from hejie.notifications.services import notification_mark_read
 
@@ -29,6 +30,9 @@ def notices_for(user):
 @signin_required
 def notice_list(request):
     page = Paginator(notices_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    if not access.may_see_personal_data_sent(request.user):  # e.g. a suspended business's staff
+        for notice in page:
+            privacy.redact(notice, title=privacy.scrub(notice.title), body=privacy.scrub(notice.body))
     return render(request, "web/notices.html", {"page": page})
 
 

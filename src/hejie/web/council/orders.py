@@ -2,7 +2,7 @@
 ``web/council/urls.py``).
 
 The page shows the facts and evidence (the consumer's personal data masked
-unless ``oversight.privacy`` allows), the timeline, the conversation, every
+unless ``accounts.privacy`` allows), the timeline, the conversation, every
 urge (manual and automatic) with its acknowledgement, and the mediations.
 The actions offered are those ``complaints.selectors.actions_for`` returns;
 each POSTs to its own URL and calls the one service. An order outside the
@@ -20,14 +20,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hejie.accounts.phones import mask_phone
+from hejie.accounts.privacy import consumer_view
 from hejie.businesses import claims
 from hejie.businesses.selectors import business_search, oversight_region
 from hejie.complaints import services
 from hejie.complaints.selectors import actions_for, complaint_get_for, order_page_get_for
 from hejie.complaints.services import MEDIATION_ROUTES
-from hejie.complaints.states import AWAITING_CLAIM, OUTCOMES, RECONCILING, Side, State
+from hejie.complaints.states import AWAITING_CLAIM, OUTCOMES, RECONCILING, State
 from hejie.core.errors import DomainError, NotFound, invalid
-from hejie.oversight.privacy import consumer_view, text_for
 from hejie.web.common.i18n import form_errors, pick
 from hejie.web.common.labels import event_label
 from hejie.web.council.common import council_only
@@ -61,10 +61,11 @@ def _context(request, c, **extra) -> dict:
     return {
         "invitation": invitation, "invitation_phone": mask_phone(invitation.phone) if invitation else "",
         "c": c, "actions": actions, "reconciling": RECONCILING, "outcome": c.state in OUTCOMES,
-        "consumer": consumer_view(user, c.consumer),
-        "description": text_for(user, c.description),
+        # the selector masked the consumer and every free text unless the member holds the right
+        "consumer": consumer_view(user, c.consumer, c),
+        "description": c.description,
         "events": [(e, event_label(e.type)) for e in c.events.all()],
-        "messages_list": [(m, text_for(user, m.body) if m.side == Side.CONSUMER else m.body) for m in c.messages.all()],
+        "messages_list": [(m, m.body) for m in c.messages.all()],
         "evidence": c.evidence.all(), "urges": urges, "mediations": c.mediations.all(),
         "proposals": list(c.proposals.all()),
         "mediation_routes": pick(MEDIATION_ROUTES),

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
+from hejie.accounts import access, privacy
 from hejie.api.v1.pagination import keyset_page
 from hejie.api.v1.schemas import StrictSchema, errors
 from hejie.webhooks import selectors, services
@@ -79,14 +80,19 @@ def endpoint_out(endpoint) -> dict:
             "is_active": endpoint.is_active, "created_at": endpoint.created_at}
 
 
-def delivery_out(delivery) -> dict:
+def delivery_out(delivery, reader) -> dict:
+    """A delivery as its log shows it to ``reader``: its body's data through ``privacy.scrub_data``
+    when the reader may not see personal data (a suspended business's staff)."""
+    payload = delivery.payload or {}
+    if payload.get("data") and not access.may_see_personal_data_sent(reader):
+        payload = {**payload, "data": privacy.scrub_data(payload["data"])}
     return {
         "id": delivery.pk, "endpoint_id": delivery.endpoint_id, "kind": delivery.kind, "event": delivery.event_type,
         "event_id": delivery.event_id, "status": delivery.status, "attempts": delivery.attempts,
         "next_attempt_at": delivery.next_attempt_at if delivery.status == "pending" else None,
         "last_status_code": delivery.last_status_code, "last_error": delivery.last_error,
         "last_attempt_at": delivery.last_attempt_at, "delivered_at": delivery.delivered_at,
-        "created_at": delivery.created_at, "payload": delivery.payload or {},
+        "created_at": delivery.created_at, "payload": payload,
     }
 
 
@@ -130,7 +136,7 @@ def delete_endpoint(request, endpoint_id: int = EndpointId):
              summary="Send a signed ping event to the endpoint (see its delivery log for the result)")
 def test_endpoint(request, endpoint_id: int = EndpointId):
     delivery = services.endpoint_ping(actor=request.auth, endpoint_id=endpoint_id)
-    return Status(202, delivery_out(delivery))
+    return Status(202, delivery_out(delivery, request.auth))
 
 
 @router.get("/{endpoint_id}/deliveries", response={200: DeliveryPage, **errors(401, 403, 404, 422)},
@@ -138,7 +144,7 @@ def test_endpoint(request, endpoint_id: int = EndpointId):
 def list_deliveries(request, endpoint_id: Annotated[int, EndpointId], filters: Query[DeliveryFilters]):
     qs = selectors.deliveries_for(request.auth, endpoint_id, status=filters.status)
     rows, next_cursor = keyset_page(qs, field="created_at", cursor=filters.cursor, size=filters.size)
-    return {"items": [delivery_out(d) for d in rows], "next_cursor": next_cursor}
+    return {"items": [delivery_out(d, request.auth) for d in rows], "next_cursor": next_cursor}
 
 
 @router.post("/deliveries/{delivery_id}/redeliver",
@@ -146,4 +152,4 @@ def list_deliveries(request, endpoint_id: Annotated[int, EndpointId], filters: Q
              summary="Send a finished delivery again (a new delivery with the same body and event_id)")
 def redeliver(request, delivery_id: int = DeliveryId):
     delivery = services.delivery_redeliver(actor=request.auth, delivery_id=delivery_id)
-    return Status(202, delivery_out(delivery))
+    return Status(202, delivery_out(delivery, request.auth))
