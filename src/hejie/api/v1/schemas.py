@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 from pydantic import AfterValidator, ConfigDict
 
 
@@ -24,6 +24,11 @@ def storable(value: str | None) -> str | None:
 
 
 Text = Annotated[str, AfterValidator(storable)]
+
+MAX_ID = 2**63 - 1  # the largest id a 64-bit column holds (SQLite's INTEGER, PostgreSQL's bigint)
+
+# A row's id in a path: beyond 64 bits it is a 422, never an OverflowError from the database driver.
+PathId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 
 
 class StrictSchema(Schema):
