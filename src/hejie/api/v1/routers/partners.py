@@ -208,13 +208,13 @@ def apply(request, payload: PartnerApplyIn):
     return Status(201, _partner(selectors.partner_get_for(admin, partner.pk)))
 
 
-@router.get("/{partner_id}", response={200: PartnerOut, **errors(401, 404, 422)},
+@router.get("/{int:partner_id}", response={200: PartnerOut, **errors(401, 404, 422)},
             summary="A partner: its staff, the council over its region and operators")
 def partner_detail(request, partner_id: PathId):
     return _partner(selectors.partner_get_for(request.auth, partner_id))
 
 
-@router.post("/{partner_id}/approve", response={200: PartnerOut, **errors(401, 403, 404, 409, 422)},
+@router.post("/{int:partner_id}/approve", response={200: PartnerOut, **errors(401, 403, 404, 409, 422)},
              summary="Approve an application (council of the partner's region, or operators)")
 def approve(request, partner_id: PathId, payload: PartnerApproveIn):
     partner = selectors.partner_get_for(request.auth, partner_id)
@@ -222,7 +222,7 @@ def approve(request, partner_id: PathId, payload: PartnerApproveIn):
     return _partner(selectors.partner_get_for(request.auth, partner_id))
 
 
-@router.post("/{partner_id}/refuse", response={200: PartnerOut, **errors(401, 403, 404, 409, 422)},
+@router.post("/{int:partner_id}/refuse", response={200: PartnerOut, **errors(401, 403, 404, 409, 422)},
              summary="Refuse an application, with a reason its staff are told (council of its region, operators)")
 def refuse(request, partner_id: PathId, payload: PartnerReasonIn):
     partner = selectors.partner_get_for(request.auth, partner_id)
@@ -230,7 +230,7 @@ def refuse(request, partner_id: PathId, payload: PartnerReasonIn):
     return _partner(selectors.partner_get_for(request.auth, partner_id))
 
 
-@router.post("/{partner_id}/staff", response={201: StaffOut, **errors(401, 403, 404, 409, 422)},
+@router.post("/{int:partner_id}/staff", response={201: StaffOut, **errors(401, 403, 404, 409, 422)},
              summary="Add a staff account (the partner's admin staff, or operators)")
 def add_staff(request, partner_id: PathId, payload: PartnerStaffIn):
     partner = selectors.partner_get_for(request.auth, partner_id)
