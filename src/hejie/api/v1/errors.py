@@ -41,6 +41,8 @@ def _message(err: dict) -> str:
         return _("必填")
     if kind == "extra_forbidden":
         return _("不认识的字段")
+    if kind == "value_error" and (ctx := err.get("ctx") or {}).get("error"):
+        return str(ctx["error"])  # our validators' own message, without pydantic's "Value error, "
     return str(err.get("msg", "invalid"))
 
 

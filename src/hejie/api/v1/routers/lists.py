@@ -14,7 +14,7 @@ from pydantic import ConfigDict, StrictBool
 
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import keyset_page
-from hejie.api.v1.schemas import PathId, StrictSchema, errors
+from hejie.api.v1.schemas import PathId, QueryInt, StrictSchema, errors, file_download
 from hejie.businesses.selectors import oversight_region
 from hejie.complaints.evidence import max_bytes
 from hejie.core import clock
@@ -98,7 +98,7 @@ class ListQuery(Schema):
 
     region: str | None = Field(None, max_length=6, description="6-digit region code; its whole subtree")
     cursor: str | None = Field(None, max_length=500)
-    size: int | None = Field(None, ge=1, le=100, description="page size, 1-100 (default 20)")
+    size: QueryInt | None = Field(None, ge=1, le=100, description="page size, 1-100 (default 20)")
 
 
 class CandidateQuery(Schema):
@@ -106,7 +106,7 @@ class CandidateQuery(Schema):
 
     region: str | None = Field(None, max_length=6, description="a region inside your jurisdiction (default: all of it)")
     cursor: str | None = Field(None, max_length=500)
-    size: int | None = Field(None, ge=1, le=100)
+    size: QueryInt | None = Field(None, ge=1, le=100)
 
 
 class ReasonIn(StrictSchema):
@@ -319,6 +319,7 @@ def appeal_decide(request, appeal_id: PathId, payload: DecideIn):
 
 
 @router.get("/appeals/{appeal_id}/files/{file_id}", response=errors(401, 404, 422),
-            summary="Download a file of an appeal (the business's staff and its council)")
+            summary="Download a file of an appeal (the business's staff and its council)",
+            openapi_extra=file_download("the file, with Content-Disposition and X-Content-Type-Options: nosniff"))
 def appeal_file(request, appeal_id: PathId, file_id: PathId):
     return stored_file_response(lists.appeal_file_open_for(request.auth, appeal_id, file_id))

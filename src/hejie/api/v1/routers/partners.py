@@ -21,7 +21,7 @@ from pydantic import ConfigDict
 
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
-from hejie.api.v1.schemas import PathId, StrictSchema, Text, errors
+from hejie.api.v1.schemas import PathId, QueryInt, StrictSchema, Text, errors
 from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
 from hejie.core.errors import TooLarge, invalid
 from hejie.partners import importer, selectors, services
@@ -73,7 +73,7 @@ class ImportRowQuery(Schema):
 
     outcome: str | None = Field(None, max_length=16, description="accepted, refused or already")
     cursor: str | None = Field(None, max_length=200)
-    size: int | None = Field(None, ge=1, le=100)
+    size: QueryInt | None = Field(None, ge=1, le=100)
 
 
 class PartnerNamed(Schema):
@@ -110,7 +110,7 @@ class PartnerPageQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 
     cursor: str | None = Field(None, max_length=500)
-    size: int | None = Field(None, ge=1, le=100)
+    size: QueryInt | None = Field(None, ge=1, le=100)
 
 
 class PartnerApplyIn(StrictSchema):
