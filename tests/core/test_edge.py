@@ -192,6 +192,14 @@ def test_an_unknown_api_path_is_the_apis_json_404(client, path):
     assert error["code"] == "not_found"
 
 
+def test_a_post_to_an_unknown_api_path_is_a_json_404_not_a_csrf_page(client):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    error = api_error(strict.post("/api/v1/partners/null,null/approve", "{}", content_type="application/json"), 404)
+    assert error["code"] == "not_found"
+
+
 def test_an_unknown_page_is_still_the_html_404(client):
     response = client.get("/nope/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
