@@ -67,7 +67,7 @@ class BoundedIdConverter:
         return number
 
     def to_url(self, value: int | str) -> str:
-        return str(int(value))
+        return str(value)
 
 
 def unstorable(text: str) -> bool:
