@@ -6,8 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@localhost:5432/test
 
-.PHONY: run install install-test install-stack test test-sqlite test-pg lint bench clean translations screenshots \
-	stack stack-stop stack-test
+.PHONY: run install install-test install-stack test test-sqlite test-pg lint audit audit-if-reachable bench clean \
+	translations screenshots stack stack-stop stack-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ run: install
 
 ## Install what the tests need and run them all (lint, SQLite; PostgreSQL too when DATABASE_URL is set,
 ## the two databases side by side: pytest uses one core, so on two cores this halves the wait)
-test: install-test lint
+test: install-test lint audit-if-reachable
 	@if [ -n "$$DATABASE_URL" ]; then \
 	  $(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-pg PG_URL="$$DATABASE_URL"; \
 	else \
@@ -43,6 +43,19 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+## pip-audit: every installed dependency (the versions the install resolved; Hejie itself skipped) against
+## PyPI's advisory database; fails on a known vulnerability, or on a package it could not look up
+audit: install-test
+	$(BIN)/pip-audit --skip-editable --strict --progress-spinner off
+
+# `make test` audits only when PyPI's per-release JSON (what pip-audit asks) answers: offline, or behind a
+# mirror that serves only the package index, it says so and goes on
+audit-if-reachable: install-test
+	@if $(BIN)/python -c "import sys, urllib.request, importlib.metadata as m; \
+	  urllib.request.urlopen('https://pypi.org/pypi/pip/%s/json' % m.version('pip'), timeout=10)" 2>/dev/null; \
+	then $(MAKE) --no-print-directory audit; \
+	else echo "pip-audit skipped: PyPI's advisory database (https://pypi.org/pypi/<name>/<version>/json) is not reachable"; fi
 
 # Each run has its own Redis databases for the broker tests (they run side by side under make -j2).
 test-sqlite: install-test

@@ -17,6 +17,26 @@ from hejie.core import clock
 _serial = itertools.count(1)
 
 
+def pytest_configure(config):
+    """One random seed for the run's hypothesis tests that are not derandomized (the schemathesis
+    fuzzing among them), printed in the header so that a failure can be replayed:
+    ``HEJIE_FUZZ_SEED=N`` or ``--hypothesis-seed=N``."""
+    import secrets
+
+    import hypothesis.core
+
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is None:
+        seed = int(os.environ.get("HEJIE_FUZZ_SEED") or secrets.randbelow(2**32))
+        hypothesis.core.global_force_seed = seed
+    config.hejie_hypothesis_seed = seed
+
+
+def pytest_report_header(config):
+    seed = getattr(config, "hejie_hypothesis_seed", None)
+    return [f"hypothesis seed: {seed} (replay with HEJIE_FUZZ_SEED={seed})"] if seed is not None else []
+
+
 def redis_url(offset: int) -> str:
     """A Redis database of this test run's own on the local server (``make test`` runs SQLite and
     PostgreSQL side by side: each run's ``HEJIE_TEST_REDIS_DB`` keeps their brokers apart)."""

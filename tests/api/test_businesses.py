@@ -333,14 +333,32 @@ def test_a_missing_field_is_422_on_it(api, consumer, field):
     assert r.status_code == 422 and field in r.json()["error"]["fields"], r.json()
 
 
-def test_a_taken_username_is_422_on_the_field_with_the_others(api, consumer, make_user):
+def test_a_taken_username_is_not_told_before_the_phone_is_proved(api, consumer, make_user):
+    """A stranger cannot learn which usernames exist: with any other field wrong, or with a wrong
+    phone code, the answer for a taken username is the answer for a free one, byte for byte."""
     make_user("council", region="420100", username="HK-Boss")
-    r = api.post("/businesses", apply_body(password="123", name=""), as_=consumer)
-    assert r.status_code == 422
-    fields = r.json()["error"]["fields"]
-    assert set(fields) == {"username", "password", "name"}
-    assert "已被使用" in fields["username"] and "密码不符合要求" in fields["password"]
+    for changes in ({"password": "123", "name": ""}, {"phone_code": "000001"}):
+        issue_join_code("13912345671")
+        issue_join_code("13912345672")
+        taken = api.post("/businesses", apply_body(username="hk-boss", contact_phone="13912345671", **changes),
+                         as_=consumer)
+        free = api.post("/businesses", apply_body(username="hk-free", contact_phone="13912345672", **changes),
+                        as_=consumer)
+        assert taken.status_code == free.status_code == 422
+        assert taken.json() == free.json() and "username" not in taken.json()["error"]["fields"]
     assert not Business.objects.exists()
+
+
+def test_a_taken_username_is_422_on_the_field_once_the_phone_is_proved(api, consumer, make_user):
+    make_user("council", region="420100", username="HK-Boss")
+    body = apply_body()
+    r = api.post("/businesses", body, as_=consumer)
+    assert r.status_code == 422 and set(r.json()["error"]["fields"]) == {"username"}
+    assert "已被使用" in r.json()["error"]["fields"]["username"]
+    assert not Business.objects.exists()
+    # the code was not spent by the refused join: the same code serves with another username
+    r = api.post("/businesses", {**body, "username": "hk-boss-2"}, as_=consumer)
+    assert r.status_code == 201, r.json()
 
 
 def test_a_duplicate_credit_code_is_422_on_the_field(api, consumer):

@@ -377,6 +377,7 @@ def test_accepting_twice_or_a_rejected_offer_is_409(api, order, consumer, staff)
     assert api.post(f"/complaints/{cid}/proposals/{pid}/reject", as_=consumer).status_code == 200
     r = api.post(f"/complaints/{cid}/proposals/{pid}/accept", as_=consumer)
     assert r.status_code == 409 and err(r)["code"] == "proposal_closed"
+    assert err(r)["message"] == "该方案已拒绝，不能再回复"  # not "已已拒绝": the label says 已 itself
     pid = api.post(f"/complaints/{cid}/proposals", {"terms": "全额退款", "amount": 38}, as_=staff).json()["id"]
     assert api.post(f"/complaints/{cid}/proposals/{pid}/accept", as_=consumer).status_code == 200
     r = api.post(f"/complaints/{cid}/proposals/{pid}/accept", as_=consumer)

@@ -1,12 +1,24 @@
 """schemathesis against /api/v1/openapi.json: every operation, a bounded number
 of generated requests each, anonymous and signed in as each role. No response
-may be a 500, and every response must match the schema (status and body)."""
+may be a 500, and every response must match the schema: its status, its content
+type, its headers and its body.
+
+The examples are random on each run (``make test``, CI): the run's seed is in pytest's
+header (``hypothesis seed: N``); ``HEJIE_FUZZ_SEED=N`` (or ``--hypothesis-seed=N``)
+replays it. ``HEJIE_FUZZ_EXAMPLES`` sets the examples per operation (8 by default)."""
+
+import os
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from hejie.accounts.services import token_create
 from hejie.wsgi import application
@@ -15,8 +27,10 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 pytestmark = pytest.mark.django_db
 
-FUZZ = settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
-                database=None)
+FUZZ = settings(max_examples=int(os.environ.get("HEJIE_FUZZ_EXAMPLES", "8")), deadline=None,
+                suppress_health_check=list(HealthCheck), database=None)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance]
 
 
 @pytest.fixture(autouse=True)
@@ -51,5 +65,5 @@ def test_no_500_and_the_schema_holds(case, tokens):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         case.call_and_validate(
             headers=headers,
-            checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
+            checks=CHECKS,
         )

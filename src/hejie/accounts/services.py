@@ -855,10 +855,14 @@ def user_create(
     return user
 
 
-def account_errors(username: str, password: str) -> dict[str, str]:
+def account_errors(username: str, password: str, *, check_taken: bool) -> dict[str, str]:
     """A new staff account's username and password, checked without writing anything, so
     that a join form (a business's, a partner's) shows their errors with the others;
-    ``user_create`` checks again when it runs. Field → message; empty when both are fine."""
+    ``user_create`` checks again when it runs. Field → message; empty when both are fine.
+
+    ``check_taken``: whether to say that the username is already used. A form open to anyone
+    must not (it would tell a stranger which accounts exist): the business join passes False and
+    says it only once the person has proved their phone (``username_taken``)."""
     errors: dict[str, str] = {}
     username = (username or "").strip()
     if not username:
@@ -871,12 +875,20 @@ def account_errors(username: str, password: str) -> dict[str, str]:
         else:
             if len(username) > _max_length("username"):
                 errors["username"] = _("用户名过长，最多150个字符")
-            elif User.objects.filter(username__iexact=username).exists():
-                errors["username"] = _("用户名 %(username)s 已被使用") % {"username": username}
+            elif check_taken and (taken := username_taken(username)):
+                errors["username"] = taken
     problem = _password_problem(password, User(username=username))
     if problem:
         errors["password"] = problem
     return errors
+
+
+def username_taken(username: str) -> str | None:
+    """The message saying ``username`` is used (compared without case), or None if it is free."""
+    username = (username or "").strip()
+    if User.objects.filter(username__iexact=username).exists():
+        return _("用户名 %(username)s 已被使用") % {"username": username}
+    return None
 
 
 def _password_problem(password: str, user: User) -> str | None:

@@ -303,7 +303,8 @@ def claim_errors(invitation: ClaimInvitation, *, credit_code: str, username: str
             errors["name"] = _("请填写营业执照上的商户名称（2至120字）")
         if not Industry.objects.filter(code=(industry or "").strip()).exists():
             errors["industry"] = _("请选择行业")
-    errors.update(account_errors(username, password))
+    # said at once: the claimant came by the signed link sent to the business's phone
+    errors.update(account_errors(username, password, check_taken=True))
     return errors
 
 

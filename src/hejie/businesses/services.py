@@ -31,6 +31,7 @@ from hejie.accounts.services import (
     phone_code_spent,
     token_revoke_all,
     user_create,
+    username_taken,
 )
 from hejie.businesses.credit_code import validate_credit_code
 from hejie.businesses.models import Business, Industry, Store
@@ -527,7 +528,8 @@ def business_join(
             _collect(store_errors, partial(_finest_region, store.get("region_code"), field=f"stores.{i}.region_code"))
     errors.update({f: m for f, m in store_errors.items()
                    if not (f.endswith(".region_code") and not explicit[int(f.split(".")[1])])})
-    errors.update(account_errors(username, password))
+    # whether the username is free is not said here, to anyone: only once the phone is proved (below)
+    errors.update(account_errors(username, password, check_taken=False))
     if not accept_rules:
         errors["accept_rules"] = _("请阅读并接受平台规则")
     has_standards = industry_row is not None and _joining_standards.in_force(industry_row)
@@ -539,6 +541,8 @@ def business_join(
     # the other fields are right: now the code (a wrong one is counted even though nothing is written);
     # it is spent in the join's transaction, so a join that fails still leaves it usable
     with phone_code_spent(phone=phone, code=phone_code, purpose="join", ip=ip):
+        if (used := username_taken(username)) is not None:  # the phone is proved: now it may be said
+            raise InvalidInput(str(JOIN_FIELDS_MESSAGE), fields={"username": used})
         business = business_apply(
             applicant=None, name=name, credit_code=credit_code, industry=industry, region_code=region_code,
             address=address, contact_name=contact_name, contact_phone=phone, contact_email=contact_email,

@@ -7,6 +7,13 @@ class CoreConfig(AppConfig):
     name = "hejie.core"
     label = "core"
 
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from hejie.core.edge import BoundedIdConverter
+
+        # <id:...> in every route that takes a row's id: at most 64 bits, else a 404
+        register_converter(BoundedIdConverter, "id")
 
 class StaticFilesConfig(StaticFilesAppConfig):
     """django.contrib.staticfiles, without what no page loads: the source maps and django-ninja's

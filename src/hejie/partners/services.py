@@ -316,7 +316,8 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
             errors["industries"] = _("未知的行业")
     display_name = collect(lambda: clean_text(display_name, field="display_name", label="联系人", max_length=60,
                                               required=False)) or ""
-    errors.update(account_errors(username, password))
+    # said at once: a partner's application proves no phone (docs/security.md, what is left)
+    errors.update(account_errors(username, password, check_taken=True))
     if errors:
         raise InvalidInput(JOIN_FIELDS_MESSAGE, fields=errors)
     with transaction.atomic():

@@ -9,8 +9,10 @@ the cloud metadata service (169.254.169.254, which hands out credentials),
 the database, Redis, admin interfaces on localhost, other hosts of the
 private network — server-side request forgery. So an endpoint's host must
 resolve to public addresses only: loopback, private (RFC 1918, fc00::/7),
-link-local, shared (100.64/10), multicast, reserved and unspecified
-addresses are refused, unless ``settings.HEJIE_WEBHOOK_ALLOW_PRIVATE`` is
+link-local, site-local, shared (100.64/10), multicast, reserved and
+unspecified addresses are refused, and so are IPv6 forms that carry such an
+IPv4 address (IPv4-mapped, IPv4-compatible, NAT64 64:ff9b::/96, 6to4,
+Teredo: ``is_public``), unless ``settings.HEJIE_WEBHOOK_ALLOW_PRIVATE`` is
 True (tests and closed installations whose receivers live on the private
 network).
 
@@ -63,10 +65,37 @@ def allow_private() -> bool:
     return bool(getattr(settings, "HEJIE_WEBHOOK_ALLOW_PRIVATE", False))
 
 
-def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# IPv6 forms that carry an IPv4 address inside them (the address they reach is the IPv4 one):
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")        # deprecated ::a.b.c.d (RFC 4291): never sent to
+NAT64 = ipaddress.ip_network("64:ff9b::/96")            # well-known NAT64 prefix (RFC 6052): judged by its IPv4
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")    # local-use NAT64 (RFC 8215): a private network's own
+
+
+def _plainly_public(ip: IPAddress) -> bool:
+    """``ipaddress``'s full set of non-global ranges, each named (the module's ``is_global`` alone
+    lets through site-local fec0::/10 and, before Python 3.12.4, some reserved IPv6 blocks)."""
+    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
+                                 or ip.is_reserved or ip.is_unspecified
+                                 or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local))
+
+
+def is_public(ip: IPAddress) -> bool:
+    """True if ``ip`` is a public unicast address, and so is any IPv4 address it carries: an IPv4-mapped
+    address (::ffff:a.b.c.d) and a NAT64 one (64:ff9b::a.b.c.d) are judged by their IPv4 address; a 6to4
+    one (2002:aabb:ccdd::) by its IPv4 address and its own; IPv4-compatible (::a.b.c.d), Teredo
+    (2001::/32) and local-use NAT64 (64:ff9b:1::/48) addresses are refused outright."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public(ip.ipv4_mapped)
+        if ip in NAT64:
+            return is_public(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip in IPV4_COMPATIBLE or ip in NAT64_LOCAL or ip.teredo is not None:
+            return False
+        if ip.sixtofour is not None and not is_public(ip.sixtofour):
+            return False
+    return _plainly_public(ip)
 
 
 def validate_url(url: str, *, field: str = "url") -> str:

@@ -1,6 +1,9 @@
 """JSON API v1, mounted at /api/v1/: schema at /api/v1/openapi.json, docs at /api/v1/docs."""
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.renderers import JSONRenderer
 
 from hejie.api.v1 import errors
@@ -13,7 +16,27 @@ class UTF8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class HejieAPI(NinjaAPI):
+    """The schema says which operations are public: django-ninja would list an operation that also
+    takes anonymous callers (``optional_bearer``) as needing a token. There it becomes
+    ``[{}, {"BearerAuth": []}]`` (anonymous, or a token), and an operation with no auth says
+    ``security: []``, so that a client (and schemathesis) knows what it may call without one."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                security = operation.get("security")
+                if not security:
+                    operation["security"] = []
+                elif security == [{"OptionalBearerAuth": []}]:
+                    operation["security"] = [{}, {"BearerAuth": []}]
+        schema.get("components", {}).get("securitySchemes", {}).pop("OptionalBearerAuth", None)
+        return schema
+
+
+api = HejieAPI(
     renderer=UTF8JSONRenderer(),
     title="Hejie API",
     version="1",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse, RawPostDataException
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -40,7 +42,16 @@ def _message(err: dict) -> str:
         return _("必填")
     if kind == "extra_forbidden":
         return _("不认识的字段")
+    if kind == "value_error" and (ctx := err.get("ctx") or {}).get("error"):
+        return str(ctx["error"])  # our validators' own message, without pydantic's "Value error, "
     return str(err.get("msg", "invalid"))
+
+
+@csrf_exempt  # a POST to no operation is a 404, not the pages' CSRF refusal
+def not_found_view(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """A path under /api/ that names no operation: the API's JSON 404, not the pages' HTML one."""
+    return JsonResponse(error_body("not_found", _("没有这个接口"), details=None), status=404,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def install(api: NinjaAPI) -> None:
@@ -75,6 +86,15 @@ def install(api: NinjaAPI) -> None:
         if status == 400 and "parse" in message.lower():
             message = _("请求体不是有效的JSON")
         return respond(request, status, HTTP_CODES.get(status, "error"), message)
+
+    @api.exception_handler(RawPostDataException)
+    def body_already_parsed(request, exc):
+        # a multipart form sent to an operation that takes JSON: the edge has parsed the form (to check it)
+        return respond(request, 400, "bad_request", _("请求体不是有效的JSON"))
+
+    @api.exception_handler(MultiPartParserError)
+    def multipart_error(request, exc):
+        return respond(request, 400, "bad_request", _("multipart 请求无法解析"))
 
     @api.exception_handler(Http404)
     def not_found(request, exc):

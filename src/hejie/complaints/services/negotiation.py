@@ -109,7 +109,7 @@ def _proposal_for_consumer(complaint: Complaint, proposal_id: int | str) -> Prop
         raise NotFound(_("方案不存在")) from None
     if proposal.status != Proposal.Status.PENDING:
         raise Conflict(
-            _("该方案已%(status)s，不能再回复") % {"status": proposal.get_status_display()},
+            _("该方案%(status)s，不能再回复") % {"status": proposal.get_status_display()},
             code="proposal_closed",
         )
     return proposal

@@ -12,8 +12,8 @@ urlpatterns = [
     path("join/regions/", workbench.region_options, name="join-regions"),
     path("record/", workbench.record, name="record"),
     path("staff/", workbench.staff, name="staff"),
-    path("staff/<int:user_id>/remove/", workbench.staff_remove, name="staff-remove"),
-    path("staff/<int:user_id>/admin/", workbench.staff_admin, name="staff-admin"),
-    path("staff/<int:user_id>/password/", workbench.staff_password, name="staff-password"),
+    path("staff/<id:user_id>/remove/", workbench.staff_remove, name="staff-remove"),
+    path("staff/<id:user_id>/admin/", workbench.staff_admin, name="staff-admin"),
+    path("staff/<id:user_id>/password/", workbench.staff_password, name="staff-password"),
     path("appeals/", appeals.business_appeals, name="appeals"),
 ]

@@ -8,9 +8,9 @@ urlpatterns = [
     path("partners/apply/", views.apply, name="partner-apply"),
     path("partners/status/", views.status, name="partner-status"),
     path("partners/imports/", views.imports, name="partner-imports"),
-    path("partners/imports/<int:batch_id>/", views.import_detail, name="partner-import"),
-    path("partners/imports/<int:batch_id>/commit/", views.import_commit, name="partner-import-commit"),
-    path("partners/imports/<int:batch_id>/reset/", views.import_reset, name="partner-import-reset"),
+    path("partners/imports/<id:batch_id>/", views.import_detail, name="partner-import"),
+    path("partners/imports/<id:batch_id>/commit/", views.import_commit, name="partner-import-commit"),
+    path("partners/imports/<id:batch_id>/reset/", views.import_reset, name="partner-import-reset"),
     path("partners/businesses/", views.businesses, name="partner-businesses"),
-    path("partners/businesses/<int:business_id>/remind/", views.business_remind, name="partner-business-remind"),
+    path("partners/businesses/<id:business_id>/remind/", views.business_remind, name="partner-business-remind"),
 ]

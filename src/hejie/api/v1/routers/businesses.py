@@ -21,7 +21,7 @@ from hejie.accounts.phones import mask_phone
 from hejie.accounts.services import phone_code_send
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
-from hejie.api.v1.schemas import StrictSchema, Text, errors
+from hejie.api.v1.schemas import QueryInt, StrictSchema, Text, errors
 from hejie.businesses import selectors, services
 from hejie.complaints.selectors import complaint_counts, complaints_per_10k_orders
 from hejie.core.errors import invalid
@@ -69,7 +69,7 @@ class DirectoryQuery(Schema):
         "applications the caller may see (council staff: their jurisdiction)",
     )
     cursor: str | None = Field(None, max_length=500)
-    size: int | None = Field(None, ge=1, le=100, description="page size, 1-100 (default 20)")
+    size: QueryInt | None = Field(None, ge=1, le=100, description="page size, 1-100 (default 20)")
 
 
 class CaseScore(Schema):

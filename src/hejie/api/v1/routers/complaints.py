@@ -18,11 +18,11 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Header, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import AfterValidator, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictInt
 
 from hejie.accounts import privacy
 from hejie.api.v1.pagination import MAX_PAGE_SIZE, keyset_page
-from hejie.api.v1.schemas import StrictSchema, Text, errors
+from hejie.api.v1.schemas import QueryInt, StrictSchema, Text, errors, file_download, whole_number
 from hejie.complaints import evidence as evidence_files
 from hejie.complaints import policy, selectors, services
 from hejie.complaints.events import EventType
@@ -47,10 +47,11 @@ def _utc(value: dt.datetime) -> dt.datetime:
 Utc = Annotated[dt.datetime, AfterValidator(_utc)]
 
 
-Id = Annotated[int, Path(..., ge=1, le=MAX_ID, description="the order's id")]
-Pid = Annotated[int, Path(..., ge=1, le=MAX_ID, description="the proposal's id")]
-Uid = Annotated[int, Path(..., ge=1, le=MAX_ID, description="the urge's id")]
-Eid = Annotated[int, Path(..., ge=1, le=MAX_ID, description="the evidence file's id")]
+Id = Annotated[int, BeforeValidator(whole_number), Path(..., ge=1, le=MAX_ID, description="the order's id")]
+Pid = Annotated[int, BeforeValidator(whole_number), Path(..., ge=1, le=MAX_ID, description="the proposal's id")]
+Uid = Annotated[int, BeforeValidator(whole_number), Path(..., ge=1, le=MAX_ID, description="the urge's id")]
+Eid = Annotated[int, BeforeValidator(whole_number),
+                Path(..., ge=1, le=MAX_ID, description="the evidence file's id")]
 BodyId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Amount = Annotated[
     Decimal | None,
@@ -484,13 +485,13 @@ def file_complaint(
 def list_complaints(
     request,
     state: State | None = None,
-    business_id: Annotated[int | None, Query(None, ge=1, le=MAX_ID)] = None,
+    business_id: Annotated[QueryInt | None, Query(None, ge=1, le=MAX_ID)] = None,
     region: Annotated[Text | None, Query(None, max_length=6, description="GB/T 2260 code: its whole subtree")] = None,
     from_: Annotated[dt.date | None, Query(None, alias="from", description="YYYY-MM-DD")] = None,
     to: Annotated[dt.date | None, Query(None, description="YYYY-MM-DD")] = None,
     q: Annotated[Text | None, Query(None, max_length=24, description="order number, or its beginning")] = None,
     cursor: Annotated[Text | None, Query(None, max_length=200)] = None,
-    size: Annotated[int | None, Query(None, ge=1, le=MAX_PAGE_SIZE)] = None,
+    size: Annotated[QueryInt | None, Query(None, ge=1, le=MAX_PAGE_SIZE)] = None,
 ):
     qs = selectors.complaints_for(request.auth)
     if state is not None:
@@ -540,15 +541,9 @@ def upload_evidence(request, id: Id, file: Annotated[UploadedFile, File(...)]):
     return Status(201, _evidence(evidence))
 
 
-_FILE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf")
-
-
 @router.get(
     "/{id}/evidence/{eid}", response=errors(401, 404, 422, 503), summary="Download an evidence file",
-    openapi_extra={"responses": {200: {
-        "description": "the file, with Content-Disposition and X-Content-Type-Options: nosniff",
-        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _FILE_TYPES},
-    }}},
+    openapi_extra=file_download("the file, with Content-Disposition and X-Content-Type-Options: nosniff"),
 )
 def download_evidence(request, id: Id, eid: Eid, download: bool = False):
     evidence = evidence_files.evidence_open_for(request.auth, id, eid)

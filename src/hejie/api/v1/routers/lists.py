@@ -14,7 +14,7 @@ from pydantic import ConfigDict, StrictBool
 
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import keyset_page
-from hejie.api.v1.schemas import StrictSchema, errors
+from hejie.api.v1.schemas import PathId, QueryInt, StrictSchema, errors, file_download
 from hejie.businesses.selectors import oversight_region
 from hejie.complaints.evidence import max_bytes
 from hejie.core import clock
@@ -98,7 +98,7 @@ class ListQuery(Schema):
 
     region: str | None = Field(None, max_length=6, description="6-digit region code; its whole subtree")
     cursor: str | None = Field(None, max_length=500)
-    size: int | None = Field(None, ge=1, le=100, description="page size, 1-100 (default 20)")
+    size: QueryInt | None = Field(None, ge=1, le=100, description="page size, 1-100 (default 20)")
 
 
 class CandidateQuery(Schema):
@@ -106,7 +106,7 @@ class CandidateQuery(Schema):
 
     region: str | None = Field(None, max_length=6, description="a region inside your jurisdiction (default: all of it)")
     cursor: str | None = Field(None, max_length=500)
-    size: int | None = Field(None, ge=1, le=100)
+    size: QueryInt | None = Field(None, ge=1, le=100)
 
 
 class ReasonIn(StrictSchema):
@@ -216,7 +216,7 @@ def black_candidates(request, filters: Query[CandidateQuery]):
             summary="A published black-list entry (public); 410 once removed, with when and how; 404 for a "
                     "candidate never published",
             description="The same rule as the public page /blacklist/{id}/ (``ratings.public.public_black_entry``).")
-def black_entry(request, entry_id: int):
+def black_entry(request, entry_id: PathId):
     return _black(public_black_entry(entry_id))
 
 
@@ -229,19 +229,19 @@ def _black_decided(entry) -> dict:
 
 @router.post("/black/{entry_id}/publish", response={200: BlackEntryOut, **DECISION_ERRORS},
              summary="Publish a candidate on the black list, with a reason (council of the business's region)")
-def black_publish(request, entry_id: int, payload: ReasonIn):
+def black_publish(request, entry_id: PathId, payload: ReasonIn):
     return _black_decided(lists.blacklist_publish(actor=request.auth, entry=entry_id, reason=payload.reason))
 
 
 @router.post("/black/{entry_id}/dismiss", response={200: BlackEntryOut, **DECISION_ERRORS},
              summary="Decide not to publish a candidate, with a reason (council of the business's region)")
-def black_dismiss(request, entry_id: int, payload: ReasonIn):
+def black_dismiss(request, entry_id: PathId, payload: ReasonIn):
     return _black_decided(lists.blacklist_dismiss(actor=request.auth, entry=entry_id, reason=payload.reason))
 
 
 @router.post("/black/{entry_id}/remove", response={200: BlackEntryOut, **DECISION_ERRORS},
              summary="Take a published entry off the black list, with a reason (council of the business's region)")
-def black_remove(request, entry_id: int, payload: ReasonIn):
+def black_remove(request, entry_id: PathId, payload: ReasonIn):
     return _black_decided(lists.blacklist_remove(actor=request.auth, entry=entry_id, reason=payload.reason))
 
 
@@ -271,7 +271,7 @@ def red_candidates(request, region: str | None = Query(None, max_length=6)):
             summary="A confirmed red-list entry (public); 410 once removed, with when and how; 404 for one never "
                     "confirmed",
             description="The same rule as the public page /redlist/{id}/ (``ratings.public.public_red_entry``).")
-def red_entry(request, entry_id: int):
+def red_entry(request, entry_id: PathId):
     return _red(public_red_entry(entry_id))
 
 
@@ -284,7 +284,7 @@ def red_confirm(request, payload: ConfirmIn):
 
 @router.post("/red/{entry_id}/remove", response={200: RedEntryOut, **DECISION_ERRORS},
              summary="Take a business off the red list, with a reason (council of its region)")
-def red_remove(request, entry_id: int, payload: ReasonIn):
+def red_remove(request, entry_id: PathId, payload: ReasonIn):
     entry = lists.redlist_remove(actor=request.auth, entry=entry_id, reason=payload.reason)
     return _red(lists.redlist_entries().get(pk=entry.pk))
 
@@ -297,7 +297,7 @@ def red_remove(request, entry_id: int, payload: ReasonIn):
              summary="Appeal a published black-list entry, with a text and up to 5 files (the business's staff)",
              description="Multipart: field `text`, and `files` (images or PDF, checked as order evidence is). One "
                          "appeal waits at a time (409). The council of the business's region is told.")
-def appeal_create(request, entry_id: int, text: Annotated[str, Form(max_length=2000)],
+def appeal_create(request, entry_id: PathId, text: Annotated[str, Form(max_length=2000)],
                   files: Annotated[list[UploadedFile] | None, File()] = None):
     lists.blacklist_appeals_for(request.auth, entry_id)  # 404 before reading a stranger's upload
     uploads = [((f.name or "").replace("\x00", ""), f.read(max_bytes() + 1)) for f in (files or [])[:6]]
@@ -307,19 +307,20 @@ def appeal_create(request, entry_id: int, text: Annotated[str, Form(max_length=2
 
 @router.get("/black/{entry_id}/appeals", response={200: AppealList, **errors(401, 404, 422)},
             summary="The appeals of a black-list entry, oldest first (the business's staff and its council)")
-def appeal_list(request, entry_id: int):
+def appeal_list(request, entry_id: PathId):
     return {"items": [_appeal(a) for a in lists.blacklist_appeals_for(request.auth, entry_id)]}
 
 
 @router.post("/appeals/{appeal_id}/decide", response={200: AppealOut, **DECISION_ERRORS},
              summary="Decide an appeal with a reason; upheld removes the entry (council of the business's region)")
-def appeal_decide(request, appeal_id: int, payload: DecideIn):
+def appeal_decide(request, appeal_id: PathId, payload: DecideIn):
     appeal = lists.blacklist_appeal_decide(actor=request.auth, appeal=appeal_id, upheld=payload.upheld,
                                            reason=payload.reason)
     return _appeal(appeal)
 
 
 @router.get("/appeals/{appeal_id}/files/{file_id}", response=errors(401, 404, 422, 503),
-            summary="Download a file of an appeal (the business's staff and its council)")
-def appeal_file(request, appeal_id: int, file_id: int):
+            summary="Download a file of an appeal (the business's staff and its council)",
+            openapi_extra=file_download("the file, with Content-Disposition and X-Content-Type-Options: nosniff"))
+def appeal_file(request, appeal_id: PathId, file_id: PathId):
     return stored_file_response(lists.appeal_file_open_for(request.auth, appeal_id, file_id))

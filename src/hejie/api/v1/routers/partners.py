@@ -21,7 +21,7 @@ from pydantic import ConfigDict
 
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
-from hejie.api.v1.schemas import StrictSchema, Text, errors
+from hejie.api.v1.schemas import PathId, QueryInt, StrictSchema, Text, errors
 from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
 from hejie.core.errors import TooLarge, invalid
 from hejie.partners import importer, selectors, services
@@ -73,7 +73,7 @@ class ImportRowQuery(Schema):
 
     outcome: str | None = Field(None, max_length=16, description="accepted, refused or already")
     cursor: str | None = Field(None, max_length=200)
-    size: int | None = Field(None, ge=1, le=100)
+    size: QueryInt | None = Field(None, ge=1, le=100)
 
 
 class PartnerNamed(Schema):
@@ -110,7 +110,7 @@ class PartnerPageQuery(Schema):
     model_config = ConfigDict(extra="forbid")
 
     cursor: str | None = Field(None, max_length=500)
-    size: int | None = Field(None, ge=1, le=100)
+    size: QueryInt | None = Field(None, ge=1, le=100)
 
 
 class PartnerApplyIn(StrictSchema):
@@ -210,13 +210,13 @@ def apply(request, payload: PartnerApplyIn):
 
 @router.get("/{int:partner_id}", response={200: PartnerOut, **errors(401, 404, 422)},
             summary="A partner: its staff, the council over its region and operators")
-def partner_detail(request, partner_id: int):
+def partner_detail(request, partner_id: PathId):
     return _partner(selectors.partner_get_for(request.auth, partner_id))
 
 
 @router.post("/{int:partner_id}/approve", response={200: PartnerOut, **errors(401, 403, 404, 409, 422)},
              summary="Approve an application (council of the partner's region, or operators)")
-def approve(request, partner_id: int, payload: PartnerApproveIn):
+def approve(request, partner_id: PathId, payload: PartnerApproveIn):
     partner = selectors.partner_get_for(request.auth, partner_id)
     services.partner_approve(actor=request.auth, partner=partner, onboard_status=payload.onboard_status)
     return _partner(selectors.partner_get_for(request.auth, partner_id))
@@ -224,7 +224,7 @@ def approve(request, partner_id: int, payload: PartnerApproveIn):
 
 @router.post("/{int:partner_id}/refuse", response={200: PartnerOut, **errors(401, 403, 404, 409, 422)},
              summary="Refuse an application, with a reason its staff are told (council of its region, operators)")
-def refuse(request, partner_id: int, payload: PartnerReasonIn):
+def refuse(request, partner_id: PathId, payload: PartnerReasonIn):
     partner = selectors.partner_get_for(request.auth, partner_id)
     services.partner_refuse(actor=request.auth, partner=partner, reason=payload.reason)
     return _partner(selectors.partner_get_for(request.auth, partner_id))
@@ -232,7 +232,7 @@ def refuse(request, partner_id: int, payload: PartnerReasonIn):
 
 @router.post("/{int:partner_id}/staff", response={201: StaffOut, **errors(401, 403, 404, 409, 422)},
              summary="Add a staff account (the partner's admin staff, or operators)")
-def add_staff(request, partner_id: int, payload: PartnerStaffIn):
+def add_staff(request, partner_id: PathId, payload: PartnerStaffIn):
     partner = selectors.partner_get_for(request.auth, partner_id)
     user = services.partner_staff_add(actor=request.auth, partner=partner, username=payload.username,
                                       password=payload.password, display_name=payload.display_name,
@@ -258,14 +258,14 @@ def upload(request, file: File[UploadedFile]):
 
 @router.get("/imports/{batch_id}", response={200: ImportOut, **errors(401, 403, 404, 422)},
             summary="An import: status and progress")
-def detail(request, batch_id: int):
+def detail(request, batch_id: PathId):
     selectors.partner_of(request.auth)
     return _import(selectors.import_get_for(request.auth, batch_id))
 
 
 @router.get("/imports/{batch_id}/rows", response={200: ImportRowPage, **errors(401, 403, 404, 422)},
             summary="An import's rows with their outcome, in file order")
-def rows(request, batch_id: int, filters: Query[ImportRowQuery]):
+def rows(request, batch_id: PathId, filters: Query[ImportRowQuery]):
     selectors.partner_of(request.auth)
     batch = selectors.import_get_for(request.auth, batch_id)
     if filters.outcome and filters.outcome not in ImportRow.Outcome.values:
@@ -286,7 +286,7 @@ def rows(request, batch_id: int, filters: Query[ImportRowQuery]):
 @router.post("/imports/{batch_id}/commit", response={200: ImportOut, 202: ImportOut, **errors(401, 403, 404, 409, 422)},
              summary="Create the accepted businesses: in the request for small files, in the background for large "
                      "ones (202; poll GET /imports/{id}). Committing again creates nothing twice.")
-def commit(request, batch_id: int):
+def commit(request, batch_id: PathId):
     selectors.partner_of(request.auth)
     batch = selectors.import_get_for(request.auth, batch_id)
     batch = services.import_commit(actor=request.auth, batch=batch)
@@ -296,7 +296,7 @@ def commit(request, batch_id: int):
 @router.post("/imports/{batch_id}/reset", response={200: ImportOut, **errors(401, 403, 404, 409, 422)},
              summary="Mark an import stuck in committing (its process died) as failed; rows done stay done, "
                      "and committing again resumes")
-def reset(request, batch_id: int):
+def reset(request, batch_id: PathId):
     selectors.partner_of(request.auth)
     batch = selectors.import_get_for(request.auth, batch_id)
     return _import(services.import_reset(actor=request.auth, batch=batch))

@@ -11,10 +11,10 @@ from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
 from hejie.api.v1.auth import optional_bearer
-from hejie.api.v1.schemas import StrictSchema, Text, errors
+from hejie.api.v1.schemas import IsoDateTime, QueryInt, StrictSchema, Text, errors, whole_number
 from hejie.complaints.selectors import clauses_cited_for
 from hejie.core.errors import NotAllowed
 from hejie.standards import selectors, services
@@ -22,8 +22,8 @@ from hejie.standards import selectors, services
 router = Router(tags=["standards"])
 
 MAX_ID = 2**63 - 1
-Sid = Annotated[int, Path(..., ge=1, le=MAX_ID, description="the standard's id")]
-Num = Annotated[int, Path(..., ge=1, le=1_000_000, description="the version number")]
+Sid = Annotated[int, BeforeValidator(whole_number), Path(..., ge=1, le=MAX_ID, description="the standard's id")]
+Num = Annotated[int, BeforeValidator(whole_number), Path(..., ge=1, le=1_000_000, description="the version number")]
 
 
 
@@ -120,14 +120,14 @@ class ListQuery(Schema):
 
 class DetailQuery(Schema):
     model_config = ConfigDict(extra="forbid")
-    version: int | None = Field(None, ge=1, le=1_000_000, description="an older version's number")
+    version: QueryInt | None = Field(None, ge=1, le=1_000_000, description="an older version's number")
 
 
 class CitedQuery(Schema):
     model_config = ConfigDict(extra="forbid")
     region: str | None = Field(None, max_length=6, description="6-digit GB/T 2260 code; default: your jurisdiction")
     industry: str | None = Field(None, max_length=32)
-    since: dt.datetime | None = Field(None, description="citations made at or after this moment")
+    since: IsoDateTime | None = Field(None, description="citations made at or after this moment (ISO 8601)")
 
 
 def _named(industry) -> dict:

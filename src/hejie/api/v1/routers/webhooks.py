@@ -15,19 +15,20 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Path, Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from hejie.accounts import access, privacy
 from hejie.api.v1.pagination import keyset_page
-from hejie.api.v1.schemas import StrictSchema, errors
+from hejie.api.v1.schemas import QueryInt, StrictSchema, errors, whole_number
 from hejie.webhooks import selectors, services
 from hejie.webhooks.models import URL_MAX_LENGTH
 
 router = Router(tags=["webhooks"])
 
 MAX_ID = 2**63 - 1
-EndpointId = Path(..., ge=1, le=MAX_ID, description="webhook endpoint id")
-DeliveryId = Path(..., ge=1, le=MAX_ID, description="delivery id")
+EndpointId = Annotated[int, BeforeValidator(whole_number),
+                       Path(..., ge=1, le=MAX_ID, description="webhook endpoint id")]
+DeliveryId = Annotated[int, BeforeValidator(whole_number), Path(..., ge=1, le=MAX_ID, description="delivery id")]
 
 
 class EndpointIn(StrictSchema):
@@ -72,7 +73,7 @@ class DeliveryPage(Schema):
 class DeliveryFilters(Schema):
     status: Literal["pending", "delivered", "failed"] | None = None
     cursor: str | None = Field(None, max_length=200)
-    size: int | None = Field(None, description="page size, 1 to 100 (default 20)")
+    size: QueryInt | None = Field(None, description="page size, 1 to 100 (default 20)")
 
 
 def endpoint_out(endpoint) -> dict:
@@ -127,14 +128,14 @@ def list_endpoints(request):
 
 @router.delete("/{endpoint_id}", response={204: None, **errors(401, 403, 404, 422)},
                summary="Delete a webhook endpoint and its delivery log")
-def delete_endpoint(request, endpoint_id: int = EndpointId):
+def delete_endpoint(request, endpoint_id: EndpointId):
     services.endpoint_delete(actor=request.auth, endpoint_id=endpoint_id)
     return Status(204, None)
 
 
 @router.post("/{endpoint_id}/test", response={202: DeliveryOut, **errors(401, 403, 404, 409, 422, 429)},
              summary="Send a signed ping event to the endpoint (see its delivery log for the result)")
-def test_endpoint(request, endpoint_id: int = EndpointId):
+def test_endpoint(request, endpoint_id: EndpointId):
     delivery = services.endpoint_ping(actor=request.auth, endpoint_id=endpoint_id)
     return Status(202, delivery_out(delivery, request.auth))
 
@@ -150,6 +151,6 @@ def list_deliveries(request, endpoint_id: Annotated[int, EndpointId], filters: Q
 @router.post("/deliveries/{delivery_id}/redeliver",
              response={202: DeliveryOut, **errors(401, 403, 404, 409, 422, 429)},
              summary="Send a finished delivery again (a new delivery with the same body and event_id)")
-def redeliver(request, delivery_id: int = DeliveryId):
+def redeliver(request, delivery_id: DeliveryId):
     delivery = services.delivery_redeliver(actor=request.auth, delivery_id=delivery_id)
     return Status(202, delivery_out(delivery, request.auth))
