@@ -44,7 +44,8 @@ def test_production_settings_refuse_a_moved_clock(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEJIE_")}
     env |= {"HEJIE_PRODUCTION": "1", "HEJIE_CLOCK_FILE": str(tmp_path / "clock"), "HEJIE_DATA_DIR": str(tmp_path),
-            "HEJIE_SECRET_KEY": "x" * 50, "DJANGO_SETTINGS_MODULE": "hejie.settings"}
+            "HEJIE_SECRET_KEY": "a-strong-test-key-" + "k7Qz9" * 10, "HEJIE_ALLOWED_HOSTS": "hejie.example",
+            "DJANGO_SETTINGS_MODULE": "hejie.settings"}
     done = subprocess.run([sys.executable, "-c", "from django.conf import settings; settings.INSTALLED_APPS"],  # noqa: S603
                           env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode != 0
