@@ -35,23 +35,11 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from hejie.core.errors import DomainError, InvalidInput, TooLarge
+from hejie.core.errors import BadRequest, DomainError, InvalidInput, MethodNotAllowed, TooLarge
 
 API_PREFIX = "/api/"
 MAX_ID = 2**63 - 1  # the largest value a 64-bit signed integer column holds (SQLite, PostgreSQL bigint)
 MAX_JSON_DEPTH = 64
-
-
-class BadRequest(DomainError):
-    """The request itself is malformed (not one field's value)."""
-
-    code = "bad_request"
-    status = 400
-
-
-class MethodNotAllowed(DomainError):
-    code = "method_not_allowed"
-    status = 405
 
 
 class BoundedIdConverter:

@@ -34,6 +34,18 @@ class DomainError(Exception):
         return {"code": self.code, "message": self.message, "fields": self.fields, **self.details()}
 
 
+class BadRequest(DomainError):
+    """The request itself is malformed (not one field's value)."""
+
+    code = "bad_request"
+    status = 400
+
+
+class MethodNotAllowed(DomainError):
+    code = "method_not_allowed"
+    status = 405
+
+
 class InvalidInput(DomainError):
     """The input itself is wrong (a field's value, a missing field)."""
 
