@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from hejie.core.errors import DomainError, RateLimited, Unauthenticated
 from hejie.core.http import client_ip
@@ -55,3 +56,10 @@ class HejieAdminSite(admin.AdminSite):
             response.status_code = refused.status
             response["Retry-After"] = str(refused.retry_after)
         return response
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        """The front page also says when the holiday calendar lacks a year it should know."""
+        from hejie.workdays.admin import warn_missing  # an admin module: not at app loading
+
+        warn_missing(request)
+        return super().index(request, extra_context)

@@ -39,14 +39,3 @@ class CalendarYearAdmin(_Audited):
         obj.confirmed_by = request.user
         super().save_model(request, obj, form, change)
 
-
-_index = admin.site.index
-
-
-def _index_with_warning(request, extra_context=None):
-    """The admin's front page says so too when the holiday data of a year is missing."""
-    warn_missing(request)
-    return _index(request, extra_context)
-
-
-admin.site.index = _index_with_warning  # type: ignore[method-assign]
