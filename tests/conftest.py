@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import itertools
 import os
+import re
 
 import pytest
 import time_machine
@@ -147,6 +148,25 @@ def outbox(settings):
     MemoryBackend.outbox.clear()
     yield MemoryBackend.outbox
     MemoryBackend.outbox.clear()
+
+
+@pytest.fixture
+def sms(settings):
+    """SMS goes to MemoryBackend.outbox (the other channels as configured); returns it, emptied."""
+    from hejie.notifications.backends import MemoryBackend
+
+    settings.HEJIE_NOTIFICATION_BACKENDS = {**settings.HEJIE_NOTIFICATION_BACKENDS,
+                                            "sms": "hejie.notifications.backends.MemoryBackend"}
+    MemoryBackend.outbox.clear()
+    yield MemoryBackend.outbox
+    MemoryBackend.outbox.clear()
+
+
+def last_code(outbox) -> str:
+    """The six-digit code in the last message sent."""
+    match = re.search(r"\b(\d{6})\b", outbox[-1].body)
+    assert match, outbox[-1].body
+    return match.group(1)
 
 
 @pytest.fixture

@@ -4,16 +4,7 @@ import pytest
 
 from hejie.accounts.services import password_change
 from hejie.businesses.services import staff_reset_password
-from hejie.notifications.backends import MemoryBackend
 from tests.conftest import T0
-
-
-@pytest.fixture
-def sms(settings):
-    settings.HEJIE_NOTIFICATION_BACKENDS = {"sms": "hejie.notifications.backends.MemoryBackend"}
-    MemoryBackend.outbox.clear()
-    yield MemoryBackend.outbox
-    MemoryBackend.outbox.clear()
 
 
 def code_from(outbox) -> str:

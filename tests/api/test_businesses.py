@@ -399,16 +399,6 @@ def test_malformed_json_is_400(api, consumer):
     assert api.post("/businesses", raw="{nope", as_=consumer).status_code == 400
 
 
-@pytest.fixture
-def sms(settings):
-    from hejie.notifications.backends import MemoryBackend
-
-    settings.HEJIE_NOTIFICATION_BACKENDS = {"sms": "hejie.notifications.backends.MemoryBackend"}
-    MemoryBackend.outbox.clear()
-    yield MemoryBackend.outbox
-    MemoryBackend.outbox.clear()
-
-
 def test_the_contact_phone_is_proved_by_a_code_sent_to_it(api, db, sms, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         r = api.post("/businesses/phone-code", {"phone": "139 1234 5678"})

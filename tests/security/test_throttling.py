@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from hejie.notifications.backends import MemoryBackend
+from tests.conftest import last_code
 
 PASSWORD = "right-pass-2026-hejie"  # noqa: S105 - a test account's password
 WRONG = "wrong-pass-2026-hejie"  # noqa: S105
@@ -72,22 +72,6 @@ def site(live_server, settings, reference_data):
     """The live server behind a trusted proxy: a visitor's X-Forwarded-For is their address."""
     settings.HEJIE_TRUSTED_PROXIES = ["127.0.0.1"]
     return live_server.url
-
-
-@pytest.fixture
-def sms(settings):
-    backends = dict(settings.HEJIE_NOTIFICATION_BACKENDS)
-    backends["sms"] = "hejie.notifications.backends.MemoryBackend"
-    settings.HEJIE_NOTIFICATION_BACKENDS = backends
-    MemoryBackend.outbox.clear()
-    yield MemoryBackend.outbox
-    MemoryBackend.outbox.clear()
-
-
-def last_code(sms) -> str:
-    match = re.search(r"\b(\d{6})\b", sms[-1].body)
-    assert match, sms[-1].body
-    return match.group(1)
 
 
 def wrong(code: str) -> str:

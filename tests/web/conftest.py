@@ -1,30 +1,10 @@
 import os
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from hejie.notifications.backends import MemoryBackend
-
 PHONE = "13800138000"
-
-
-@pytest.fixture
-def sms(settings):
-    """SMS goes to MemoryBackend.outbox; returns the outbox, emptied."""
-    backends = dict(settings.HEJIE_NOTIFICATION_BACKENDS)
-    backends["sms"] = "hejie.notifications.backends.MemoryBackend"
-    settings.HEJIE_NOTIFICATION_BACKENDS = backends
-    MemoryBackend.outbox.clear()
-    yield MemoryBackend.outbox
-    MemoryBackend.outbox.clear()
-
-
-def last_code(outbox) -> str:
-    match = re.search(r"\b(\d{6})\b", outbox[-1].body)
-    assert match, outbox[-1].body
-    return match.group(1)
 
 
 @pytest.fixture
@@ -148,8 +128,6 @@ def shoot():
             page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
     return shot
-
-
 
 
 @pytest.fixture

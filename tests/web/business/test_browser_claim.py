@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import PHONE_VIEWPORT, browser_marks, last_code
+from tests.conftest import last_code
+from tests.web.conftest import PHONE_VIEWPORT, browser_marks
 
 pytestmark = browser_marks
 

@@ -7,8 +7,8 @@ member, who then signs in with the password shown once.
 
 from __future__ import annotations
 
-from tests.conftest import make_credit_code
-from tests.web.conftest import browser_marks, last_code
+from tests.conftest import last_code, make_credit_code
+from tests.web.conftest import browser_marks
 
 pytestmark = browser_marks
 

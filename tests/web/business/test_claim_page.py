@@ -12,8 +12,7 @@ from hejie.businesses import claims
 from hejie.businesses.models import ClaimInvitation
 from hejie.complaints import services
 from hejie.complaints.models import Complaint
-from tests.conftest import T0
-from tests.web.conftest import last_code
+from tests.conftest import T0, last_code
 
 PHONE = "13912345678"
 FILING = dict(problem_type="quality", description="买的热干面里有异物，要求退款。", claim_type="refund",

@@ -6,7 +6,8 @@ there (``make screenshots``)."""
 
 from __future__ import annotations
 
-from tests.web.conftest import PHONE, PHONE_VIEWPORT, browser_marks, last_code
+from tests.conftest import last_code
+from tests.web.conftest import PHONE, PHONE_VIEWPORT, browser_marks
 
 pytestmark = browser_marks
 

@@ -4,7 +4,8 @@ the messages sent. ``HEJIE_SCREENSHOTS=<folder>`` saves each step."""
 
 from __future__ import annotations
 
-from tests.web.conftest import PHONE_VIEWPORT, browser_marks, last_code
+from tests.conftest import last_code
+from tests.web.conftest import PHONE_VIEWPORT, browser_marks
 
 pytestmark = browser_marks
 

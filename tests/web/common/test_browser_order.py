@@ -9,7 +9,8 @@ from __future__ import annotations
 import io
 import re
 
-from tests.web.conftest import PHONE, browser_marks, last_code
+from tests.conftest import last_code
+from tests.web.conftest import PHONE, browser_marks
 
 pytestmark = browser_marks
 

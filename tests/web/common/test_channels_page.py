@@ -8,7 +8,7 @@ import pytest
 from hejie.accounts.models import User
 from hejie.notifications.models import ChannelSettings, Delivery
 from hejie.notifications.services import notify
-from tests.web.conftest import last_code
+from tests.conftest import last_code
 
 URL = "/account/channels/"
 

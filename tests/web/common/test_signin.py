@@ -6,8 +6,8 @@ import re
 import pytest
 from django.test import Client
 
-from tests.conftest import T0
-from tests.web.conftest import PHONE, last_code
+from tests.conftest import T0, last_code
+from tests.web.conftest import PHONE
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from hejie.accounts.models import User
-from tests.web.conftest import PHONE, last_code
+from tests.conftest import last_code
+from tests.web.conftest import PHONE
 
 pytestmark = pytest.mark.django_db
 
