@@ -23,7 +23,6 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
@@ -45,6 +44,7 @@ from hejie.core.errors import (
     Unauthenticated,
     invalid,
 )
+from hejie.core.validation import clean_email
 from hejie.notifications import kinds
 from hejie.notifications.services import send_direct
 from hejie.regions.selectors import region_get
@@ -192,27 +192,44 @@ def _clean_code(code: object, field: str = "code") -> str:
     return value
 
 
+def _throttle_wait(failures: type[CodeFailure] | type[PasswordFailure], *, ip: str | None, now: dt.datetime,
+                   base: str, **who: str) -> tuple[str, int] | None:
+    """The one throttle rule over a table of failures: ``("pair", seconds)`` while ``who`` from this
+    address cools off (``throttle.cooloff_wait`` from ``rule()[base]``), ``("address", seconds)``
+    while the address has used up its wrong tries in the window, else None."""
+    rule = throttle.rule()
+    pair = (failures.objects.filter(_same_address(ip), cleared_at__isnull=True, at__gt=now - throttle.horizon(),
+                                    **who).order_by("at").values_list("at", flat=True))
+    wait = throttle.cooloff_wait(list(pair), base=rule[base], now=now)
+    if wait is not None:
+        return "pair", wait
+    if ip is None:
+        return None
+    window = dt.timedelta(seconds=rule["ip_window"])
+    times = sorted(failures.objects.filter(ip=ip, at__gt=now - window).values_list("at", flat=True))
+    wait = throttle.window_wait(times, limit=rule["ip_failures"], window=window, now=now)
+    return ("address", wait) if wait is not None else None
+
+
+def _address_limit_words(wait: int) -> dict[str, object]:
+    window = dt.timedelta(seconds=throttle.rule()["ip_window"])
+    return {"window": _describe(window), "limit": throttle.rule()["ip_failures"], "wait": _in_words(wait)}
+
+
 def _code_locked(*, phone: str, ip: str | None, now: dt.datetime, field: str) -> None:
     """Raise RateLimited if the (phone, address) pair is cooling off after wrong codes, or the address
     has used up its wrong codes (whatever the phones). The phone itself is never locked: its owner
     tries from their own address."""
-    rule = throttle.rule()
-    pair = (CodeFailure.objects.filter(_same_address(ip), phone=phone, cleared_at__isnull=True,
-                                       at__gt=now - throttle.horizon())
-            .order_by("at").values_list("at", flat=True))
-    wait = throttle.cooloff_wait(list(pair), base=rule["code_cooloff"], now=now)
-    if wait is not None:
-        message = _("此网络验证码错误次数过多，请%(wait)s后再试") % {"wait": _in_words(wait)}
-        raise RateLimited(message, code="code_throttled", retry_after=wait, fields={field: message})
-    if ip is None:
+    found = _throttle_wait(CodeFailure, ip=ip, now=now, base="code_cooloff", phone=phone)
+    if found is None:
         return
-    window = dt.timedelta(seconds=rule["ip_window"])
-    times = sorted(CodeFailure.objects.filter(ip=ip, at__gt=now - window).values_list("at", flat=True))
-    wait = throttle.window_wait(times, limit=rule["ip_failures"], window=window, now=now)
-    if wait is not None:
-        message = _("此网络验证码错误次数过多：%(window)s内最多%(limit)d次，请%(wait)s后再试") % {
-            "window": _describe(window), "limit": rule["ip_failures"], "wait": _in_words(wait)}
-        raise RateLimited(message, code="code_throttled", retry_after=wait, fields={field: message})
+    which, wait = found
+    if which == "pair":
+        message = _("此网络验证码错误次数过多，请%(wait)s后再试") % {"wait": _in_words(wait)}
+    else:
+        text = _("此网络验证码错误次数过多：%(window)s内最多%(limit)d次，请%(wait)s后再试")
+        message = text % _address_limit_words(wait)
+    raise RateLimited(message, code="code_throttled", retry_after=wait, fields={field: message})
 
 
 def _code_failed(*, otp: OneTimeCode, ip: str | None, now: dt.datetime, field: str) -> DomainError:
@@ -414,14 +431,7 @@ def contact_update(*, user: User, email: str | None = None, on_duty: bool | None
     _staff_only(user)
     fields = []
     if email is not None:
-        email = str(email).strip()
-        if email:
-            if len(email) > _max_length("email"):
-                raise invalid("email", _("邮箱地址过长"))
-            try:
-                validate_email(email)
-            except ValidationError:
-                raise invalid("email", _("邮箱地址格式不正确")) from None
+        email = clean_email(email)
         user.email = email
         fields.append("email")
     if on_duty is not None:
@@ -583,23 +593,16 @@ def _in_words(seconds: int) -> str:
 def _password_locked(*, key: str, ip: str | None, now: dt.datetime, fields: tuple[str, ...]) -> None:
     """Raise RateLimited if the (username, address) pair is cooling off or the address has used up its
     wrong passwords."""
-    rule = throttle.rule()
-    pair = (PasswordFailure.objects.filter(_same_address(ip), username=key, cleared_at__isnull=True,
-                                           at__gt=now - throttle.horizon())
-            .order_by("at").values_list("at", flat=True))
-    wait = throttle.cooloff_wait(list(pair), base=rule["cooloff"], now=now)
-    if wait is not None:
-        message = _("该账号在此网络的密码错误次数过多，请%(wait)s后再试") % {"wait": _in_words(wait)}
-        raise RateLimited(message, retry_after=wait, fields=dict.fromkeys(fields, message))
-    if ip is None:
+    found = _throttle_wait(PasswordFailure, ip=ip, now=now, base="cooloff", username=key)
+    if found is None:
         return
-    window = dt.timedelta(seconds=rule["ip_window"])
-    times = sorted(PasswordFailure.objects.filter(ip=ip, at__gt=now - window).values_list("at", flat=True))
-    wait = throttle.window_wait(times, limit=rule["ip_failures"], window=window, now=now)
-    if wait is not None:
-        message = _("此网络密码错误次数过多：%(window)s内最多%(limit)d次，请%(wait)s后再试") % {
-            "window": _describe(window), "limit": rule["ip_failures"], "wait": _in_words(wait)}
-        raise RateLimited(message, retry_after=wait, fields=dict.fromkeys(fields, message))
+    which, wait = found
+    if which == "pair":
+        message = _("该账号在此网络的密码错误次数过多，请%(wait)s后再试") % {"wait": _in_words(wait)}
+    else:
+        text = _("此网络密码错误次数过多：%(window)s内最多%(limit)d次，请%(wait)s后再试")
+        message = text % _address_limit_words(wait)
+    raise RateLimited(message, retry_after=wait, fields=dict.fromkeys(fields, message))
 
 
 def _password_attempt(*, username: str, ip: str | None, fields: tuple[str, ...] = ()) -> int:
@@ -807,12 +810,7 @@ def user_create(
         mobile = normalize_phone(mobile, field="mobile")
         if role == User.Role.CONSUMER:
             raise invalid("mobile", _("消费者的短信发送到登录手机号，无需另设"))
-    email = (email or "").strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise invalid("email", _("邮箱地址格式不正确")) from None
+    email = clean_email(email)
 
     user = User(
         username=username,

@@ -28,8 +28,6 @@ import math
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -42,6 +40,7 @@ from hejie.businesses.models import Business, ClaimInvitation, Industry
 from hejie.businesses.names import initials_for
 from hejie.core import clock
 from hejie.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, RateLimited
+from hejie.core.validation import clean_email
 from hejie.notifications import kinds
 from hejie.notifications.services import send_direct
 from hejie.regions.models import Region
@@ -221,12 +220,11 @@ def invitation_contact_set(*, actor: access.Viewer, business: Business | int, ph
         mobile = normalize_phone(str(phone or ""), field="phone") if str(phone or "").strip() else ""
     except DomainError:
         errors["phone"] = _("请输入中国大陆11位手机号")
-    address = str(email or "").strip()
-    if address:
-        try:
-            validate_email(address)
-        except ValidationError:
-            errors["email"] = _("邮箱地址格式不正确")
+    address = ""
+    try:
+        address = clean_email(email)
+    except InvalidInput as exc:
+        errors["email"] = exc.message
     if not mobile and not address and not errors:
         errors["phone"] = _("请至少填写手机号或邮箱")
     if errors:

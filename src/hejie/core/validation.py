@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -35,4 +37,22 @@ def clean_text(value: object, *, field: str, max_length: int, label: str | None 
         raise invalid(field, message % {**named, "n": n})
     if "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
         raise invalid(field, _("%(label)s含有无法保存的控制字符") % named if label else _("含有无法保存的控制字符"))
+    return text
+
+
+EMAIL_MAX = 254
+
+
+def clean_email(value: object, *, field: str = "email") -> str:
+    """An e-mail address stripped and checked (Django's validator), or "" when none is given.
+    Raises a one-field InvalidInput naming ``field``."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    if len(text) > EMAIL_MAX:
+        raise invalid(field, _("邮箱地址过长"))
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise invalid(field, _("邮箱地址格式不正确")) from None
     return text
