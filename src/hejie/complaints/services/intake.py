@@ -74,6 +74,15 @@ def review_reason_label(reason: str) -> str:
 AMOUNT_CLAIMS = frozenset({"refund", "compensation"})  # claims that must say how much
 
 
+def _review_reason(business: Business) -> str:
+    """Why an order against ``business`` goes to the council's queue, or "" when it is delivered: a
+    business nobody can sign in for (an active one without staff, or an invited one) is waited for
+    (its clock not started); one applying, suspended or refused is the council's to send on."""
+    if business.status == Business.Status.INVITED or (business.is_active and not claims.has_account(business)):
+        return AWAITING_CLAIM
+    return "" if business.is_active else f"business_{business.status}"
+
+
 def _matter_key(business: Business | None, business_name: str, order_ref: str, problem_type: str) -> str:
     who = f"b{business.pk}" if business else "n" + re.sub(r"\s+", "", business_name).lower()
     what = f"ref:{order_ref.strip().lower()}" if order_ref.strip() else f"type:{problem_type}"
@@ -178,10 +187,7 @@ def complaint_submit(
             business = Business.objects.select_related("region").get(pk=int(business_id))
         except (Business.DoesNotExist, ValueError, TypeError):
             raise invalid("business_id", _("商户不存在")) from None
-        if not business.is_active:
-            review_reason = f"business_{business.status}"
-        elif not claims.has_account(business):
-            review_reason = AWAITING_CLAIM  # nobody could see it: it waits, its clock not started
+        review_reason = _review_reason(business)
     elif business_name:
         review_reason = "not_on_platform"
         named_phone, named_code = claims.named_contact(phone=business_phone, credit_code=business_credit_code)
@@ -230,12 +236,7 @@ def complaint_submit(
             business = claims.business_named(name=business_name, region=region, phone=named_phone,
                                              credit_code=named_code, now=now)
             business_name = ""
-            if business.status not in (Business.Status.ACTIVE, Business.Status.INVITED):
-                review_reason = f"business_{business.status}"
-            elif business.is_active and claims.has_account(business):
-                review_reason = ""
-            else:
-                review_reason = AWAITING_CLAIM
+            review_reason = _review_reason(business)
             region = business.region
             matter_key = _matter_key(business, "", order_ref, problem_type)
         _refuse_open_duplicate(consumer.pk, matter_key)
