@@ -1,7 +1,7 @@
 """What the end-to-end tests of the stack do to it from outside: put a business with an
-on-duty staff member into its database (``hejie shell`` with the stack's environment: the only
-step not over HTTP, since joining takes a council's approval), and talk to its API as a
-consumer would."""
+on-duty staff member, who has turned quiet hours off, into its database (``hejie shell`` with
+the stack's environment: the only step not over HTTP, since joining takes a council's
+approval), and talk to its API as a consumer would."""
 
 from __future__ import annotations
 
@@ -21,13 +21,15 @@ import json
 from hejie.accounts.models import User
 from hejie.businesses.models import Business, Industry
 from hejie.core import clock
+from hejie.notifications.models import ChannelSettings
 from hejie.regions.models import Region
 r = Region.objects.get(code="420102")
 b = Business.objects.create(name={name!r}, name_initials="dd", credit_code={code!r},
     industry=Industry.objects.get(code="catering"), region=r, region_l1=r.l1, region_l2=r.l2, region_l3=r.l3,
     status="active", approved_at=clock.now())
-User.objects.create(username={username!r}, role="business", business=b, is_business_admin=True,
+admin = User.objects.create(username={username!r}, role="business", business=b, is_business_admin=True,
     mobile={mobile!r}, mobile_verified_at=clock.now(), on_duty=True)
+ChannelSettings.objects.create(user=admin, quiet_hours=False)  # the smoke test must not depend on the hour
 print("SEED " + json.dumps({{"business_id": b.pk}}))
 """
 
