@@ -1,12 +1,15 @@
 """Partner organisations: applying, the council's approval or refusal, staff.
 Mostly from the side of the one refused."""
 
+import re
+
 import pytest
 
 from hejie.accounts.models import User
 from hejie.core.errors import Conflict, InvalidInput, NotAllowed
 from hejie.partners import services
 from hejie.partners.models import Partner
+from tests.conftest import last_code
 
 pytestmark = pytest.mark.django_db
 
@@ -132,14 +135,27 @@ def test_admin_of_another_partner_cannot_add_staff(applied, make_user):
 # ------------------------------------------------------------------ the API
 
 
-def apply_body(**extra):
-    body = {"name": "汉味协会", "kind": "association", "region_code": "420100", "industries": ["catering"],
-            "username": "hw-admin", "password": PASSWORD, "display_name": "李会长"}
-    body.update(extra)
+ADMIN_PHONE = "13912340000"
+
+
+@pytest.fixture
+def apply_body(api, sms, django_capture_on_commit_callbacks):
+    """The body of a partner application, with a code just sent to the admin's mobile over the API."""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post("/partners/phone-code", {"phone": ADMIN_PHONE}).status_code == 202
+    code = last_code(sms)
+
+    def body(**extra):
+        out = {"name": "汉味协会", "kind": "association", "region_code": "420100", "industries": ["catering"],
+               "username": "hw-admin", "password": PASSWORD, "display_name": "李会长",
+               "contact_phone": ADMIN_PHONE, "phone_code": code}
+        out.update(extra)
+        return out
+
     return body
 
 
-def test_api_apply_approve_staff(api, make_user, council):
+def test_api_apply_approve_staff(apply_body, api, make_user, council):
     applicant = make_user("consumer")
     r = api.post("/partners/apply", apply_body(), as_=applicant)
     assert r.status_code == 201, r.content
@@ -164,14 +180,14 @@ def test_api_apply_approve_staff(api, make_user, council):
     assert api.get(f"/partners/{pid}", as_=token).json()["name"] == "汉味协会"
 
 
-def test_api_apply_without_signing_in_as_on_the_web(api, db):
+def test_api_apply_without_signing_in_as_on_the_web(apply_body, api, db):
     r = api.post("/partners/apply", apply_body(kind="platform", industries=[]))
     assert r.status_code == 201, r.content
     assert User.objects.get(username="hw-admin").partner_id == r.json()["id"]
     assert Partner.objects.get(pk=r.json()["id"]).admins.get().username == "hw-admin"
 
 
-def test_api_apply_is_refused_to_staff_accounts(api, make_user, business, applied):
+def test_api_apply_is_refused_to_staff_accounts(apply_body, api, make_user, business, applied):
     partner, partner_admin = applied
     for who in (make_user("business", business=business), make_user("council", region="420100"),
                 make_user("operator"), partner_admin):
@@ -192,32 +208,57 @@ def test_api_apply_is_refused_to_staff_accounts(api, make_user, business, applie
     ({"region_code": "999999"}, "region_code"),
     ({"kind": "bank"}, "kind"),
     ({"name": ""}, "name"),
+    ({"contact_phone": "12345"}, "contact_phone"),
+    ({"contact_phone": ""}, "contact_phone"),
+    ({"phone_code": ""}, "phone_code"),
+    ({"phone_code": "12a456"}, "phone_code"),
 ])
-def test_api_apply_bad_input_is_422_on_the_field(api, make_user, change, field):
+def test_api_apply_bad_input_is_422_on_the_field(apply_body, api, make_user, change, field):
     r = api.post("/partners/apply", apply_body(**change), as_=make_user("consumer"))
     assert r.status_code == 422 and field in r.json()["error"]["fields"], r.content
     assert not Partner.objects.exists() and not User.objects.filter(role="partner").exists()
 
 
-@pytest.mark.parametrize("field", ["username", "password"])
-def test_api_apply_needs_username_and_password(api, db, field):
+@pytest.mark.parametrize("field", ["username", "password", "contact_phone", "phone_code"])
+def test_api_apply_needs_username_and_password(apply_body, api, db, field):
     body = apply_body()
     del body[field]
     r = api.post("/partners/apply", body)
     assert r.status_code == 422 and field in r.json()["error"]["fields"]
 
 
-def test_api_apply_taken_username_and_name_are_422_together(api, applied, make_user):
+def test_api_apply_says_a_name_is_taken_but_not_a_username_until_the_phone_is_proved(apply_body, api, applied,
+                                                                                     make_user, sms):
+    """From the side of a stranger probing for accounts: with no code, or a wrong one, the answer for a
+    taken username is the answer for a free one; only the right code makes it say "taken"."""
     partner, _ = applied
     make_user("council", region="420100", username="HW-Admin")
+    answers = {}
+    for username in ("hw-admin", "free-name-2026"):
+        for code in ("", "000000"):
+            r = api.post("/partners/apply", apply_body(username=username, phone_code=code))
+            assert r.status_code == 422, r.content
+            # the tries left count down with every wrong code, whoever's username it is
+            answers[username, code] = {k: re.sub(r"\d+", "N", v) for k, v in r.json()["error"]["fields"].items()}
+            assert "username" not in answers[username, code] and "phone_code" in answers[username, code]
+    assert answers["hw-admin", ""] == answers["free-name-2026", ""]
+    assert answers["hw-admin", "000000"] == answers["free-name-2026", "000000"]
+    # a partner's name is public: said at once, beside the other errors, the username still not
     r = api.post("/partners/apply", apply_body(name=partner.name))
-    assert r.status_code == 422
     fields = r.json()["error"]["fields"]
-    assert "已被使用" in fields["username"] and "同名" in fields["name"]
-    assert Partner.objects.count() == 1
+    assert r.status_code == 422 and "同名" in fields["name"] and "username" not in fields
+    body = apply_body()  # the right code
+    r = api.post("/partners/apply", body)
+    assert r.status_code == 422 and "已被使用" in r.json()["error"]["fields"]["username"], r.content
+    # the refused application leaves the code usable: another username goes through with it
+    r = api.post("/partners/apply", {**body, "username": "hw-admin-2"})
+    assert r.status_code == 201, r.content
+    admin = User.objects.get(username="hw-admin-2")
+    assert admin.mobile == ADMIN_PHONE and admin.mobile_verified_at is not None
+    assert Partner.objects.count() == 2
 
 
-def test_api_hides_a_partner_from_those_outside(api, applied, make_user):
+def test_api_hides_a_partner_from_those_outside(apply_body, api, applied, make_user):
     partner, _ = applied
     for outsider in (make_user("council", region="110000"), make_user("consumer")):
         assert api.get(f"/partners/{partner.pk}", as_=outsider).status_code == 404

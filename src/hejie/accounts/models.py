@@ -111,6 +111,7 @@ class OneTimeCode(models.Model):
         JOIN = "join", "join (contact phone)"
         MOBILE = "mobile", "staff mobile"
         CLAIM = "claim", "claim a business"
+        PARTNER = "partner", "partner application (admin's mobile)"
 
     phone = models.CharField(max_length=11)
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.SIGNIN)

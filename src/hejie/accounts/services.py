@@ -328,6 +328,7 @@ _PURPOSE_TITLES = {
     "join": gettext_lazy("和解平台商家入驻验证码"),
     "mobile": gettext_lazy("和解平台手机号验证码"),
     "claim": gettext_lazy("和解平台商户认领验证码"),
+    "partner": gettext_lazy("和解平台合作方申请验证码"),
 }
 
 

@@ -53,7 +53,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hejie.accounts import access
-from hejie.accounts.services import account_errors
+from hejie.accounts.phones import normalize_phone
+from hejie.accounts.services import account_errors, phone_code_spent, username_taken
 from hejie.businesses.credit_code import validate_credit_code
 from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.names import initials_for
@@ -273,14 +274,21 @@ JOIN_FIELDS_MESSAGE = gettext_lazy("请修改标出的项目")
 
 
 def partner_join(*, applicant: User | None, username: str, password: str, name: str, kind: str,
-                 region_code: str, industries: list[str] | tuple[str, ...] = (),
-                 display_name: str = "") -> tuple[Partner, User]:
+                 region_code: str, contact_phone: str, phone_code: str,
+                 industries: list[str] | tuple[str, ...] = (), display_name: str = "",
+                 ip: str | None = None) -> tuple[Partner, User]:
     """Applying from the web form: the application (``partner_apply``) and its
     first admin account (a new staff account: staff sign in with a password),
     in one transaction. A consumer signed in by SMS keeps their consumer
     account apart; staff accounts do not apply this way. An association
     names at least one industry; other kinds none. Every field is checked
-    before anything is written, and all the errors are raised together."""
+    before anything is written, and all the errors are raised together.
+
+    The admin's mobile (``contact_phone``) is proved by the SMS code sent to it
+    (``accounts.services.phone_code_send(purpose="partner")``), given as ``phone_code``,
+    and becomes the admin's confirmed SMS number. Whether the username is free is said
+    only after that proof, as on the business join: a form open to anyone does not
+    tell a stranger which accounts exist (docs/security.md)."""
     if access.is_staff_account(applicant):
         raise NotAllowed(_("工作人员账号不能申请，请退出登录后再申请"),
                          code="staff_account")
@@ -316,18 +324,26 @@ def partner_join(*, applicant: User | None, username: str, password: str, name: 
             errors["industries"] = _("未知的行业")
     display_name = collect(lambda: clean_text(display_name, field="display_name", label="联系人", max_length=60,
                                               required=False)) or ""
-    # said at once: a partner's application proves no phone (docs/security.md, what is left)
-    errors.update(account_errors(username, password, check_taken=True))
-    if errors:
+    phone = collect(lambda: normalize_phone(contact_phone, field="contact_phone"))
+    if not str(phone_code or "").strip():
+        errors["phone_code"] = _("请输入发送到手机号的短信验证码")
+    # whether the username is free is not said here, to anyone: only once the phone is proved (below)
+    errors.update(account_errors(username, password, check_taken=False))
+    if errors or phone is None:  # no phone: its error is in errors
         raise InvalidInput(JOIN_FIELDS_MESSAGE, fields=errors)
-    with transaction.atomic():
+    # the other fields are right: now the code (a wrong one is counted); it is spent in the
+    # application's transaction, so an application that fails leaves it usable
+    with phone_code_spent(phone=phone, code=phone_code, purpose="partner", ip=ip):
+        if (used := username_taken(username)) is not None:  # the phone is proved: now it may be said
+            raise InvalidInput(JOIN_FIELDS_MESSAGE, fields={"username": used})
         partner = partner_apply(applicant=None, name=name, kind=kind, region_code=region_code, industries=codes)
-        admin = _new_staff(partner, username, password, display_name)
+        admin = _new_staff(partner, username, password, display_name, mobile=phone)
         partner.admins.add(admin)
     return partner, admin
 
 
-def _new_staff(partner: Partner, username: str, password: str, display_name: str = "") -> User:
+def _new_staff(partner: Partner, username: str, password: str, display_name: str = "",
+               mobile: str = "") -> User:
     User = get_user_model()
     username = username.strip()
     taken = Conflict(_("用户名 %(username)s 已被使用") % {"username": username}, code="duplicate",
@@ -335,6 +351,8 @@ def _new_staff(partner: Partner, username: str, password: str, display_name: str
     if User.objects.filter(username__iexact=username).exists():  # taken since account_errors looked
         raise taken
     user = User(username=username, role=User.Role.PARTNER, partner=partner, display_name=display_name)
+    if mobile:  # proved by code just now
+        user.mobile, user.mobile_verified_at = mobile, clock.now()
     user.set_password(password)
     try:
         with transaction.atomic():  # a savepoint: a racing twin fails here, cleanly

@@ -4,7 +4,7 @@ their reasons before anything is created, commits, and sees the businesses."""
 
 from __future__ import annotations
 
-from tests.conftest import make_credit_code
+from tests.conftest import last_code, make_credit_code
 from tests.partners.conftest import csv_bytes
 from tests.web.conftest import PHONE_VIEWPORT, browser_marks
 
@@ -92,7 +92,7 @@ def test_partner_uploads_a_mixed_file_reads_the_report_and_commits(reference_dat
     context.close()
 
 
-def test_an_organisation_applies_to_be_a_partner(reference_data, live_server, browser, shoot):
+def test_an_organisation_applies_to_be_a_partner(reference_data, live_server, browser, shoot, sms):
     from hejie.partners.models import Partner
 
     context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", device_scale_factor=1)
@@ -108,8 +108,14 @@ def test_an_organisation_applies_to_be_a_partner(reference_data, live_server, br
     page.get_by_label("餐饮").check()
     page.get_by_label("所在地区代码").fill("420000")
     page.get_by_label("用户名").fill("hubei-catering")
+    page.get_by_label("手机号").fill("13912345679")
+    page.get_by_role("button", name="发送验证码").click()  # the form comes back with everything kept
+    page.get_by_text("验证码已发送至 139****5679").wait_for()
+    assert page.get_by_label("用户名").input_value() == "hubei-catering"
+    page.get_by_label("短信验证码").fill(last_code(sms))
     page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="提交申请").click()
+    shoot(page, "partner-10b-apply-filled")
+    page.get_by_label("密码").press("Enter")  # Enter applies (not "send the code")
     page.wait_for_url("**/partners/status/")
     assert page.get_by_text("待审核").is_visible()
     shoot(page, "partner-11-apply-status")

@@ -4,6 +4,7 @@ businesses' record; and who may not open it."""
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hejie.businesses.models import Business
 from hejie.partners import services
 from hejie.partners.models import ImportBatch
-from tests.conftest import make_credit_code
+from tests.conftest import last_code, make_credit_code
 from tests.partners.conftest import HEADER, csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -218,14 +219,29 @@ def traveller_now():
 # ------------------------------------------------------------------ applying from the web
 
 
-def apply_form(**over):
-    data = {"name": "江城连锁餐饮总部", "kind": "chain", "region_code": "420100", "display_name": "李经理",
-            "username": "jiangcheng-admin", "password": "hejie-partner-2026"}
-    data.update(over)
-    return data
+ADMIN_PHONE = "13912340001"
 
 
-def test_apply_makes_the_partner_and_its_admin_then_shows_the_status(zh, council):
+@pytest.fixture
+def apply_form(zh, sms, django_capture_on_commit_callbacks):
+    """The partner application form, filled, with the code the page's "send the code" button sent."""
+    with django_capture_on_commit_callbacks(execute=True):
+        r = zh.post("/partners/apply/", {"contact_phone": ADMIN_PHONE, "send_code": "1", "name": "kept"})
+    assert r.status_code == 200 and "验证码已发送至 139****0001" in r.content.decode()
+    assert 'value="kept"' in r.content.decode()  # what was typed comes back
+    code = last_code(sms)
+
+    def form(**over):
+        data = {"name": "江城连锁餐饮总部", "kind": "chain", "region_code": "420100", "display_name": "李经理",
+                "contact_phone": ADMIN_PHONE, "phone_code": code,
+                "username": "jiangcheng-admin", "password": "hejie-partner-2026", "apply": "1"}
+        data.update(over)
+        return data
+
+    return form
+
+
+def test_apply_makes_the_partner_and_its_admin_then_shows_the_status(zh, council, apply_form):
     from hejie.partners.models import Partner
 
     r = zh.post("/partners/apply/", apply_form())
@@ -234,6 +250,7 @@ def test_apply_makes_the_partner_and_its_admin_then_shows_the_status(zh, council
     admin = partner.staff.get()
     assert partner.status == "applied" and partner.admins.filter(pk=admin.pk).exists()
     assert admin.check_password("hejie-partner-2026") and admin.role == "partner"
+    assert admin.mobile == ADMIN_PHONE and admin.mobile_verified_at is not None  # proved by the code
     html = zh.get("/partners/status/").content.decode()
     assert "待审核" in html and "武汉市" in html
     assert zh.get("/partners/imports/")["Location"] == "/partners/status/"  # no uploads before the approval
@@ -243,20 +260,45 @@ def test_apply_makes_the_partner_and_its_admin_then_shows_the_status(zh, council
     assert "未通过的原因：营业执照已过期" in html
 
 
-def test_apply_errors_beside_each_field_and_the_form_kept(zh, make_user):
+def test_apply_errors_beside_each_field_and_the_form_kept(zh, make_user, apply_form):
     from hejie.partners.models import Partner
 
-    make_user("consumer", username="taken-name")
     r = zh.post("/partners/apply/", apply_form(name="", kind="association", region_code="999999",
-                                              username="taken-name", password="123"))
+                                              username="李 经理", password="123", contact_phone="123"))
     html = r.content.decode()
     assert r.status_code == 422
-    for field in ("name", "region_code", "industries", "username", "password"):
+    for field in ("name", "region_code", "industries", "username", "password", "contact_phone"):
         assert f'id="{field}-error"' in html, field
     assert 'value="李经理"' in html and Partner.objects.count() == 0
 
 
-def test_an_association_chooses_its_industries(zh):
+def test_the_form_says_a_username_is_taken_only_to_one_who_proved_the_phone(zh, make_user, apply_form):
+    from hejie.partners.models import Partner
+
+    make_user("consumer", username="taken-name")
+    pages = {}
+    for username in ("taken-name", "free-name"):
+        r = zh.post("/partners/apply/", apply_form(username=username, phone_code="000000"))
+        assert r.status_code == 422
+        html = r.content.decode()
+        assert 'id="phone_code-error"' in html and 'id="username-error"' not in html
+        # what the page says (every error beside its field), the tries left counting down with each wrong code
+        pages[username] = re.sub(r"\d+", "N", str(re.findall(r'<p class="error"[^>]*>([^<]*)<', html)))
+    assert pages["taken-name"] == pages["free-name"]  # nothing tells them apart
+    r = zh.post("/partners/apply/", apply_form(username="taken-name"))  # the right code
+    assert r.status_code == 422 and "已被使用" in r.content.decode()
+    assert zh.post("/partners/apply/", apply_form(username="jc-admin")).status_code == 302  # the code still serves
+    assert Partner.objects.get().admins.get().username == "jc-admin"
+
+
+def test_enter_in_a_field_applies_rather_than_sending_a_code(zh):
+    """The form's first submit button is the default one a browser presses on Enter: it must apply."""
+    html = zh.get("/partners/apply/").content.decode()
+    first = html[html.index('<form method="post" action="/partners/apply/"'):].split("<button", 2)[1]
+    assert 'name="apply"' in first and 'name="send_code"' not in first
+
+
+def test_an_association_chooses_its_industries(zh, apply_form):
     from hejie.partners.models import Partner
 
     r = zh.post("/partners/apply/", apply_form(name="湖北省旅游协会", kind="association",
@@ -265,7 +307,7 @@ def test_an_association_chooses_its_industries(zh):
     assert set(Partner.objects.get().industries.values_list("code", flat=True)) == {"tourism", "lodging"}
 
 
-def test_staff_cannot_apply(zh, make_user, business):
+def test_staff_cannot_apply(zh, make_user, business, apply_form):
     zh.force_login(make_user("business", business=business))
     r = zh.post("/partners/apply/", apply_form())
     assert r.status_code == 403 and "请退出登录后再申请" in r.content.decode()

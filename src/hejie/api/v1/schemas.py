@@ -80,6 +80,17 @@ class GoneDetail(ErrorDetail):
                                      "(red list); status (a business's listing)")
 
 
+class PhoneCodeIn(StrictSchema):
+    """A number to prove by SMS code (an application's contact phone, a partner admin's mobile)."""
+
+    phone: str = Field(max_length=20, description="a mainland mobile number, e.g. 13800138000")
+
+
+class PhoneCodeSent(Schema):
+    detail: str
+    phone_masked: str
+
+
 class GoneOut(Schema):
     """410: it was public and was removed."""
 

@@ -25,16 +25,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hejie.accounts import access
+from hejie.accounts.phones import mask_phone
+from hejie.accounts.services import phone_code_send
 from hejie.businesses import claims
 from hejie.businesses.models import Industry
 from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
 from hejie.core.errors import DomainError, NotAllowed, NotFound
+from hejie.core.http import client_ip
 from hejie.partners import importer, selectors, services
 from hejie.partners.models import ImportBatch, Partner
 from hejie.web.common.i18n import field_messages, pick
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
-APPLY_FIELDS = ("name", "kind", "region_code", "display_name", "username")
+APPLY_FIELDS = ("name", "kind", "region_code", "display_name", "contact_phone", "phone_code", "username")
 staff_signin_required = login_required(login_url=reverse_lazy("web:signin-staff"))
 ROWS_PER_PAGE = 50
 BATCHES_PER_PAGE = 20
@@ -192,7 +195,9 @@ def _field_messages(exc: DomainError) -> dict[str, str]:
 
 @require_http_methods(["GET", "POST"])
 def apply(request):
-    """A partner organisation applies to the council; its first admin account is made with it."""
+    """A partner organisation applies to the council; its first admin account is made with it.
+    "Send the code" re-renders the form with everything typed kept (but the password), so it
+    works without JavaScript, as the business join."""
     user = request.user
     if access.is_partner_staff(user):
         return redirect("web:partner-status")
@@ -200,19 +205,27 @@ def apply(request):
     chosen = request.POST.getlist("industries") if request.method == "POST" else []
     errors: dict[str, str] = {}
     status = 200
-    if request.method == "POST":
+    code_sent = ""
+    if request.method == "POST" and "send_code" in request.POST:  # only the phone is checked
+        try:
+            code_sent = mask_phone(phone_code_send(phone=values["contact_phone"], ip=client_ip(request),
+                                                   purpose="partner"))
+        except DomainError as exc:
+            errors, status = {"contact_phone": field_messages(exc).popitem()[1]}, exc.status
+    elif request.method == "POST":
         try:
             _partner, admin = services.partner_join(
                 applicant=user if user.is_authenticated else None, username=values["username"],
                 password=request.POST.get("password", ""), name=values["name"], kind=values["kind"],
-                region_code=values["region_code"], industries=chosen, display_name=values["display_name"])
+                region_code=values["region_code"], industries=chosen, display_name=values["display_name"],
+                contact_phone=values["contact_phone"], phone_code=values["phone_code"], ip=client_ip(request))
         except DomainError as exc:
             errors, status = _field_messages(exc), exc.status
         else:
             login(request, admin, backend=_BACKEND)
             return redirect("web:partner-status")
     return render(request, "web/partners/apply.html", {
-        "values": values, "chosen": chosen, "errors": errors,
+        "values": values, "chosen": chosen, "errors": errors, "code_sent": code_sent,
         "kinds": Partner.Kind.choices,
         "industries": Industry.objects.order_by("code"),
     }, status=status)

@@ -21,7 +21,7 @@ from hejie.accounts.phones import mask_phone
 from hejie.accounts.services import phone_code_send
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
-from hejie.api.v1.schemas import QueryInt, StrictSchema, Text, errors
+from hejie.api.v1.schemas import PhoneCodeIn, PhoneCodeSent, QueryInt, StrictSchema, Text, errors
 from hejie.businesses import selectors, services
 from hejie.complaints.selectors import complaint_counts, complaints_per_10k_orders
 from hejie.core.errors import invalid
@@ -195,16 +195,6 @@ class ApplyIn(StrictSchema):
     accept_rules: bool = Field(False, description="the platform's rules are accepted: must be true")
     accept_standards: bool = Field(False, description="the service standards in force for the industry are "
                                                       "accepted (GET /standards): must be true when it has some")
-
-
-class PhoneCodeIn(StrictSchema):
-    phone: str = Field(max_length=20, description="the contact phone of the application: a mainland mobile number, "
-                                                  "e.g. 13800138000")
-
-
-class PhoneCodeSent(Schema):
-    detail: str
-    phone_masked: str
 
 
 class ReasonIn(StrictSchema):

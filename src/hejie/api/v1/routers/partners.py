@@ -19,11 +19,14 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
+from hejie.accounts.phones import mask_phone
+from hejie.accounts.services import phone_code_send
 from hejie.api.v1.auth import optional_bearer
 from hejie.api.v1.pagination import _decode, _encode, page_size
-from hejie.api.v1.schemas import PathId, QueryInt, StrictSchema, Text, errors
+from hejie.api.v1.schemas import PathId, PhoneCodeIn, PhoneCodeSent, QueryInt, StrictSchema, Text, errors
 from hejie.complaints.selectors import complaints_per_10k_orders, partner_businesses
 from hejie.core.errors import TooLarge, invalid
+from hejie.core.http import client_ip
 from hejie.partners import importer, selectors, services
 from hejie.partners.models import ImportRow
 
@@ -130,6 +133,12 @@ class PartnerApplyIn(StrictSchema):
     password: Text = Field(max_length=128, description="the new admin's password: at least 8 characters, not a "
                                                        "common one")
     display_name: Text = Field("", max_length=60, description="the new admin's name, as shown to others")
+    contact_phone: str = Field(max_length=20, description="the new admin's mainland mobile number, proved by the "
+                                                          "code POST /partners/phone-code sends to it; it becomes "
+                                                          "the admin's SMS number")
+    phone_code: str = Field(max_length=6, description="the 6-digit code sent to contact_phone (valid 5 minutes). "
+                                                      "Whether the username is taken is said only once it is "
+                                                      "right")
 
 
 class PartnerApproveIn(StrictSchema):
@@ -204,8 +213,19 @@ def apply(request, payload: PartnerApplyIn):
     partner, admin = services.partner_join(
         applicant=user if user.is_authenticated else None, username=payload.username, password=payload.password,
         name=payload.name, kind=payload.kind, region_code=payload.region_code, industries=payload.industries,
-        display_name=payload.display_name)
+        display_name=payload.display_name, contact_phone=payload.contact_phone, phone_code=payload.phone_code,
+        ip=client_ip(request))
     return Status(201, _partner(selectors.partner_get_for(admin, partner.pk)))
+
+
+@router.post("/phone-code", auth=None, response={202: PhoneCodeSent, **errors(422, 429)},
+             summary="Send the code that proves the mobile of a partner application's first admin: 6 digits by "
+                     "SMS, valid 5 minutes, for applying only. Anyone may ask; the limits of sign-in codes apply "
+                     "(per number one a minute and five an hour, per address twenty an hour): over a limit 429 "
+                     "with Retry-After")
+def phone_code(request, payload: PhoneCodeIn):
+    phone = phone_code_send(phone=payload.phone, ip=client_ip(request), purpose="partner")
+    return Status(202, {"detail": _("验证码已发送，5分钟内有效"), "phone_masked": mask_phone(phone)})
 
 
 @router.get("/{int:partner_id}", response={200: PartnerOut, **errors(401, 404, 422)},
