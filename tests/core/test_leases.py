@@ -5,6 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from hejie.core.leases import lease_acquire, lease_holder, lease_release, lease_renew
+from tests.concurrency import race
 
 pytestmark = pytest.mark.django_db
 TTL = dt.timedelta(seconds=30)
@@ -51,3 +52,16 @@ def test_renewal_keeps_it():
 def test_a_lease_needs_a_duration():
     with pytest.raises(ValueError):
         lease_acquire("job", ttl=dt.timedelta(0))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_callers_at_once_on_a_new_name_get_one_holder_and_no_error():
+    """Six callers on their own connections, released at once, twenty times, each time on a lease
+    that has no row yet (the first caller creates it): exactly one holds it and nobody gets an
+    error (on SQLite a table another connection is writing answers "table is locked" at once)."""
+    for attempt in range(20):
+        name = f"race-{attempt}"
+        results = race(*[lambda name=name: lease_acquire(name, ttl=TTL)] * 6)
+        assert [r for r in results if isinstance(r, Exception)] == []
+        assert len([r for r in results if r]) == 1
+        assert lease_holder(name).holder in results

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,6 +39,25 @@ class Held:
     name: str
     holder: str
     expires_at: dt.datetime | None
+
+
+T = TypeVar("T")
+LOCKED_TRIES = 50  # about 2.5 s in all: a lease statement holds SQLite's lock for milliseconds
+
+
+def _when_unlocked(fn: Callable[[], T]) -> T:
+    """Run ``fn``, again after a short pause while SQLite answers that another connection is
+    writing the table ("database table is locked" in shared-cache mode, which does not wait the
+    way busy_timeout does; "database is locked" after it). Each lease statement is atomic, so a
+    retry is the same request, not a second one. PostgreSQL waits for row locks itself."""
+    for attempt in range(LOCKED_TRIES):
+        try:
+            return fn()
+        except OperationalError as exc:
+            if connection.vendor != "sqlite" or "locked" not in str(exc) or attempt == LOCKED_TRIES - 1:
+                raise
+            time.sleep(0.01 + 0.04 * attempt / LOCKED_TRIES)
+    raise AssertionError("unreachable")
 
 
 def _ensure(name: str) -> None:
@@ -52,28 +74,30 @@ def lease_acquire(name: str, *, ttl: dt.timedelta) -> str | None:
     or None when someone else holds it (``lease_holder`` says who and until when)."""
     if ttl <= dt.timedelta(0):
         raise ValueError("a lease needs a positive duration")
-    _ensure(name)
+    _when_unlocked(lambda: _ensure(name))
     token = secrets.token_hex(16)
     now = timezone.now()
-    taken = (Lease.objects.filter(name=name)
-             .filter(Q(holder="") | Q(expires_at__isnull=True) | Q(expires_at__lte=now))
-             .update(holder=token, expires_at=now + ttl, acquired_at=now))
+    taken = _when_unlocked(lambda: Lease.objects.filter(name=name)
+                           .filter(Q(holder="") | Q(expires_at__isnull=True) | Q(expires_at__lte=now))
+                           .update(holder=token, expires_at=now + ttl, acquired_at=now))
     return token if taken else None
 
 
 def lease_renew(name: str, token: str, *, ttl: dt.timedelta) -> bool:
     """Push the expiry of a lease this token holds to ``ttl`` from now; False if it lost it."""
-    return bool(Lease.objects.filter(name=name, holder=token).update(expires_at=timezone.now() + ttl))
+    return bool(_when_unlocked(lambda: Lease.objects.filter(name=name, holder=token)
+                               .update(expires_at=timezone.now() + ttl)))
 
 
 def lease_release(name: str, token: str) -> bool:
     """Free the lease if ``token`` still holds it; False (nothing changed) if it does not."""
-    return bool(Lease.objects.filter(name=name, holder=token).update(holder="", expires_at=None))
+    return bool(_when_unlocked(lambda: Lease.objects.filter(name=name, holder=token)
+                               .update(holder="", expires_at=None)))
 
 
 def lease_holder(name: str) -> Held | None:
     """The current holder of lease ``name``, or None when it is free or expired."""
-    row = Lease.objects.filter(name=name).exclude(holder="").first()
+    row = _when_unlocked(lambda: Lease.objects.filter(name=name).exclude(holder="").first())
     if row is None or (row.expires_at is not None and row.expires_at <= timezone.now()):
         return None
     return Held(name=row.name, holder=row.holder, expires_at=row.expires_at)
