@@ -48,7 +48,11 @@ def test_onboard_status_active_starts_active(make_partner, make_user):
     assert batch.created == 2
 
 
-def test_mixed_file_row_report(partner, partner_staff, make_business):
+@pytest.mark.parametrize("chunk", [2000, 1], ids=["one-chunk", "a-chunk-per-row"])
+def test_mixed_file_row_report(partner, partner_staff, make_business, monkeypatch, chunk):
+    """The same report whether the file is read in one chunk or a row at a time (a duplicate of a row
+    in an earlier chunk, the platform's codes looked up chunk by chunk)."""
+    monkeypatch.setattr(services, "PREVIEW_CHUNK", chunk)
     existing = make_business("老商户")
     code = make_credit_code(8001)
     lost = make_credit_code(8002)[:17]  # what a numeric cell leaves of a code
@@ -197,17 +201,19 @@ def test_two_previews_of_the_same_codes_create_once(partner, partner_staff):
 
 def test_failure_rolls_back_the_chunk_and_resumes(partner, partner_staff, monkeypatch):
     monkeypatch.setattr(services, "CHUNK", 3)
+    monkeypatch.setattr(services, "PREVIEW_CHUNK", 2)
     batch = preview(partner_staff, partner, csv_bytes(good_rows(7, 9200)))
-    real = Store.objects.bulk_create
+    real = services.bulk_insert
     calls = {"n": 0}
 
-    def flaky(objs, *a, **kw):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("disk full")
-        return real(objs, *a, **kw)
+    def flaky(model, fields, rows, **kw):  # the second chunk's stores fail after its businesses are written
+        if model is Store:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise RuntimeError("disk full")
+        return real(model, fields, rows, **kw)
 
-    monkeypatch.setattr(Store.objects, "bulk_create", flaky)
+    monkeypatch.setattr(services, "bulk_insert", flaky)
     with pytest.raises(RuntimeError):
         services.import_commit(actor=partner_staff, batch=batch)
     batch.refresh_from_db()

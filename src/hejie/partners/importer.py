@@ -21,6 +21,7 @@ row-level problems are the caller's business (see ``services``).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -79,30 +80,43 @@ class Number(str):
     """A cell the spreadsheet stored as a number (a credit code so stored has lost its letters or digits)."""
 
 
-def _decode(data: bytes) -> str:
+def _decodes_as(data: memoryview, encoding: str) -> bool:
+    """Whether all of ``data`` decodes, checked a MiB at a time (the text is not kept)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    step = 1 << 20
+    try:
+        for i in range(0, len(data), step):
+            decoder.decode(data[i:i + step], final=i + step >= len(data))
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _text_stream(data: bytes) -> io.TextIOWrapper:
+    """The file as a stream of text (never one string of the whole file): UTF-8 with or without a
+    BOM, else GB18030; refused with a hint when it is UTF-16, binary or neither."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _file_error(_("文件是UTF-16编码，请另存为“CSV UTF-8”或xlsx"), "encoding")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise _file_error(_("无法识别文件编码：请使用UTF-8或GB18030（GBK）编码的CSV，或xlsx"),
-                              "encoding") from None
-    if "\x00" in text:
+    body = memoryview(data)[3:] if data.startswith(b"\xef\xbb\xbf") else memoryview(data)
+    if _decodes_as(body, "utf-8"):
+        encoding = "utf-8-sig"
+    elif _decodes_as(body, "gb18030"):
+        encoding = "gb18030"
+    else:
+        raise _file_error(_("无法识别文件编码：请使用UTF-8或GB18030（GBK）编码的CSV，或xlsx"), "encoding")
+    if b"\x00" in data:  # a NUL byte is a NUL character in both encodings
         raise _file_error(_("文件含有二进制内容，不是CSV"), "encoding")
-    return text
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    text = _decode(data)
-    sample = text[:4096]
+    text = _text_stream(data)
+    sample = text.read(4096)
+    text.seek(0)
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        for row in csv.reader(text, delimiter=delimiter):
             # a spreadsheet would run "=..." as a formula when the file is opened: refused as in xlsx
             yield [Formula(c) if c.lstrip().startswith("=") else c for c in row]
     except csv.Error as exc:

@@ -39,7 +39,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings
@@ -60,6 +60,7 @@ from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.names import initials_for
 from hejie.core import clock
 from hejie.core.background import enqueue
+from hejie.core.bulk import bulk_insert, next_ids
 from hejie.core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound, invalid
 from hejie.core.validation import clean_text
 from hejie.notifications.services import notify
@@ -77,7 +78,7 @@ logger = logging.getLogger("hejie.partners")
 
 # The task in tasks.py that runs ``import_run`` on a worker, sent by name.
 IMPORT_COMMIT_TASK = "hejie.partners.import_commit"
-CHUNK = 500
+CHUNK = 2000  # accepted rows per commit transaction
 LOOKUP_CHUNK = 900  # under SQLite's bound-parameter limit
 NAME_MAX = 120
 REASON_MAX = 500
@@ -563,48 +564,74 @@ def import_preview(*, actor: User, partner: Partner, filename: str, data: bytes)
 
     _columns, body = importer.read_rows(filename=filename, data=data)
     lookups = _Lookups()
-    rows: list[ImportRow] = []
-    first_line: dict[str, int] = {}
-    for line, values in body:  # the whole file is read (and the row limit checked) before anything is stored
-        clean, errors = _validate(values, lookups)
-        code = clean.get("credit_code")
-        if code and code in first_line:
-            errors.append(f"与第{first_line[code]}行的统一社会信用代码重复 (duplicate of line {first_line[code]})")
-        elif code:
-            first_line[code] = line
-        outcome = ImportRow.Outcome.REFUSED if errors else ImportRow.Outcome.ACCEPTED
-        rows.append(ImportRow(line=line, data=clean, outcome=outcome, reason="；".join(errors)[:1000]))
-    if not rows:
-        raise invalid("file", _("文件只有表头，没有数据行"), code="empty")
-
-    accepted = [r for r in rows if r.outcome == ImportRow.Outcome.ACCEPTED]
-    on_platform: dict[str, int | None] = {}
-    codes = [r.data["credit_code"] for r in accepted]
-    for i in range(0, len(codes), LOOKUP_CHUNK):
-        on_platform.update((code, partner_id) for code, partner_id in Business.objects.filter(
-            credit_code__in=codes[i:i + LOOKUP_CHUNK]).exclude(status=Business.Status.INVITED)
-            .values_list("credit_code", "partner_id") if code)  # an invited record is adopted (_create_chunk)
-    for r in accepted:
-        code = r.data["credit_code"]
-        if code in on_platform:
-            r.outcome = ImportRow.Outcome.ALREADY
-            r.reason = ("已由本合作方导入 (already brought by this partner)" if on_platform[code] == partner.pk
-                        else "该统一社会信用代码的商户已在平台上 (a business with this credit code is already on the "
-                             "platform)")
-
-    counts = {o: 0 for o in ImportRow.Outcome.values}
-    for r in rows:
-        counts[r.outcome] += 1
+    first_line: dict[str, int] = {}  # credit code -> its first line (a few MiB at the row limit)
+    counts = dict.fromkeys(ImportRow.Outcome.values, 0)
+    # One transaction, written a chunk at a time (COPY on PostgreSQL): the rows never all sit in memory,
+    # and a whole-file problem found late (the row limit, a broken xlsx) still stores nothing.
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             partner=partner, created_by=actor if getattr(actor, "pk", None) else None, filename=filename,
-            sha256=digest, total_rows=len(rows), accepted=counts["accepted"], refused=counts["refused"],
-            already=counts["already"],
-        )
-        for r in rows:
-            r.batch = batch
-        ImportRow.objects.bulk_create(rows, batch_size=1000)
+            sha256=digest, total_rows=0)
+        for chunk in _chunks(body, PREVIEW_CHUNK):
+            report = [_preview_row(line, values, lookups, first_line) for line, values in chunk]
+            _mark_on_platform(partner, report)
+            for row in report:
+                counts[row[2]] += 1
+            bulk_insert(ImportRow, ("batch_id", "line", "data", "outcome", "reason"),
+                        ((batch.pk, *row) for row in report))
+        if not any(counts.values()):
+            raise invalid("file", _("文件只有表头，没有数据行"), code="empty")
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            total_rows=sum(counts.values()), accepted=counts["accepted"], refused=counts["refused"],
+            already=counts["already"])
+    batch.refresh_from_db()
     return batch
+
+
+PREVIEW_CHUNK = 2000
+
+
+def _chunks(rows: Iterator[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_Report = list[Any]  # [line, data, outcome, reason]: one row of the preview's report, as written
+
+
+def _preview_row(line: int, values: dict[str, str], lookups: _Lookups, first_line: dict[str, int]) -> _Report:
+    clean, errors = _validate(values, lookups)
+    code = clean.get("credit_code")
+    if code and code in first_line:
+        errors.append(f"与第{first_line[code]}行的统一社会信用代码重复 (duplicate of line {first_line[code]})")
+    elif code:
+        first_line[code] = line
+    outcome = ImportRow.Outcome.REFUSED if errors else ImportRow.Outcome.ACCEPTED
+    return [line, clean, str(outcome), "；".join(errors)[:1000]]
+
+
+def _mark_on_platform(partner: Partner, report: list[_Report]) -> None:
+    """Accepted rows whose credit code is on the platform already turn into "already" (an invited
+    record does not count: the commit adopts it, see ``_create_chunk``)."""
+    codes = [row[1]["credit_code"] for row in report if row[2] == ImportRow.Outcome.ACCEPTED]
+    on_platform: dict[str, int | None] = {}
+    for i in range(0, len(codes), LOOKUP_CHUNK):
+        on_platform.update((code, partner_id) for code, partner_id in Business.objects.filter(
+            credit_code__in=codes[i:i + LOOKUP_CHUNK]).exclude(status=Business.Status.INVITED)
+            .values_list("credit_code", "partner_id") if code)
+    for row in report:
+        code = row[1].get("credit_code")
+        if row[2] == ImportRow.Outcome.ACCEPTED and code in on_platform:
+            row[2] = str(ImportRow.Outcome.ALREADY)
+            row[3] = ("已由本合作方导入 (already brought by this partner)" if on_platform[code] == partner.pk
+                      else "该统一社会信用代码的商户已在平台上 (a business with this credit code is already on the "
+                           "platform)")
 
 
 # ------------------------------------------------------------------ commit
@@ -686,69 +713,91 @@ def _run_in_thread(batch_id: int) -> None:
         connection.close()
 
 
-def _create_chunk(batch: ImportBatch, rows: list[ImportRow]) -> tuple[int, int]:
-    """One transaction: create the businesses (and stores) of ``rows``.
-    Returns (created, turned into "already")."""
+_BUSINESS_COLUMNS = ("name", "name_initials", "credit_code", "industry_id", "region_id", "region_l1", "region_l2",
+                     "region_l3", "address", "contact_name", "contact_phone", "status", "approved_at", "partner_id",
+                     "created_at")
+
+
+def _create_chunk(batch: ImportBatch, rows: list[tuple[int, int, dict[str, Any]]]) -> tuple[int, int]:
+    """One transaction: create the businesses (and stores) of ``rows`` (import row id, line, data),
+    written with COPY on PostgreSQL (``hejie.core.bulk``). Returns (created, turned into "already")."""
     partner = batch.partner
     now = clock.now()
     with transaction.atomic():
-        codes = [r.data["credit_code"] for r in rows]
-        taken = set(Business.objects.filter(credit_code__in=codes).exclude(status=Business.Status.INVITED)
-                    .values_list("credit_code", flat=True))
-        # A business a consumer named (an invited record, waiting for its claim) that the partner now
-        # brings: the same row is adopted, with what the partner knows, instead of a second one.
-        invited = {b.credit_code: b for b in Business.objects.select_for_update().filter(
-            credit_code__in=codes, status=Business.Status.INVITED)}
-        regions = {r.code: r for r in Region.objects.filter(
-            code__in={r.data["region_code"] for r in rows} | {s["region_code"] for r in rows
-                                                              for s in r.data.get("stores", [])})}
-        fresh: list[ImportRow] = []
-        late: list[ImportRow] = []
-        for r in rows:
-            (late if r.data["credit_code"] in taken else fresh).append(r)
+        codes = [data["credit_code"] for _pk, _line, data in rows]
+        taken: set[str] = set()
+        invited: dict[str, Business] = {}
+        for i in range(0, len(codes), LOOKUP_CHUNK):
+            part = codes[i:i + LOOKUP_CHUNK]
+            taken.update(code for code in Business.objects.filter(credit_code__in=part)
+                         .exclude(status=Business.Status.INVITED).values_list("credit_code", flat=True) if code)
+            # A business a consumer named (an invited record, waiting for its claim) that the partner now
+            # brings: the same row is adopted, with what the partner knows, instead of a second one.
+            invited.update((b.credit_code, b) for b in Business.objects.select_for_update().filter(
+                credit_code__in=part, status=Business.Status.INVITED) if b.credit_code)
+        region_codes = {data["region_code"] for _pk, _line, data in rows}
+        region_codes |= {s["region_code"] for _pk, _line, data in rows for s in data.get("stores", [])}
+        regions = {r.code: r for r in Region.objects.filter(code__in=region_codes)}
+        fresh = [r for r in rows if r[2]["credit_code"] not in taken]
+        late = [r[0] for r in rows if r[2]["credit_code"] in taken]
         active = partner.onboard_status == Partner.OnboardStatus.ACTIVE
-        businesses = [
-            Business(
-                name=r.data["name"], name_initials=initials_for(r.data["name"]), credit_code=r.data["credit_code"],
-                industry_id=r.data["industry"], region=regions[r.data["region_code"]],
-                **regions[r.data["region_code"]].codes(), address=r.data.get("address", ""),
-                contact_name=r.data.get("contact_name", ""), contact_phone=r.data.get("contact_phone", ""),
-                status=partner.onboard_status, approved_at=now if active else None, partner=partner,
-                created_at=now,
-            )
-            for r in fresh
-        ]
-        adopted = [b for b in businesses if b.credit_code in invited]
-        for b in adopted:
-            b.pk = b.id = invited[b.credit_code].pk
-            b.contact_phone = b.contact_phone or invited[b.credit_code].contact_phone
-            b.save(force_update=True)
-        Business.objects.bulk_create([b for b in businesses if b.credit_code not in invited])
-        if any(b.pk is None for b in businesses):  # a backend without RETURNING: read the ids back
-            ids = dict(Business.objects.filter(credit_code__in=[b.credit_code for b in businesses])
-                       .values_list("credit_code", "pk"))
-            for b in businesses:
-                b.pk = b.id = ids[b.credit_code]
-        stores = [Store(business=b, name=s["name"], region=regions[s["region_code"]])
-                  for r, b in zip(fresh, businesses, strict=True) for s in r.data.get("stores", [])]
-        Store.objects.bulk_create(stores)
-        for r, b in zip(fresh, businesses, strict=True):
-            r.business = b
-        if fresh:  # one prepared statement for the chunk (bulk_update's CASE is slow to build for 500 rows)
-            table, business_col = ImportRow._meta.db_table, ImportRow._meta.get_field("business").column
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"UPDATE {connection.ops.quote_name(table)} SET {connection.ops.quote_name(business_col)} = %s "  # noqa: S608
-                    "WHERE id = %s", [(b.pk, r.pk) for r, b in zip(fresh, businesses, strict=True)])
-        for r in late:
-            r.outcome = ImportRow.Outcome.ALREADY
-            r.reason = "预检后已有相同统一社会信用代码的商户入驻 (joined meanwhile)"
-        ImportRow.objects.bulk_update(late, ["outcome", "reason"])
+        approved_at = now if active else None
+
+        def business_row(data: dict[str, Any]) -> tuple[Any, ...]:
+            region = regions[data["region_code"]]
+            return (data["name"], initials_for(data["name"]), data["credit_code"], data["industry"], region.code,
+                    region.l1, region.l2, region.l3, data.get("address", ""), data.get("contact_name", ""),
+                    data.get("contact_phone", ""), partner.onboard_status, approved_at, partner.pk, now)
+
+        ids: dict[str, int] = {}
+        for _pk, _line, data in fresh:
+            adopt = invited.get(data["credit_code"])
+            if adopt is not None:
+                values = dict(zip(_BUSINESS_COLUMNS, business_row(data), strict=True))
+                values["contact_phone"] = values["contact_phone"] or adopt.contact_phone
+                Business.objects.filter(pk=adopt.pk).update(**values)
+                ids[data["credit_code"]] = adopt.pk
+        new = [data for _pk, _line, data in fresh if data["credit_code"] not in invited]
+        if connection.vendor == "postgresql":  # ids from the sequence, then one COPY with them
+            for data, pk in zip(new, next_ids(Business, len(new)), strict=True):
+                ids[data["credit_code"]] = pk
+            bulk_insert(Business, ("id", *_BUSINESS_COLUMNS),
+                        ((ids[data["credit_code"]], *business_row(data)) for data in new))
+        else:  # one prepared INSERT, then the ids read back by their unique credit codes
+            bulk_insert(Business, _BUSINESS_COLUMNS, (business_row(data) for data in new))
+            new_codes = [data["credit_code"] for data in new]
+            for i in range(0, len(new_codes), LOOKUP_CHUNK):
+                ids.update((code, pk) for code, pk in Business.objects.filter(
+                    credit_code__in=new_codes[i:i + LOOKUP_CHUNK]).values_list("credit_code", "pk") if code)
+        bulk_insert(Store, ("business_id", "name", "region_id"),
+                    ((ids[data["credit_code"]], s["name"], s["region_code"])
+                     for _pk, _line, data in fresh for s in data.get("stores", [])))
+        links = [(ids[data["credit_code"]], pk) for pk, _line, data in fresh]
+        if links:
+            _link_rows(links)
+        if late:
+            ImportRow.objects.filter(pk__in=late).update(
+                outcome=ImportRow.Outcome.ALREADY, reason="预检后已有相同统一社会信用代码的商户入驻 (joined meanwhile)")
         ImportBatch.objects.filter(pk=batch.pk).update(
             rows_done=F("rows_done") + len(rows), created=F("created") + len(fresh), heartbeat_at=clock.now(),
             accepted=F("accepted") - len(late), already=F("already") + len(late),
         )
     return len(fresh), len(late)
+
+
+def _link_rows(links: list[tuple[int, int]]) -> None:
+    """Each import row (id) to the business (id) it made: one statement on PostgreSQL (unnest of two
+    arrays), one prepared statement run for each pair elsewhere."""
+    quote = connection.ops.quote_name
+    table, column = quote(ImportRow._meta.db_table), quote(ImportRow._meta.get_field("business").column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} SET {column} = v.business FROM unnest(%s::bigint[], %s::bigint[]) "  # noqa: S608
+                "AS v(business, row_id) WHERE id = v.row_id",
+                [[b for b, _r in links], [r for _b, r in links]])
+        else:
+            cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE id = %s", links)  # noqa: S608
 
 
 def import_run(*, batch_id: int) -> None:
@@ -761,11 +810,11 @@ def import_run(*, batch_id: int) -> None:
         after = 0  # keyset on the line: each chunk starts where the last ended (no rescan of the rows done)
         while True:
             chunk = list(batch.rows.filter(outcome=ImportRow.Outcome.ACCEPTED, business__isnull=True, line__gt=after)
-                         .order_by("line")[:CHUNK])
+                         .order_by("line").values_list("pk", "line", "data")[:CHUNK])
             if not chunk:
                 break
             _create_chunk(batch, chunk)
-            after = chunk[-1].line
+            after = chunk[-1][1]
     except Exception as exc:
         logger.exception("import %s failed", batch_id)
         message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}"
