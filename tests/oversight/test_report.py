@@ -224,3 +224,76 @@ def test_the_12315_columns_are_documented():
     doc = (Path(__file__).parents[2] / "docs" / "12315-export.md").read_text()
     for name, _what in orders_12315.COLUMNS:
         assert f"`{name}`" in doc, name
+
+
+# --------------------------------------------------------------------------- the API and the page
+
+
+@pytest.fixture
+def api(client):
+    from tests.api.conftest import Api
+
+    return Api(client)
+
+
+def test_the_api_gives_the_council_its_report(api, world):
+    r = api.get("/reports/annual", as_=world["council"], year="2026")
+    assert r.status_code == 200, r.json()
+    body = r.json()
+    assert body["region"] == {"code": "420100", "name": "湖北省武汉市"}
+    assert body["totals"]["received"] == 5 and body["totals"]["recovered"] == "210.00"
+    assert body["period"] == {"from": "2026-01-01", "to": "2026-03-20", "year": 2026}
+    x = api.get("/reports/annual.xlsx", as_=world["council"], year="2026")
+    assert x.status_code == 200 and x["Content-Type"].startswith("application/vnd.openxml")
+    assert openpyxl.load_workbook(io.BytesIO(x.content))["总体情况"]["B4"].value == 5
+    p = api.get("/reports/annual.pdf", as_=world["council"], year="2026")
+    assert p.status_code == 200 and p.content.startswith(b"%PDF")
+    c = api.get("/reports/orders-12315.csv", as_=world["council"], year="2026")
+    assert c.status_code == 200 and len(b"".join(c.streaming_content).decode().splitlines()) == 6
+
+
+@pytest.mark.parametrize("path", ["/reports/annual", "/reports/annual.xlsx", "/reports/annual.pdf",
+                                  "/reports/orders-12315.csv"])
+def test_the_api_refuses_everyone_else(api, world, make_user, path):
+    assert api.get(path).status_code == 401
+    staff = make_user("business", business=world["a"])
+    assert api.get(path, as_=staff).status_code == 403
+    assert api.get(path, as_=world["a1"].consumer).status_code == 403
+    yichang = make_user("council", region="420500")
+    assert api.get(path, as_=yichang, region="420100").status_code == 403  # another region
+    r = api.get(path, as_=world["council"], region="420500")
+    assert r.status_code == 403 and "不在您的辖区" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("params", "field"), [({"year": "20x6"}, "year"), ({"year": "1999"}, "year"),
+                                               ({"from": "2026-01-01"}, "to"),
+                                               ({"from": "2020-01-01", "to": "2026-01-01"}, "to")])
+def test_the_api_says_what_is_wrong_with_a_period(api, world, params, field):
+    r = api.get("/reports/annual", as_=world["council"], **params)
+    assert r.status_code == 422
+    assert field in r.json()["error"]["fields"]
+
+
+def test_the_council_page_shows_the_figures_and_links_the_files(client, world):
+    client.force_login(world["council"])
+    r = client.get("/council/report/", {"year": "2026"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "210.00" in html and "生活、社会服务类" in html and "+400.0%" in html
+    assert "/council/report/report.xlsx?year=2026" in html and "/council/report/orders-12315.csv?year=2026" in html
+    assert client.get("/council/report/report.pdf", {"year": "2026"}).content.startswith(b"%PDF")
+    assert "/council/report/" in client.get("/council/").content.decode()  # the dashboard links it
+    bad = client.get("/council/report/", {"year": "abc"})
+    assert bad.status_code == 422 and "年份应为四位数字" in bad.content.decode()
+
+
+def test_the_page_is_refused_from_every_other_side(client, world, make_user):
+    r = client.get("/council/report/")
+    assert r.status_code == 302 and "/signin" in r["Location"]
+    client.force_login(make_user("business", business=world["a"]))
+    assert client.get("/council/report/").status_code == 404
+    assert client.get("/council/report/orders-12315.csv").status_code == 404
+    client.force_login(world["a1"].consumer)
+    assert client.get("/council/report/report.pdf").status_code == 404
+    client.force_login(world["council"])
+    assert client.get("/council/report/", {"region": "420500"}).status_code == 404
