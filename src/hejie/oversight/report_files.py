@@ -207,7 +207,7 @@ def report_pdf(report: dict[str, Any]) -> bytes:
     font = pdf_font()
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
     h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=22, spaceAfter=6)
-    h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=17, spaceBefore=10, spaceAfter=4)
+    h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=17, spaceBefore=10, spaceAfter=4, keepWithNext=1)
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=11, textColor=colors.grey)
 
     def table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
