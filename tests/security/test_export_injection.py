@@ -105,7 +105,15 @@ def _council_xlsx(client, council) -> list[list[object]]:
     return _cells_of_xlsx(b"".join(r.streaming_content))
 
 
-EXPORTS = {"open data CSV": _public_csv, "council CSV": _council_csv, "council XLSX": _council_xlsx}
+def _council_12315_csv(client, council) -> list[list[object]]:
+    client.force_login(council)
+    r = client.get("/council/report/orders-12315.csv", {"year": "2026"})
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    return _cells_of_csv(b"".join(r.streaming_content).decode("utf-8"))
+
+
+EXPORTS = {"open data CSV": _public_csv, "council CSV": _council_csv, "council XLSX": _council_xlsx,
+           "12315 CSV": _council_12315_csv}
 
 
 @pytest.mark.parametrize("export", EXPORTS.values(), ids=EXPORTS.keys())
@@ -117,7 +125,8 @@ def test_a_business_named_as_a_formula_is_text_in_every_export(client, attack, c
         assert _has(rows, payload), payload
 
 
-@pytest.mark.parametrize("export", [_council_csv, _council_xlsx], ids=["council CSV", "council XLSX"])
+@pytest.mark.parametrize("export", [_council_csv, _council_xlsx, _council_12315_csv],
+                         ids=["council CSV", "council XLSX", "12315 CSV"])
 def test_free_text_and_names_are_text_in_the_councils_exports(client, attack, council, export):
     council.sees_personal_data = True  # the consumer's name ("=1+1") and the text in full
     council.save(update_fields=["sees_personal_data"])

@@ -96,3 +96,60 @@ class XlsxWriter:
 
     def save(self, target: IO[bytes]) -> None:
         self._book.save(target)
+
+
+class XlsxBook:
+    """A small formatted workbook (a report, not an export of many rows): several sheets, each with
+    a bold frozen header row, column widths and number formats; every cell through ``safe_cell``,
+    every string a string cell. Dates and numbers stay real dates and numbers."""
+
+    def __init__(self) -> None:
+        from openpyxl import Workbook
+
+        self._book = Workbook()
+        self._first = True
+
+    def sheet(self, title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]], *,
+              widths: Sequence[int] | None = None, formats: dict[int, str] | None = None,
+              notes: Sequence[str] = ()) -> None:
+        """Add a sheet: ``notes`` (lines of text) above the header, the header frozen, ``formats``
+        by column index (0-based, e.g. ``"0.0%"``, ``"#,##0.00"``, ``"yyyy-mm-dd"``)."""
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
+        ws: Any
+        if self._first:
+            ws = self._book.active
+            ws.title = title[:31]
+            self._first = False
+        else:
+            ws = self._book.create_sheet(title[:31])
+        formats = formats or {}
+        r = 1
+        for note in notes:
+            self._put(ws, r, 1, note)
+            r += 1
+        for c, title_cell in enumerate(header, start=1):
+            self._put(ws, r, c, title_cell).font = Font(bold=True)
+        ws.freeze_panes = ws.cell(row=r + 1, column=1)
+        for row in rows:
+            r += 1
+            for c, value in enumerate(row, start=1):
+                cell = self._put(ws, r, c, value)
+                if c - 1 in formats and not isinstance(value, str):
+                    cell.number_format = formats[c - 1]
+        for c, width in enumerate(widths or [], start=1):
+            ws.column_dimensions[get_column_letter(c)].width = width
+
+    @staticmethod
+    def _put(ws: Any, row: int, column: int, value: Cell) -> Any:
+        value = safe_cell(value)
+        if isinstance(value, str):
+            cell = ws.cell(row=row, column=column)
+            cell.value = _ILLEGAL_XML.sub("", value)
+            cell.data_type = "s"
+            return cell
+        return ws.cell(row=row, column=column, value=value)
+
+    def save(self, target: IO[bytes]) -> None:
+        self._book.save(target)

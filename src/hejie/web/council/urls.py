@@ -3,7 +3,7 @@ and its actions, the lists and the businesses."""
 
 from django.urls import path
 
-from hejie.web.council import businesses, dashboard, lists, orders
+from hejie.web.council import businesses, dashboard, lists, orders, report
 
 urlpatterns = [
     path("council/", dashboard.dashboard_view, name="council"),
@@ -23,6 +23,10 @@ urlpatterns = [
     path("council/orders/<id:complaint_id>/mediate/", orders.order_mediate, name="council-order-mediate"),
     path("council/orders/<id:complaint_id>/message/", orders.order_message, name="council-order-message"),
     path("council/orders/<id:complaint_id>/outcome/", orders.order_outcome, name="council-order-outcome"),
+    path("council/report/", report.report_page, name="council-report"),
+    path("council/report/report.xlsx", report.report_xlsx_view, name="council-report-xlsx"),
+    path("council/report/report.pdf", report.report_pdf_view, name="council-report-pdf"),
+    path("council/report/orders-12315.csv", report.orders_12315_view, name="council-report-12315"),
     path("council/lists/", lists.lists_page, name="council-lists"),
     path("council/lists/black/<id:pk>/publish/", lists.publish, name="council-black-publish"),
     path("council/lists/black/<id:pk>/dismiss/", lists.dismiss, name="council-black-dismiss"),
