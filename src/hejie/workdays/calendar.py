@@ -91,6 +91,44 @@ def workdays_left(now: dt.datetime, deadline: dt.datetime) -> int:
     return sum(_is_workday(today + dt.timedelta(days=i), overrides) for i in range(1, (last - today).days + 1))
 
 
+def last_day(deadline: dt.datetime) -> dt.date:
+    """The working day a deadline ends (a deadline is the midnight that ends its last day)."""
+    return clock.local_date(deadline - dt.timedelta(microseconds=1))
+
+
+def workdays_overdue(now: dt.datetime, deadline: dt.datetime) -> int:
+    """Working days begun since the deadline passed, today included (0 before it, and on the
+    days off straight after it): what the console shows as 超期 N 个工作日."""
+    if now < deadline:
+        return 0
+    first, today = clock.local_date(deadline), clock.local_date(now)
+    overrides = _overrides(first, today)
+    return sum(_is_workday(first + dt.timedelta(days=i), overrides) for i in range((today - first).days + 1))
+
+
+def remind_from(deadline: dt.datetime, n: int) -> dt.datetime:
+    """When a reminder ``n`` working days before ``deadline`` is due: the end of the n-th working
+    day before the deadline's last day, so that ``n`` working days remain (the last one included).
+    The mirror of ``add_workdays``: ``remind_from(add_workdays(t, k + n), n) == add_workdays(t, k)``
+    when those are working days."""
+    if n < 1:
+        raise ValueError("a reminder in working days is at least 1")
+    day = last_day(deadline)
+    floor = day - dt.timedelta(days=n * 2 + 60)
+    overrides = _overrides(floor, day)
+    counted = 0
+    for _ in range(_MAX_SPAN):
+        day -= dt.timedelta(days=1)
+        if day < floor:
+            floor = day - dt.timedelta(days=90)
+            overrides.update(_overrides(floor, day))
+        if _is_workday(day, overrides):
+            counted += 1
+            if counted == n:
+                return _end_of(day)
+    raise ValueError(f"no {n} working days within {_MAX_SPAN} days before {deadline}")
+
+
 def missing_years(today: dt.date | None = None) -> list[int]:
     """The years the calendar should know by now and does not: this year always, the coming year
     from 1 November. Empty when all is well."""
