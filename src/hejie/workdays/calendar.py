@@ -80,6 +80,11 @@ def add_workdays(moment: dt.datetime, n: int) -> dt.datetime:
     raise ValueError(f"no {n} working days within {_MAX_SPAN} days of {start}")
 
 
+def extend(deadline: dt.datetime, n: int) -> dt.datetime:
+    """A deadline moved ``n`` working days on: the end of the n-th working day after its last day."""
+    return add_workdays(deadline - dt.timedelta(microseconds=1), n)
+
+
 def workdays_left(now: dt.datetime, deadline: dt.datetime) -> int:
     """Working days from the day after ``now`` up to the deadline's last day (0 on the last day
     itself and once it has passed): what the console shows beside a council queue's limit."""
