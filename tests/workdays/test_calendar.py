@@ -125,3 +125,14 @@ def test_a_reminder_falls_n_working_days_before_the_last_day():
         assert calendar.remind_from(calendar.add_workdays(filed, 7), 2) == calendar.add_workdays(filed, 5)
     with pytest.raises(ValueError):
         calendar.remind_from(deadline, 0)
+
+
+def test_standings_agree_with_the_one_at_a_time_counts():
+    deadlines = [calendar.add_workdays(sh(2026, 9, 28, 9, 0), n) for n in (1, 2, 3, 7, 12)] + [None]
+    for now in (sh(2026, 9, 30, 23, 59, 59), sh(2026, 10, 1, 0, 0), sh(2026, 10, 8, 0, 0), sh(2026, 10, 10, 12, 0),
+                sh(2026, 10, 16, 0, 0), sh(2026, 10, 16, 0, 0).astimezone(dt.UTC)):
+        expected = [None if d is None else (calendar.workdays_left(now, d), calendar.workdays_overdue(now, d))
+                    for d in deadlines]
+        assert calendar.standings(now, deadlines) == expected
+    assert calendar.standings(sh(2026, 10, 9, 12, 0), [sh(2026, 10, 13)]) == [(2, 0)]  # the make-up Saturday, Monday
+    assert calendar.standings(sh(2026, 10, 9, 12, 0), []) == []

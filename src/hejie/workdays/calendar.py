@@ -111,6 +111,31 @@ def workdays_overdue(now: dt.datetime, deadline: dt.datetime) -> int:
     return sum(_is_workday(first + dt.timedelta(days=i), overrides) for i in range((today - first).days + 1))
 
 
+def standings(now: dt.datetime, deadlines: list[dt.datetime | None]) -> list[tuple[int, int] | None]:
+    """``(workdays_left, workdays_overdue)`` of each deadline at ``now`` (None for none), reading the
+    operator's corrections once for the whole list: a council queue's page in one query."""
+    known = [d for d in deadlines if d is not None]
+    if not known:
+        return [None] * len(deadlines)
+    today = clock.local_date(now)
+    days = [clock.local_date(d) for d in known] + [today]
+    overrides = _overrides(min(days) - dt.timedelta(days=1), max(days) + dt.timedelta(days=1))
+
+    def count(first: dt.date, last: dt.date) -> int:
+        return sum(_is_workday(first + dt.timedelta(days=i), overrides) for i in range((last - first).days + 1))
+
+    out: list[tuple[int, int] | None] = []
+    for deadline in deadlines:
+        if deadline is None:
+            out.append(None)
+            continue
+        last = last_day(deadline)
+        left = count(today + dt.timedelta(days=1), last) if last > today else 0
+        overdue = count(clock.local_date(deadline), today) if now >= deadline else 0
+        out.append((left, overdue))
+    return out
+
+
 def remind_from(deadline: dt.datetime, n: int) -> dt.datetime:
     """When a reminder ``n`` working days before ``deadline`` is due: the end of the n-th working
     day before the deadline's last day, so that ``n`` working days remain (the last one included).
