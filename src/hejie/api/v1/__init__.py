@@ -49,11 +49,22 @@ api = HejieAPI(
 )
 errors.install(api)
 
-from hejie.api.v1.routers import auth, businesses, complaints, lists, partners, standards, stats, webhooks  # noqa: E402
+from hejie.api.v1.routers import (  # noqa: E402
+    auth,
+    businesses,
+    complaints,
+    council,
+    lists,
+    partners,
+    standards,
+    stats,
+    webhooks,
+)
 
 api.add_router("/auth", auth.router)
 api.add_router("/businesses", businesses.router)
 api.add_router("/complaints", complaints.router)
+api.add_router("/council", council.router)
 api.add_router("/lists", lists.router)
 api.add_router("/partners", partners.router)
 api.add_router("/stats", stats.router)
