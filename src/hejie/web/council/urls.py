@@ -1,9 +1,9 @@
 """The council's console: the dashboard and order list (with bulk urging and exports), the order page
-and its actions, the lists and the businesses."""
+and its actions, its own queues by their clocks, the lists and the businesses."""
 
 from django.urls import path
 
-from hejie.web.council import businesses, dashboard, lists, orders
+from hejie.web.council import businesses, clocks, dashboard, lists, orders
 
 urlpatterns = [
     path("council/", dashboard.dashboard_view, name="council"),
@@ -23,6 +23,9 @@ urlpatterns = [
     path("council/orders/<id:complaint_id>/mediate/", orders.order_mediate, name="council-order-mediate"),
     path("council/orders/<id:complaint_id>/message/", orders.order_message, name="council-order-message"),
     path("council/orders/<id:complaint_id>/outcome/", orders.order_outcome, name="council-order-outcome"),
+    path("council/orders/<id:complaint_id>/extend/", orders.order_extend, name="council-order-extend"),
+    path("council/queues/", clocks.queues_page, name="council-queues"),
+    path("council/queues/<slug:queue>/", clocks.queues_page, name="council-queue"),
     path("council/lists/", lists.lists_page, name="council-lists"),
     path("council/lists/black/<id:pk>/publish/", lists.publish, name="council-black-publish"),
     path("council/lists/black/<id:pk>/dismiss/", lists.dismiss, name="council-black-dismiss"),
