@@ -87,10 +87,11 @@ class Item:
 
     @property
     def region_l1(self) -> str:
-        return str(_regional(self.queue, self.row).region_l1)
+        return str(regional(self.queue, self.row).region_l1)
 
 
-def _regional(queue: str, row: Any) -> Any:
+def regional(queue: str, row: Any) -> Any:
+    """The row carrying the item's region (``region``, ``region_l1/l2/l3``): the order, or the appealing business."""
     if queue == REVIEW:
         return row
     if queue == MEDIATION:

@@ -151,7 +151,7 @@ def council_clocks_due(*, now: dt.datetime | None = None) -> int:
 
 def _tell(item: clocks.Item, event: str, cache: dict[tuple[str | None, ...], tuple[list[User], list[User]]]
           ) -> int:
-    regional = clocks._regional(item.queue, item.row)
+    regional = clocks.regional(item.queue, item.row)
     own, parent = _councils(regional, cache)
     label, what = QUEUE_LABELS[item.queue], _what(item)
     day = f"{item.last_day:%Y-%m-%d}"

@@ -43,7 +43,7 @@ def _row(item: clocks.Item) -> dict[str, object]:
     order = item.order
     business = order.business_display_name if order is not None else item.row.entry.business
     return {"item": item, "order": order, "business": business, "standing": standing(item),
-            "region": clocks._regional(item.queue, item.row).region}
+            "region": clocks.regional(item.queue, item.row).region}
 
 
 @require_GET

@@ -68,7 +68,7 @@ class OverdueOut(Schema):
 
 
 def _row(item: clocks.Item) -> dict:
-    regional = clocks._regional(item.queue, item.row)
+    regional = clocks.regional(item.queue, item.row)
     order = item.order
     if order is not None:
         business = order.business_display_name
