@@ -80,6 +80,8 @@ def test_the_council_extends_a_mediation_once(api, mediating, council, consumer,
     cid = mediating["id"]
     [row] = api.get("/council/queues/mediation", as_=council).json()["items"]
     assert row["complaint_id"] == cid and row["workdays_left"] == 45
+    assert "mediation_extend" in api.get(f"/complaints/{cid}", as_=council).json()["allowed_actions"]
+    assert "mediation_extend" not in api.get(f"/complaints/{cid}", as_=consumer).json()["allowed_actions"]
     for refused, status in ((consumer, 403), (staff, 403), (make_user("council", region="420200"), 404)):
         r = api.post(f"/complaints/{cid}/mediation/extend", {"workdays": 5, "reason": "想延长"}, as_=refused)
         assert r.status_code == status, r.json()
@@ -96,5 +98,6 @@ def test_the_council_extends_a_mediation_once(api, mediating, council, consumer,
     assert body["decide_by"].startswith("2026-05-27T16:00:00")  # 20 May + 21, 22, 25, 26, 27
     r = api.post(f"/complaints/{cid}/mediation/extend", {"workdays": 5, "reason": "再延长"}, as_=council)
     assert r.status_code == 409 and err(r)["code"] == "already_extended"
+    assert "mediation_extend" not in api.get(f"/complaints/{cid}", as_=council).json()["allowed_actions"]
     timeline = api.get(f"/complaints/{cid}", as_=consumer).json()["timeline"]
     assert timeline[-1]["type"] == "mediation_extended"
