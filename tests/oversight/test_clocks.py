@@ -207,3 +207,17 @@ def test_an_appeal_is_urged_when_its_limit_passes(traveller, staff, city, make_u
     urge = clock_notices().get(event="council_queue_overdue")
     assert business.name in urge.title and urge.complaint is None
     assert BlacklistAppeal.objects.get(pk=appeal.pk).urged_at == appeal.decide_by
+
+
+def test_the_backfill_gives_a_waiting_appeal_its_deadline(traveller, staff, city, make_user, business):
+    import importlib
+
+    from django.apps import apps
+
+    fail_three(make_user, business, staff)
+    entry = BlacklistEntry.objects.get(business=business)
+    lists.blacklist_publish(actor=city, entry=entry, reason="三次拒绝和解，整改前公示")
+    appeal = lists.blacklist_appeal(actor=staff, entry=entry, text="已全部补偿，请撤销。")
+    BlacklistAppeal.objects.filter(pk=appeal.pk).update(decide_by=None)
+    importlib.import_module("hejie.ratings.migrations.0006_appeal_clock_backfill").backfill(apps, None)
+    assert BlacklistAppeal.objects.get(pk=appeal.pk).decide_by == calendar.add_workdays(T0, 15) == sh(2026, 4, 4)
