@@ -89,3 +89,50 @@ def test_the_admin_warns_of_a_missing_year_and_records_who_changed_a_day(client,
         client.post("/admin/workdays/calendaryear/add/", {"year": "2027", "source": "通知"})
         assert CalendarYear.objects.get(year=2027).confirmed_by == operator
         assert "节假日数据缺少" not in client.get("/admin/").content.decode()
+
+
+def test_overdue_counts_working_days_begun_since_the_deadline():
+    deadline = calendar.add_workdays(sh(2026, 9, 30, 15, 0), 7)  # end of Thursday 15 October
+    assert calendar.last_day(deadline) == dt.date(2026, 10, 15)
+    assert calendar.workdays_overdue(sh(2026, 10, 15, 23, 59, 59), deadline) == 0  # one second before
+    assert calendar.workdays_overdue(sh(2026, 10, 16, 0, 0, 0), deadline) == 1  # at midnight: Friday begun
+    assert calendar.workdays_overdue(sh(2026, 10, 18, 12, 0), deadline) == 1  # the weekend adds nothing
+    assert calendar.workdays_overdue(sh(2026, 10, 19, 0, 0), deadline) == 2
+    assert calendar.workdays_overdue(sh(2026, 10, 19, 0, 0).astimezone(dt.UTC), deadline) == 2
+
+
+def test_overdue_across_the_holiday_and_its_make_up_saturday():
+    before_holiday = calendar.add_workdays(sh(2026, 9, 29, 10, 0), 1)  # end of Wednesday 30 September
+    assert before_holiday == sh(2026, 10, 1)
+    assert calendar.workdays_overdue(sh(2026, 10, 1, 0, 0), before_holiday) == 0  # passed, but a holiday
+    assert calendar.workdays_overdue(sh(2026, 10, 7, 23, 59, 59), before_holiday) == 0
+    assert calendar.workdays_overdue(sh(2026, 10, 8, 0, 0), before_holiday) == 1
+    friday = calendar.add_workdays(sh(2026, 10, 8, 10, 0), 1)  # end of Friday 9 October
+    assert friday == sh(2026, 10, 10)
+    assert calendar.workdays_overdue(sh(2026, 10, 10, 0, 0), friday) == 1  # the make-up Saturday counts
+    assert calendar.workdays_overdue(sh(2026, 10, 11, 23, 0), friday) == 1  # Sunday does not
+
+
+def test_a_reminder_falls_n_working_days_before_the_last_day():
+    deadline = sh(2026, 10, 16)  # last day Thursday 15 October
+    assert calendar.remind_from(deadline, 1) == sh(2026, 10, 15)  # from the start of the last day
+    assert calendar.remind_from(deadline, 3) == sh(2026, 10, 13)  # 15, 14, 13 remain
+    # the last day Monday 12 October: the working day before is the make-up Saturday
+    assert calendar.remind_from(sh(2026, 10, 13), 1) == sh(2026, 10, 11)
+    # the last day Thursday 8 October, the first after the holiday: reminded when the holiday begins
+    assert calendar.remind_from(sh(2026, 10, 9), 1) == sh(2026, 10, 1)
+    for filed in (sh(2026, 9, 30, 15, 0), sh(2026, 10, 9, 23, 59, 59), sh(2026, 10, 10, 0, 0)):
+        assert calendar.remind_from(calendar.add_workdays(filed, 7), 2) == calendar.add_workdays(filed, 5)
+    with pytest.raises(ValueError):
+        calendar.remind_from(deadline, 0)
+
+
+def test_standings_agree_with_the_one_at_a_time_counts():
+    deadlines = [calendar.add_workdays(sh(2026, 9, 28, 9, 0), n) for n in (1, 2, 3, 7, 12)] + [None]
+    for now in (sh(2026, 9, 30, 23, 59, 59), sh(2026, 10, 1, 0, 0), sh(2026, 10, 8, 0, 0), sh(2026, 10, 10, 12, 0),
+                sh(2026, 10, 16, 0, 0), sh(2026, 10, 16, 0, 0).astimezone(dt.UTC)):
+        expected = [None if d is None else (calendar.workdays_left(now, d), calendar.workdays_overdue(now, d))
+                    for d in deadlines]
+        assert calendar.standings(now, deadlines) == expected
+    assert calendar.standings(sh(2026, 10, 9, 12, 0), [sh(2026, 10, 13)]) == [(2, 0)]  # the make-up Saturday, Monday
+    assert calendar.standings(sh(2026, 10, 9, 12, 0), []) == []

@@ -69,7 +69,8 @@ class ComplaintAdmin(admin.ModelAdmin):
 class PolicyAdmin(admin.ModelAdmin):
     """The one policy table. A change applies to transitions made after it."""
 
-    list_display = ["__str__", "first_response_hours", "settle_days", "consumer_silence_days", "updated_at"]
+    list_display = ["__str__", "first_response_hours", "settle_days", "consumer_silence_days", "review_workdays",
+                    "mediation_workdays", "appeal_workdays", "updated_at"]
     readonly_fields = ["updated_at"]
 
     def has_add_permission(self, request):
@@ -85,9 +86,9 @@ class PolicyAdmin(admin.ModelAdmin):
 
 @admin.register(Mediation)
 class MediationAdmin(admin.ModelAdmin):
-    list_display = ["complaint", "requested_at", "mediator", "outcome", "decided_at"]
+    list_display = ["complaint", "requested_at", "mediator", "outcome", "decide_by", "decided_at"]
     list_filter = ["outcome"]
-    raw_id_fields = ["complaint", "requested_by", "mediator"]
+    raw_id_fields = ["complaint", "requested_by", "mediator", "extended_by"]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

@@ -70,6 +70,7 @@ class EventType(models.TextChoices):
     REQUEST_MEDIATION = "request_mediation", _("申请调解")
     MEDIATION_SETTLE = "mediation_settle", _("调解成功")
     MEDIATION_FAIL = "mediation_fail", _("调解失败")
+    MEDIATION_EXTENDED = "mediation_extended", _("延长调解期限")
     FULFILMENT_CLAIMED = "fulfilment_claimed", _("经营者称已履行")
     FULFILMENT_CONFIRMED = "fulfilment_confirmed", _("消费者确认履行情况")
     FULFILMENT_DISPUTED = "fulfilment_disputed", _("消费者称未履行")

@@ -31,6 +31,12 @@ def _default_reminders():
     return [72, 144]
 
 
+# The council's limits in working days (``Policy``), each at least 1 and at most a working year.
+COUNCIL_CLOCKS = ("review_workdays", "mediation_workdays", "mediation_extension_max_workdays", "appeal_workdays",
+                  "council_reminder_workdays")
+MAX_WORKDAYS = 250
+
+
 class Policy(models.Model):
     """The time rules, in one row an operator can change in the admin.
 
@@ -51,6 +57,15 @@ class Policy(models.Model):
     rating_prior_weight = models.PositiveIntegerField(default=5)
     blacklist_failed_count = models.PositiveIntegerField(default=3)
     blacklist_window_days = models.PositiveIntegerField(default=90)
+    # The council's own clocks, in working days (``hejie.workdays.calendar``), after the 12315 rules.
+    review_workdays = models.PositiveIntegerField(
+        default=7, help_text="working days to forward or reject an order in the review queue")
+    mediation_workdays = models.PositiveIntegerField(default=45, help_text="working days for a mediation")
+    mediation_extension_max_workdays = models.PositiveIntegerField(
+        default=45, help_text="the most working days one recorded extension of a mediation may add")
+    appeal_workdays = models.PositiveIntegerField(default=15, help_text="working days to decide an appeal")
+    council_reminder_workdays = models.PositiveIntegerField(
+        default=1, help_text="working days before a council deadline its staff are reminded")
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -84,9 +99,13 @@ class Policy(models.Model):
         if not (valid_hours and hours == sorted(hours)):
             errors["consumer_reminder_hours"] = "an ascending list of whole hours"
         for name in ("settle_days", "first_response_hours", "consumer_silence_days", "rating_window_days",
-                     "blacklist_window_days", "blacklist_failed_count"):
+                     "blacklist_window_days", "blacklist_failed_count", *COUNCIL_CLOCKS):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 errors[name] = "must be at least 1"
+        for name in COUNCIL_CLOCKS:
+            value = getattr(self, name)
+            if name not in errors and value is not None and value > MAX_WORKDAYS:
+                errors[name] = f"at most {MAX_WORKDAYS} working days"
         if errors:
             raise ValidationError(errors)
 
@@ -163,6 +182,10 @@ class Complaint(models.Model):
     next_deadline_at = models.DateTimeField(
         null=True, blank=True, help_text="earliest time the sweep has something to do with this order"
     )
+    # the council's review clock (``hejie.oversight.clocks``): set when the order enters the review queue
+    review_by = models.DateTimeField(null=True, blank=True)
+    review_reminded_at = models.DateTimeField(null=True, blank=True)
+    review_urged_at = models.DateTimeField(null=True, blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
 
@@ -205,6 +228,8 @@ class Complaint(models.Model):
             models.Index(fields=["respond_by"], name="cmp_awaiting_response",
                          condition=Q(first_response_at__isnull=True, respond_by__isnull=False)),
             models.Index(fields=["settle_by"], name="cmp_settle_by", condition=Q(settle_by__isnull=False)),
+            models.Index(fields=["review_by"], name="cmp_review_by",
+                         condition=Q(state="pending_review", review_by__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -393,6 +418,15 @@ class Mediation(models.Model):
     terms = models.TextField(blank=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # the council's clock: set when the mediation starts, moved once by a recorded extension
+    decide_by = models.DateTimeField(null=True, blank=True)
+    extended_at = models.DateTimeField(null=True, blank=True)
+    extended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    extension_workdays = models.PositiveIntegerField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    urged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["requested_at", "id"]

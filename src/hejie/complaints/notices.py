@@ -166,6 +166,12 @@ def _mediation_fail(event: ComplaintEvent, order: Complaint, batch: events.Batch
                  f"调解未能达成一致。您还可以通过：{MEDIATION_ROUTES}")
 
 
+def _mediation_extended(event: ComplaintEvent, order: Complaint, batch: events.Batch) -> Iterator[Notice]:
+    until = dt.datetime.fromisoformat(event.payload["decide_by"]) - dt.timedelta(seconds=1)
+    yield Notice((C, B), "mediation_extended", f"{order.number} 调解期限已延长",
+                 f"消委决定延长调解期限至{_at(until)}。理由：{_cut(event.payload['reason'], 120)}")
+
+
 def _fulfilment_claimed(event: ComplaintEvent, order: Complaint, batch: events.Batch) -> Iterator[Notice]:
     yield Notice((C,), "fulfilment_claimed", f"{order.number} 商户称已履行", "请确认是否已收到。")
 
@@ -195,6 +201,7 @@ NOTICES: dict[str, Entry] = {
     EventType.REQUEST_MEDIATION: _request_mediation,
     EventType.MEDIATION_SETTLE: _mediation_settle,
     EventType.MEDIATION_FAIL: _mediation_fail,
+    EventType.MEDIATION_EXTENDED: _mediation_extended,
     EventType.FULFILMENT_CLAIMED: _fulfilment_claimed,
     EventType.FULFILMENT_CONFIRMED: _fulfilment_answered,
     EventType.FULFILMENT_DISPUTED: _fulfilment_answered,

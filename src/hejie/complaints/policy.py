@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from hejie.complaints.models import Complaint, Policy
 from hejie.complaints.states import RECONCILING
+from hejie.workdays import calendar
 
 
 def get_policy() -> Policy:
@@ -48,6 +49,22 @@ def respond_by(delivered_at: dt.datetime, policy: Policy) -> dt.datetime:
 
 def settle_by(delivered_at: dt.datetime, policy: Policy) -> dt.datetime:
     return delivered_at + dt.timedelta(days=policy.settle_days)
+
+
+# The council's clocks: in working days, by the one rule of ``hejie.workdays.calendar.add_workdays``.
+
+
+def review_by(queued_at: dt.datetime, policy: Policy) -> dt.datetime:
+    """When the council must have forwarded or rejected an order that entered its review queue."""
+    return calendar.add_workdays(queued_at, policy.review_workdays)
+
+
+def mediation_decide_by(started_at: dt.datetime, policy: Policy) -> dt.datetime:
+    return calendar.add_workdays(started_at, policy.mediation_workdays)
+
+
+def appeal_decide_by(filed_at: dt.datetime, policy: Policy) -> dt.datetime:
+    return calendar.add_workdays(filed_at, policy.appeal_workdays)
 
 
 def consumer_reply_by(offered_at: dt.datetime, policy: Policy) -> dt.datetime:

@@ -159,7 +159,8 @@ def complaint_get_by_number_for(user: Viewer, number: str) -> Complaint:
 # Actions a person takes through a face (the platform's own moves and the
 # implicit "respond" are not offered as buttons).
 _PERSONAL_ACTIONS = ("message", "evidence", "propose", "accept", "reject_proposal", "refuse", "withdraw", "urge",
-                     "acknowledge_urge", "request_mediation", "mediation_settle", "mediation_fail", "mark_fulfilled",
+                     "acknowledge_urge", "request_mediation", "mediation_settle", "mediation_fail", "mediation_extend",
+                     "mark_fulfilled",
                      "confirm_fulfilment", "rate", "forward", "forward_external", "reject")
 
 
@@ -185,6 +186,9 @@ def actions_for(user: Viewer, complaint: Complaint) -> list[str]:
         allowed -= {"confirm_fulfilment", "mark_fulfilled"}
     if complaint.state == "settled" and complaint.fulfilment != Complaint.Fulfilment.NOT_FULFILLED:
         allowed.discard("request_mediation")
+    if "mediation_extend" in allowed and any(m.outcome == "" and m.extended_at is not None
+                                             for m in complaint.mediations.all()):
+        allowed.discard("mediation_extend")  # once
     return [a for a in _PERSONAL_ACTIONS if a in allowed]
 
 

@@ -86,6 +86,7 @@ TABLE: dict[str, Rule] = {
     "request_mediation": _r({S.FAILED, S.SETTLED}, S.MEDIATING, {C, K}),
     "mediation_settle": _r({S.MEDIATING}, S.MEDIATED, {K}),
     "mediation_fail": _r({S.MEDIATING}, S.MEDIATION_FAILED, {K}),
+    "mediation_extend": _r({S.MEDIATING}, None, {K}),  # once, by a recorded decision
     # actions that keep the state
     "message": _r({S.DELIVERED, S.NEGOTIATING, S.MEDIATING, S.SETTLED}, None, {C, B, K}),
     "evidence": _r({S.PENDING_REVIEW, S.DELIVERED, S.NEGOTIATING, S.MEDIATING}, None, {C, B, K}),

@@ -28,6 +28,7 @@ APPLICATION = "application"
 ORDER_UPDATE = "order_update"
 DIGEST = "digest"
 ACCOUNT = "account"
+COUNCIL_QUEUE = "council_queue"
 # not preferences: sent at once by SMS to the number given
 OTP = "otp"
 CLAIM = "claim"
@@ -45,13 +46,15 @@ KIND_LABELS = {
     ORDER_UPDATE: _("投诉的其他进展"),
     DIGEST: _("每日摘要"),
     ACCOUNT: _("账号"),
+    COUNCIL_QUEUE: _("消委待办期限提醒及超期督办"),
 }
 # Every kind's name, the ones that are not preferences included (the list of what was sent).
 MESSAGE_LABELS = {**KIND_LABELS, OTP: _("验证码"), CLAIM: _("认领邀请"), "notice": _("通知")}
 # Which kinds each audience is offered on the settings page.
 AUDIENCE_KINDS = {
     "consumer": (OFFER, FULFILMENT, ORDER_UPDATE),
-    "staff": (NEW_ORDER, URGE, OFFER, FULFILMENT, LISTS, APPEAL, APPLICATION, ORDER_UPDATE, DIGEST, ACCOUNT),
+    "staff": (NEW_ORDER, URGE, OFFER, FULFILMENT, LISTS, APPEAL, APPLICATION, ORDER_UPDATE, DIGEST, ACCOUNT,
+              COUNCIL_QUEUE),
 }
 
 DEFAULTS: dict[str, dict[str, frozenset[str]]] = {
@@ -71,6 +74,7 @@ DEFAULTS: dict[str, dict[str, frozenset[str]]] = {
         ORDER_UPDATE: frozenset({WECHAT}),
         DIGEST: frozenset({EMAIL}),
         ACCOUNT: frozenset({EMAIL}),
+        COUNCIL_QUEUE: frozenset({WECHAT, EMAIL}),
     },
 }
 # Kinds that go to business staff by SMS or WeChat only while they are on duty.
@@ -106,6 +110,8 @@ KIND_OF_EVENT = {
     "staff_invited": ACCOUNT,
     "partner_import": ACCOUNT,
     "digest": DIGEST,
+    "council_queue_due": COUNCIL_QUEUE,
+    "council_queue_overdue": COUNCIL_QUEUE,
 }
 
 

@@ -15,7 +15,10 @@ It is orchestration across apps, so it lives at the top of the stack:
 6. claim invitations to businesses without an account, sent again while unclaimed
    (``hejie.businesses.claims.invitations_resend_due``);
 7. the daily digest of each staff member, once a day from ``HEJIE_DIGEST_HOUR`` (Asia/Shanghai)
-   (``hejie.oversight.digest.digests_send_due``).
+   (``hejie.oversight.digest.digests_send_due``);
+8. the clocks on the council's own queues (review, mediation, appeals): their staff reminded
+   ``council_reminder_workdays`` before each deadline and urged, with the council above, once it has
+   passed, once each (``hejie.oversight.services.council_clocks_due``).
 
 ``hejie sweep`` runs one pass; ``hejie serve`` runs it on an interval
 (``hejie.ops.sweeper``); with a broker, Celery beat sends the ``hejie.sweep`` task
@@ -48,6 +51,7 @@ from hejie.core.leases import lease_acquire, lease_holder, lease_release, lease_
 from hejie.notifications.services import deliver_due
 from hejie.ops.metrics import timed_sweep
 from hejie.oversight.digest import digests_send_due
+from hejie.oversight.services import council_clocks_due
 from hejie.ratings.lists import blacklist_expire
 from hejie.ratings.services import ratings_expire_due
 from hejie.webhooks.services import deliveries_dispatch_due
@@ -68,6 +72,7 @@ class SweepReport:
     messages_due: int = 0
     invitations_resent: int = 0
     digests_sent: int = 0
+    council_clock_notices: int = 0
     errors: int = 0
     skipped: str = ""  # why this pass did nothing (another pass holds the lease), or ""
 
@@ -79,7 +84,8 @@ class SweepReport:
                 f"ratings refreshed {self.ratings_refreshed}; "
                 f"black-list entries ended by rule {self.blacklist_removed}; "
                 f"messages due {self.messages_due}; claim invitations sent again {self.invitations_resent}; "
-                f"digests sent {self.digests_sent}; errors {self.errors}")
+                f"digests sent {self.digests_sent}; council clock notices {self.council_clock_notices}; "
+                f"errors {self.errors}")
 
 
 def lock_ttl() -> dt.timedelta:
@@ -129,6 +135,13 @@ def _sweep(now: dt.datetime, *, batch_size: int, renew: Callable[[], bool]) -> S
     except Exception:
         logger.exception("sending the daily digests failed")
         report.errors += 1
-    if report.actions or report.errors or report.blacklist_removed or report.digests_sent:
+    renew()
+    try:
+        report.council_clock_notices = council_clocks_due(now=now)  # once per deadline and person
+    except Exception:
+        logger.exception("the council's queue clocks failed")
+        report.errors += 1
+    if report.actions or report.errors or report.blacklist_removed or report.digests_sent or \
+            report.council_clock_notices:
         logger.info("%s", report)
     return report

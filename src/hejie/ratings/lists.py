@@ -57,7 +57,7 @@ from hejie.businesses.models import Business
 from hejie.businesses.selectors import PUBLIC_STATUSES
 from hejie.complaints.evidence import TYPES, inspect_upload, upload_name
 from hejie.complaints.models import Complaint
-from hejie.complaints.policy import get_policy
+from hejie.complaints.policy import appeal_decide_by, get_policy
 from hejie.core import clock
 from hejie.core.errors import Conflict, DomainError, NotAllowed, NotFound, invalid
 from hejie.core.storage import storage_errors
@@ -454,7 +454,8 @@ def blacklist_appeal(*, actor: User, entry: BlacklistEntry | int, text: str,
             if locked.appeals.filter(status=BlacklistAppeal.Status.PENDING).exists():
                 raise Conflict(_("已有一项申诉正在处理"), code="duplicate")
             now = clock.now()
-            appeal = BlacklistAppeal.objects.create(entry=locked, author=actor, text=text, created_at=now)
+            appeal = BlacklistAppeal.objects.create(entry=locked, author=actor, text=text, created_at=now,
+                                                    decide_by=appeal_decide_by(now, get_policy()))
             for name, kind, stored in checked:
                 content_type, ext = TYPES[kind][:2]
                 row = AppealFile(appeal=appeal, original_name=name, content_type=content_type, size=len(stored),

@@ -149,6 +149,10 @@ class BlacklistAppeal(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     decision_reason = models.TextField(blank=True)
+    # the council's clock (``hejie.oversight.clocks``): set when the appeal is filed
+    decide_by = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    urged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

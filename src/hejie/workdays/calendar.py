@@ -80,6 +80,11 @@ def add_workdays(moment: dt.datetime, n: int) -> dt.datetime:
     raise ValueError(f"no {n} working days within {_MAX_SPAN} days of {start}")
 
 
+def extend(deadline: dt.datetime, n: int) -> dt.datetime:
+    """A deadline moved ``n`` working days on: the end of the n-th working day after its last day."""
+    return add_workdays(deadline - dt.timedelta(microseconds=1), n)
+
+
 def workdays_left(now: dt.datetime, deadline: dt.datetime) -> int:
     """Working days from the day after ``now`` up to the deadline's last day (0 on the last day
     itself and once it has passed): what the console shows beside a council queue's limit."""
@@ -89,6 +94,69 @@ def workdays_left(now: dt.datetime, deadline: dt.datetime) -> int:
         return 0
     overrides = _overrides(today, last)
     return sum(_is_workday(today + dt.timedelta(days=i), overrides) for i in range(1, (last - today).days + 1))
+
+
+def last_day(deadline: dt.datetime) -> dt.date:
+    """The working day a deadline ends (a deadline is the midnight that ends its last day)."""
+    return clock.local_date(deadline - dt.timedelta(microseconds=1))
+
+
+def workdays_overdue(now: dt.datetime, deadline: dt.datetime) -> int:
+    """Working days begun since the deadline passed, today included (0 before it, and on the
+    days off straight after it): what the console shows as 超期 N 个工作日."""
+    if now < deadline:
+        return 0
+    first, today = clock.local_date(deadline), clock.local_date(now)
+    overrides = _overrides(first, today)
+    return sum(_is_workday(first + dt.timedelta(days=i), overrides) for i in range((today - first).days + 1))
+
+
+def standings(now: dt.datetime, deadlines: list[dt.datetime | None]) -> list[tuple[int, int] | None]:
+    """``(workdays_left, workdays_overdue)`` of each deadline at ``now`` (None for none), reading the
+    operator's corrections once for the whole list: a council queue's page in one query."""
+    known = [d for d in deadlines if d is not None]
+    if not known:
+        return [None] * len(deadlines)
+    today = clock.local_date(now)
+    days = [clock.local_date(d) for d in known] + [today]
+    overrides = _overrides(min(days) - dt.timedelta(days=1), max(days) + dt.timedelta(days=1))
+
+    def count(first: dt.date, last: dt.date) -> int:
+        return sum(_is_workday(first + dt.timedelta(days=i), overrides) for i in range((last - first).days + 1))
+
+    out: list[tuple[int, int] | None] = []
+    for deadline in deadlines:
+        if deadline is None:
+            out.append(None)
+            continue
+        last = last_day(deadline)
+        left = count(today + dt.timedelta(days=1), last) if last > today else 0
+        overdue = count(clock.local_date(deadline), today) if now >= deadline else 0
+        out.append((left, overdue))
+    return out
+
+
+def remind_from(deadline: dt.datetime, n: int) -> dt.datetime:
+    """When a reminder ``n`` working days before ``deadline`` is due: the end of the n-th working
+    day before the deadline's last day, so that ``n`` working days remain (the last one included).
+    The mirror of ``add_workdays``: ``remind_from(add_workdays(t, k + n), n) == add_workdays(t, k)``
+    when those are working days."""
+    if n < 1:
+        raise ValueError("a reminder in working days is at least 1")
+    day = last_day(deadline)
+    floor = day - dt.timedelta(days=n * 2 + 60)
+    overrides = _overrides(floor, day)
+    counted = 0
+    for _ in range(_MAX_SPAN):
+        day -= dt.timedelta(days=1)
+        if day < floor:
+            floor = day - dt.timedelta(days=90)
+            overrides.update(_overrides(floor, day))
+        if _is_workday(day, overrides):
+            counted += 1
+            if counted == n:
+                return _end_of(day)
+    raise ValueError(f"no {n} working days within {_MAX_SPAN} days before {deadline}")
 
 
 def missing_years(today: dt.date | None = None) -> list[int]:

@@ -53,6 +53,7 @@ from hejie.api.v1.routers import (  # noqa: E402
     auth,
     businesses,
     complaints,
+    council,
     lists,
     partners,
     reports,
@@ -64,6 +65,7 @@ from hejie.api.v1.routers import (  # noqa: E402
 api.add_router("/auth", auth.router)
 api.add_router("/businesses", businesses.router)
 api.add_router("/complaints", complaints.router)
+api.add_router("/council", council.router)
 api.add_router("/lists", lists.router)
 api.add_router("/partners", partners.router)
 api.add_router("/reports", reports.router)

@@ -21,7 +21,12 @@ from hejie.complaints.services.intake import (
     complaint_submit,
     review_reason_label,
 )
-from hejie.complaints.services.mediation import MEDIATION_ROUTES, mediation_record_outcome, mediation_request
+from hejie.complaints.services.mediation import (
+    MEDIATION_ROUTES,
+    mediation_extend,
+    mediation_record_outcome,
+    mediation_request,
+)
 from hejie.complaints.services.negotiation import (
     complaint_rate,
     complaint_refuse,
@@ -47,5 +52,6 @@ __all__ = [
     "business_claim", "review_reason_label",
     "complaint_reject", "message_post", "proposal_make", "proposal_accept", "proposal_reject", "complaint_refuse",
     "complaint_withdraw", "complaint_urge", "urge_acknowledge", "mediation_request", "mediation_record_outcome",
+    "mediation_extend",
     "fulfilment_mark", "fulfilment_confirm", "complaint_rate", "complaint_process_due",
 ]

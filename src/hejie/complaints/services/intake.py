@@ -255,6 +255,8 @@ def complaint_submit(
         complaint.state = rule.to
         if action == "deliver":
             _deliver(complaint, policy, now)
+        elif review_reason != AWAITING_CLAIM:  # the council's to decide: its clock starts (not while
+            complaint.review_by = rules.review_by(now, policy)  # the order waits for its business's claim)
         try:
             with transaction.atomic():
                 complaint.save()

@@ -45,6 +45,7 @@ from hejie.oversight.surge_orders import surge_orders
 from hejie.regions.models import Region
 from hejie.web.common import charts
 from hejie.web.common.i18n import field_messages, is_english, pick
+from hejie.web.council.clocks import dashboard_clocks
 from hejie.web.council.common import council_only
 
 PAGE_SIZE = 50
@@ -254,6 +255,7 @@ def _dashboard_context(request, board: dict, jurisdiction, errors: dict, data, b
         "surges": surge_rows, "grains": grains, "grain": board["grain"],
         "trend_chart": trend_chart, "state_chart": state_chart, "sub_chart": sub_chart,
         "industry_chart": industry_chart, "queues": queue_counts(request.user),
+        **dashboard_clocks(request.user, region),
         "as_of": board["now"],
     }
 

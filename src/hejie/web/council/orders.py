@@ -24,12 +24,14 @@ from hejie.accounts.privacy import consumer_view
 from hejie.businesses import claims
 from hejie.businesses.selectors import business_search, oversight_region
 from hejie.complaints import services
+from hejie.complaints.policy import get_policy
 from hejie.complaints.selectors import actions_for, complaint_get_for, order_page_get_for
 from hejie.complaints.services import MEDIATION_ROUTES
 from hejie.complaints.states import AWAITING_CLAIM, OUTCOMES, RECONCILING, State
 from hejie.core.errors import DomainError, NotFound, invalid
 from hejie.web.common.i18n import form_errors, pick
 from hejie.web.common.labels import event_label
+from hejie.web.council.clocks import order_clock
 from hejie.web.council.common import council_only
 
 
@@ -72,6 +74,8 @@ def _context(request, c, **extra) -> dict:
         "business_q": q, "found": found, "business_all": everywhere, "search_scope": scope,
         "search_everywhere_url": "?" + urlencode({"business_q": q, "business_all": "1"}) + "#review",
         "errors": {}, "values": {}, "form": "",
+        "clock": order_clock(c),
+        "extend_max": get_policy().mediation_extension_max_workdays if "mediation_extend" in actions else None,
         **extra,
     }
 
@@ -165,6 +169,12 @@ def order_outcome(request, c):
                                       _p(request, "outcome_note"),
                                       amount=_p(request, "outcome_amount") if outcome == "settled" else None)
 
+
+
+@_action("extend", {"workdays": "extend_workdays", "reason": "extend_reason"}, "调解期限已延长，双方会收到通知。")
+def order_extend(request, c):
+    services.mediation_extend(actor=request.user, complaint=c.pk, workdays=_p(request, "extend_workdays"),
+                              reason=_p(request, "extend_reason"))
 
 
 @_action("invite", {}, "已再次发送认领邀请。")

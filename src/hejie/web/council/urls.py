@@ -1,9 +1,9 @@
 """The council's console: the dashboard and order list (with bulk urging and exports), the order page
-and its actions, the lists and the businesses."""
+and its actions, its own queues by their clocks, the lists and the businesses."""
 
 from django.urls import path
 
-from hejie.web.council import businesses, dashboard, lists, orders, report
+from hejie.web.council import businesses, clocks, dashboard, lists, orders, report
 
 urlpatterns = [
     path("council/", dashboard.dashboard_view, name="council"),
@@ -27,6 +27,9 @@ urlpatterns = [
     path("council/report/report.xlsx", report.report_xlsx_view, name="council-report-xlsx"),
     path("council/report/report.pdf", report.report_pdf_view, name="council-report-pdf"),
     path("council/report/orders-12315.csv", report.orders_12315_view, name="council-report-12315"),
+    path("council/orders/<id:complaint_id>/extend/", orders.order_extend, name="council-order-extend"),
+    path("council/queues/", clocks.queues_page, name="council-queues"),
+    path("council/queues/<slug:queue>/", clocks.queues_page, name="council-queue"),
     path("council/lists/", lists.lists_page, name="council-lists"),
     path("council/lists/black/<id:pk>/publish/", lists.publish, name="council-black-publish"),
     path("council/lists/black/<id:pk>/dismiss/", lists.dismiss, name="council-black-dismiss"),

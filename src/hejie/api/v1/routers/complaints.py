@@ -26,7 +26,7 @@ from hejie.api.v1.schemas import QueryInt, StrictSchema, Text, errors, file_down
 from hejie.complaints import evidence as evidence_files
 from hejie.complaints import policy, selectors, services
 from hejie.complaints.events import EventType
-from hejie.complaints.models import Complaint, Mediation, Proposal, Urge
+from hejie.complaints.models import MAX_WORKDAYS, Complaint, Mediation, Proposal, Urge
 from hejie.complaints.states import Side, State
 from hejie.core import clock
 from hejie.core.errors import NotFound, invalid
@@ -133,6 +133,13 @@ class MediationOutcomeIn(StrictSchema):
     amount: Amount = Field(None)
 
 
+class MediationExtendIn(StrictSchema):
+    workdays: StrictInt = Field(ge=1, le=MAX_WORKDAYS,
+                                description="working days added after the current limit; at most the policy's "
+                                            "mediation_extension_max_workdays")
+    reason: Text = Field(min_length=2, max_length=SHORT_TEXT, description="the recorded decision's reason")
+
+
 class RatingIn(StrictSchema):
     satisfaction: StrictInt = Field(ge=1, le=5)
     comment: Text | None = Field(None, max_length=SHORT_TEXT)
@@ -213,6 +220,7 @@ class Deadlines(Schema):
     settle_by: Utc | None
     consumer_reply_by: Utc | None
     next_urge_at: Utc | None
+    review_by: Utc | None = Field(description="the council's limit to forward or reject an order in its review queue")
 
 
 class EventOut(Schema):
@@ -286,6 +294,10 @@ class MediationOut(Schema):
     terms: str
     amount: str | None
     decided_at: Utc | None
+    decide_by: Utc | None = Field(description="the council's limit (working days, Asia/Shanghai midnight)")
+    extended_at: Utc | None = Field(description="when the limit was extended (once at most)")
+    extension_workdays: int | None
+    extension_reason: str
 
 
 class ComplaintDetail(ComplaintItem):
@@ -385,7 +397,9 @@ def _urge(u) -> dict:
 
 def _mediation(m: Mediation) -> dict:
     return {"id": m.pk, "requested_at": m.requested_at, "reason": m.reason, "outcome": m.outcome,
-            "terms": m.terms, "amount": _money(m.amount), "decided_at": m.decided_at}
+            "terms": m.terms, "amount": _money(m.amount), "decided_at": m.decided_at, "decide_by": m.decide_by,
+            "extended_at": m.extended_at, "extension_workdays": m.extension_workdays,
+            "extension_reason": m.extension_reason}
 
 
 def _detail(user, complaint_id) -> dict:
@@ -408,7 +422,7 @@ def _detail(user, complaint_id) -> dict:
         "review_reason": c.review_reason, "closing_reason": c.closing_reason, "forwarded_to": c.forwarded_to,
         "consumer_reply_by": c.consumer_reply_by, "outcome_at": c.outcome_at, "settled_at": c.settled_at,
         "deadlines": {"respond_by": c.respond_by, "settle_by": c.settle_by, "consumer_reply_by": c.consumer_reply_by,
-                      "next_urge_at": c.next_urge_at},
+                      "next_urge_at": c.next_urge_at, "review_by": c.review_by},
         "fulfilment": c.fulfilment, "satisfaction": c.satisfaction, "satisfaction_comment": c.satisfaction_comment,
         "rated_at": c.rated_at,
         "your_side": side,
@@ -628,6 +642,14 @@ def request_mediation(request, id: Id, payload: MediationRequestIn | None = None
     payload = payload or MediationRequestIn()
     mediation = services.mediation_request(actor=request.auth, complaint=id, reason=_text(payload.reason))
     return Status(201, _mediation(mediation))
+
+
+@router.post("/{id}/mediation/extend", response={200: MediationOut, **ACTION_ERRORS},
+             summary="Extend the mediation's limit once, by a recorded decision with a reason (council)")
+def mediation_extend(request, id: Id, payload: MediationExtendIn):
+    mediation = services.mediation_extend(actor=request.auth, complaint=id, workdays=payload.workdays,
+                                          reason=payload.reason)
+    return _mediation(mediation)
 
 
 @router.post("/{id}/mediation/outcome", response={200: ComplaintDetail, **ACTION_ERRORS},
