@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from hejie.accounts import access
 from hejie.accounts.models import User
+from hejie.audit.services import Action, audit_record
 from hejie.complaints import events
 from hejie.complaints import policy as rules
 from hejie.complaints.events import EventType
@@ -134,6 +135,14 @@ def _move(complaint: Complaint, action: str, *, actor: User | None, side: str, n
     complaint.state = rule.to
     _event(complaint, EventType(action), actor=actor, side=side, now=now, state_from=state_from, payload=payload,
            context=context)
+    if action in REVIEW_DECISIONS and actor is not None:
+        audit_record(actor=actor, action=REVIEW_DECISIONS[action], object_type="complaint", object_id=complaint.pk,
+                     jurisdiction=complaint.region_id, at=now, detail={"number": complaint.number, **(payload or {})})
+
+
+# The council's decisions on its review queue, recorded in the audit trail too.
+REVIEW_DECISIONS = {"forward": Action.COMPLAINT_FORWARD, "forward_external": Action.COMPLAINT_FORWARD_EXTERNAL,
+                    "reject": Action.COMPLAINT_REJECT}
 
 
 def _pending_proposal(complaint: Complaint) -> Proposal | None:
