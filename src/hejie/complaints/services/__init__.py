@@ -39,6 +39,7 @@ from hejie.complaints.services.orders import (
     JUST_AFTER,
     MAX_TEXT,
     complaint_process_due,
+    complaint_viewed,
     side_of,
 )
 
@@ -48,4 +49,5 @@ __all__ = [
     "complaint_reject", "message_post", "proposal_make", "proposal_accept", "proposal_reject", "complaint_refuse",
     "complaint_withdraw", "complaint_urge", "urge_acknowledge", "mediation_request", "mediation_record_outcome",
     "fulfilment_mark", "fulfilment_confirm", "complaint_rate", "complaint_process_due",
+    "complaint_viewed",
 ]
