@@ -49,8 +49,19 @@ api = HejieAPI(
 )
 errors.install(api)
 
-from hejie.api.v1.routers import auth, businesses, complaints, lists, partners, standards, stats, webhooks  # noqa: E402
+from hejie.api.v1.routers import (  # noqa: E402
+    audit,
+    auth,
+    businesses,
+    complaints,
+    lists,
+    partners,
+    standards,
+    stats,
+    webhooks,
+)
 
+api.add_router("/audit", audit.router)
 api.add_router("/auth", auth.router)
 api.add_router("/businesses", businesses.router)
 api.add_router("/complaints", complaints.router)

@@ -3,7 +3,7 @@ and its actions, the lists and the businesses."""
 
 from django.urls import path
 
-from hejie.web.council import businesses, dashboard, lists, orders
+from hejie.web.council import audit, businesses, dashboard, lists, orders
 
 urlpatterns = [
     path("council/", dashboard.dashboard_view, name="council"),
@@ -24,6 +24,8 @@ urlpatterns = [
     path("council/orders/<id:complaint_id>/message/", orders.order_message, name="council-order-message"),
     path("council/orders/<id:complaint_id>/outcome/", orders.order_outcome, name="council-order-outcome"),
     path("council/lists/", lists.lists_page, name="council-lists"),
+    path("council/audit/", audit.audit_page, name="council-audit"),
+    path("council/audit/export.csv", audit.audit_export, name="council-audit-export"),
     path("council/lists/black/<id:pk>/publish/", lists.publish, name="council-black-publish"),
     path("council/lists/black/<id:pk>/dismiss/", lists.dismiss, name="council-black-dismiss"),
     path("council/lists/black/<id:pk>/remove/", lists.remove, name="council-black-remove"),
