@@ -1,7 +1,7 @@
 """Each order's timeline becomes a hash chain (``hejie.audit.chain.event_hash``): the existing
 events are numbered and chained in the order they were written, a chunk of orders at a time, each
 chunk in a transaction of its own (no long lock on a big table; a run that stops is resumed by
-running it again: it fills only the events still numbered 0)."""
+running it again: it fills only the events without a hash)."""
 
 from django.conf import settings
 from django.db import migrations, models, transaction
@@ -21,14 +21,14 @@ def backfill(apps, schema_editor):
             return
         last = ids[-1]
         with transaction.atomic(using=schema_editor.connection.alias):
-            pending = Event.objects.filter(complaint_id__in=ids, seq=0)
+            pending = Event.objects.filter(complaint_id__in=ids, hash="")
             if not pending.exists():
                 continue
             changed = []
             state: dict[int, tuple[int, str]] = {}
             for event in Event.objects.filter(complaint_id__in=ids).order_by("complaint_id", "created_at", "id"):
                 seq, prev = state.get(event.complaint_id, (0, ""))
-                if event.seq == 0:
+                if not event.hash:
                     event.seq = seq + 1
                     event.prev_hash = prev
                     event.payload_digest = chain.payload_digest(event.payload)
