@@ -6,6 +6,7 @@ stored digests still holds for them. The migration's backfill chains events writ
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -82,7 +83,7 @@ def test_a_pseudonymised_orders_payloads_are_not_checked_but_its_chain_is(order,
     the chain over them still verifies; only the payload-against-digest check is skipped."""
     event = ComplaintEvent.objects.filter(complaint=order, type="urge").get()
     tamper("UPDATE complaints_complaintevent SET payload = %s WHERE id = %s",
-           ['{"urge_id": %d, "note": "***"}' % event.payload["urge_id"], event.pk])
+           [json.dumps({"urge_id": event.payload["urge_id"], "note": "***"}), event.pk])
     assert len(list(event_chain.verify_events())) == 1
     monkeypatch.setattr(event_chain, "_payload_checked", lambda complaint: complaint.pk != order.pk)
     assert list(event_chain.verify_events()) == []

@@ -39,7 +39,8 @@ def test_the_councils_review_decisions(traveller, consumer, council):
         council.pk, "council", "complaint", str(queued.pk))
     assert record.jurisdiction == "420106" and record.detail["reason"] == "不属于消费纠纷"
     other = svc.complaint_submit(consumer=consumer, business_name="外地商户", region_code="420102",
-                                 problem_type="other", description="网购商品与描述不符，商家不理。", claim_type="apology")
+                                 problem_type="other", description="网购商品与描述不符，商家不理。",
+                                 claim_type="apology")
     svc.complaint_forward(actor=council, complaint=other, external="12315")
     assert last("complaint.forward_external").detail["to"] == "12315"
     # the consumer's own steps are on the timeline, not in the audit trail
