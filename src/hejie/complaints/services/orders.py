@@ -144,7 +144,8 @@ def complaint_viewed(*, viewer: access.Viewer, complaint: Complaint) -> bool:
     """An order was shown to ``viewer`` (a page, the API's detail): when it was shown with the
     consumer's personal data unmasked to anyone but the consumer, the audit trail records who saw
     whose data. Returns whether it recorded. Every face that shows an order calls it."""
-    if getattr(viewer, "pk", None) is None or viewer.pk == complaint.consumer_id:
+    viewer_id = getattr(viewer, "pk", None)
+    if viewer_id is None or viewer_id == complaint.consumer_id:
         return False
     if getattr(complaint, privacy.REDACTED, False) or not access.may_see_personal_data_on(viewer, complaint):
         return False
