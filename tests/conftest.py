@@ -33,6 +33,24 @@ def pytest_configure(config):
     config.hejie_hypothesis_seed = seed
 
 
+def _allow_audit_truncate(sender, connection, **kwargs):
+    """The test database is flushed (TRUNCATE) between transactional tests: on PostgreSQL the
+    audit trail's trigger lets a TRUNCATE through only when the session allows it (migration
+    audit/0002). tests/audit/test_postgres.py turns it off again to see the refusal."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET hejie.audit_truncate = 'allow'")
+
+
+def _connect_audit_truncate():
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_allow_audit_truncate, dispatch_uid="hejie.tests.audit_truncate")
+
+
+_connect_audit_truncate()
+
+
 def pytest_report_header(config):
     seed = getattr(config, "hejie_hypothesis_seed", None)
     return [f"hypothesis seed: {seed} (replay with HEJIE_FUZZ_SEED={seed})"] if seed is not None else []

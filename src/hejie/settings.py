@@ -180,6 +180,7 @@ INSTALLED_APPS = [
     "csp",
     "ninja",  # its templates and static files: the API docs' Swagger UI from here, not from a CDN
     "hejie.core",
+    "hejie.audit",
     "hejie.regions",
     "hejie.workdays",
     "hejie.businesses",

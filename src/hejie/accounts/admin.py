@@ -3,7 +3,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy
 
 from hejie.accounts.models import ApiToken, CodeFailure, OneTimeCode, PasswordFailure, User
+from hejie.audit.services import Action, audit_record, changes
 from hejie.core import clock
+
+# The fields of an account whose change is a change of role or of rights.
+AUDITED_USER_FIELDS = ("role", "business", "is_business_admin", "region", "partner", "sees_personal_data",
+                       "audit_supervisor", "is_active", "is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
@@ -11,7 +16,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (gettext_lazy("和解"), {"fields": ("role", "phone", "display_name", "business", "is_business_admin", "region",
-                                   "sees_personal_data")}),
+                                   "sees_personal_data", "audit_supervisor")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
@@ -27,6 +32,17 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="phone")
     def masked_phone(self, obj):
         return obj.masked_phone
+
+    def save_model(self, request, obj, form, change):
+        """A change of role or of a right (who may see personal data, read the audit trail, use the
+        admin) is recorded in the audit trail, with what it was and what it became."""
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name in AUDITED_USER_FIELDS]
+        if changed or not change:
+            audit_record(actor=request.user, action=Action.USER_CHANGE, object_type="user", object_id=obj.pk,
+                         jurisdiction=obj.region_id or "",
+                         detail={"username": obj.username, "added": not change,
+                                 "changes": changes(form, changed, change=change)})
 
 
 @admin.register(ApiToken)

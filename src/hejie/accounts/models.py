@@ -63,6 +63,10 @@ class User(AbstractUser):
         help_text="council staff or operator allowed to see consumers' phone numbers and names unmasked "
                   "(order pages and exports); granted by an operator (hejie.oversight.privacy)",
     )
+    audit_supervisor = models.BooleanField(
+        default=False,
+        help_text="may read the audit trail (/council/audit/, GET /api/v1/audit); granted by an operator",
+    )
 
     objects: ClassVar[HejieUserManager] = HejieUserManager()
 

@@ -33,6 +33,7 @@ from hejie.accounts.services import (
     user_create,
     username_taken,
 )
+from hejie.audit.services import Action, audit_record
 from hejie.businesses.credit_code import validate_credit_code
 from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.names import initials_for
@@ -289,6 +290,15 @@ def _replace_stores(business: Business, store_rows: list[tuple[str, Region, str]
                                    for n, (r, a) in wanted.items()])
 
 
+_AUDITED = {"business_approved": Action.BUSINESS_APPROVE, "business_refused": Action.BUSINESS_REFUSE,
+            "business_suspended": Action.BUSINESS_SUSPEND, "business_reactivated": Action.BUSINESS_REACTIVATE}
+
+
+def _staff_audit(actor: User, action: str, locked: Business, member: User, **detail: object) -> None:
+    audit_record(actor=actor, action=action, object_type="user", object_id=member.pk, jurisdiction=locked.region_id,
+                 detail={"business_id": locked.pk, "username": member.username, **detail})
+
+
 def _transition(
     *,
     actor: User,
@@ -314,6 +324,9 @@ def _transition(
             locked.approved_at = clock.now()
             fields.append("approved_at")
         locked.save(update_fields=fields)
+        audit_record(actor=actor, action=_AUDITED[event], object_type="business", object_id=locked.pk,
+                     jurisdiction=locked.region_id,
+                     detail={"name": locked.name, "status": to, **({"reason": reason} if reason else {})})
         body = f"原因：{reason}" if reason else ""
         notify(
             users=_staff_of(locked),
@@ -598,6 +611,7 @@ def staff_invite(*, actor: User, business: Business | int, username: str, displa
         user = user_create(username=username, password=password, role=access.Role.BUSINESS,
                            business_credit_code=locked.credit_code, display_name=display_name,
                            is_business_admin=bool(is_admin))
+        _staff_audit(actor, Action.STAFF_INVITE, locked, user, is_admin=bool(is_admin))
         notify(users=[u for u in _staff_of(locked).filter(is_business_admin=True) if u.pk != user.pk],
                event="staff_invited",
                title=f"{locked.name}新增员工：{display_name}",
@@ -621,6 +635,7 @@ def staff_remove(*, actor: User, business: Business | int, user_id: int | str) -
         member.is_active = False
         member.is_business_admin = False
         member.save(update_fields=["is_active", "is_business_admin"])
+        _staff_audit(actor, Action.STAFF_REMOVE, locked, member)
         ApiToken.objects.filter(user=member, revoked_at__isnull=True).update(revoked_at=clock.now())
     return member
 
@@ -640,6 +655,7 @@ def staff_set_admin(*, actor: User, business: Business | int, user_id: int | str
         if member.is_business_admin != bool(is_admin):
             member.is_business_admin = bool(is_admin)
             member.save(update_fields=["is_business_admin"])
+            _staff_audit(actor, Action.STAFF_SET_ADMIN, locked, member, is_admin=bool(is_admin))
     return member
 
 
@@ -659,4 +675,5 @@ def staff_reset_password(*, actor: User, business: Business | int, user_id: int 
         member.save(update_fields=["password"])
         token_revoke_all(user=member)
         password_unlock(username=member.username)
+        _staff_audit(actor, Action.STAFF_RESET_PASSWORD, locked, member)
     return member, password

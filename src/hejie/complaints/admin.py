@@ -3,6 +3,7 @@ services (and so through the transition table and the timeline)."""
 
 from django.contrib import admin
 
+from hejie.audit.services import Action, audit_record, changes
 from hejie.complaints.models import Complaint, ComplaintEvent, Evidence, Mediation, Message, Policy, Proposal, Urge
 from hejie.core import clock
 
@@ -82,6 +83,8 @@ class PolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_at = clock.now()
         super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, action=Action.POLICY_EDIT, object_type="policy", object_id=obj.pk,
+                     detail={"changes": changes(form, list(form.changed_data), change=change), "added": not change})
 
 
 @admin.register(Mediation)

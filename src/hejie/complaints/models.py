@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hejie.accounts import access
+from hejie.audit import chain
 from hejie.complaints.events import EventType
 from hejie.complaints.states import OPEN_STATES, Side, State
 from hejie.core import clock
@@ -289,6 +290,12 @@ class ComplaintEvent(models.Model):
     state_to = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     payload = models.JSONField(default=dict, blank=True)
+    # The order's chain (``hejie.audit.chain.event_hash``): the event's number on the order's
+    # timeline, the digest of its payload, the previous event's hash and its own.
+    seq = models.PositiveIntegerField(default=0)
+    payload_digest = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     # Not a column: what the writing service hands the consumers (``events.record``).
     context: dict[str, Any]
@@ -298,14 +305,26 @@ class ComplaintEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["complaint", "created_at"], name="evt_complaint")]
+        constraints = [models.UniqueConstraint(fields=["complaint", "seq"], name="evt_chain_seq")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("the timeline is append-only")
+        # Chain it to the order's last event: one query (the writer holds the order's lock).
+        last = (ComplaintEvent.objects.filter(complaint_id=self.complaint_id).order_by("-seq")
+                .values_list("seq", "hash").first())
+        self.seq, self.prev_hash = (last[0] + 1, last[1]) if last else (1, "")
+        self.payload = chain.normal(self.payload if self.payload is not None else {})
+        self.payload_digest = chain.payload_digest(self.payload)
+        self.hash = self.compute_hash()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise TypeError("the timeline is append-only")
+
+    def compute_hash(self) -> str:
+        return chain.event_hash(order_id=self.complaint_id, seq=self.seq, kind=self.type, actor_id=self.actor_id,
+                                at=self.created_at, prev_hash=self.prev_hash, payload_digest=self.payload_digest)
 
 
 class Evidence(models.Model):

@@ -25,13 +25,16 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from hejie.core import context
+from hejie.core.http import client_ip
+
 HEADER = "X-Request-ID"
 META_KEY = "HTTP_X_REQUEST_ID"
 TASK_HEADER = "hejie_request_id"
 MAX_LENGTH = 128
 _VALID = re.compile(rf"[A-Za-z0-9\-_.:/+=@]{{1,{MAX_LENGTH}}}")
 
-_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("hejie_request_id", default=None)
+_current = context.request_id  # in core: the audit trail (below ops) records it too
 
 
 def current() -> str | None:
@@ -67,10 +70,12 @@ class RequestIdMiddleware:
         rid = incoming if valid(incoming) else new()
         request.request_id = rid  # type: ignore[attr-defined]
         token = bind(rid)
+        ip_token = context.client_ip.set(client_ip(request))
         try:
             _tag_sentry(rid)
             response = self.get_response(request)
         finally:
+            context.client_ip.reset(ip_token)
             reset(token)
         response[HEADER] = rid
         return response

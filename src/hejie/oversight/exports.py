@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from hejie.accounts.access import may_see_personal_data
 from hejie.accounts.privacy import mask_name, mask_phone, scrub
+from hejie.audit.services import Action, audit_record
 from hejie.complaints.models import Complaint
 from hejie.complaints.states import State
 from hejie.core import clock
@@ -46,11 +47,22 @@ def _local(moment: dt.datetime | None) -> str:
     return moment.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def export_rows(user: Viewer, filters: OrderFilters, *,
+def export_rows(user: Viewer, filters: OrderFilters, *, fmt: str = "",
                 now: dt.datetime | None = None) -> Iterator[Sequence[str | int | float | None]]:
     """The header, then one list per order of ``council_orders(user, filters)``.
-    Values are str, int, float or None (for CSV and xlsx alike)."""
+    Values are str, int, float or None (for CSV and xlsx alike). The export is recorded in the
+    audit trail when this is called (who, the filters, how many rows, the format, whether
+    the consumers' personal data is unmasked in it)."""
     allowed = may_see_personal_data(user)
+    audit_record(actor=user, action=Action.EXPORT_PERSONAL, object_type="complaint_export",
+                 jurisdiction=filters.jurisdiction.pk if filters.jurisdiction else "",
+                 detail={"format": fmt, "filters": {k: v for k, v in filters.values.items() if v not in (None, "")},
+                         "rows": council_orders(user, filters, now=now).count(), "personal_data": allowed})
+    return _rows(user, filters, allowed=allowed, now=now)  # recorded now, in the request, not when streamed
+
+
+def _rows(user: Viewer, filters: OrderFilters, *, allowed: bool,
+          now: dt.datetime | None) -> Iterator[Sequence[str | int | float | None]]:
     states = {value: pick(label) for value, label in State.choices}
     problems = {value: pick(label) for value, label in Complaint.ProblemType.choices}
     claims = {value: pick(label) for value, label in Complaint.ClaimType.choices}

@@ -55,6 +55,7 @@ from django.utils.translation import gettext_lazy
 from hejie.accounts import access
 from hejie.accounts.phones import normalize_phone
 from hejie.accounts.services import account_errors, phone_code_spent, username_taken
+from hejie.audit.services import Action, audit_record
 from hejie.businesses.credit_code import validate_credit_code
 from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.names import initials_for
@@ -207,6 +208,8 @@ def partner_approve(*, actor: User, partner: Partner | int, onboard_status: str 
         locked.status, locked.onboard_status, locked.approved_at = Partner.Status.ACTIVE, onboard_status, clock.now()
         locked.status_reason = ""
         locked.save(update_fields=["status", "onboard_status", "approved_at", "status_reason"])
+        audit_record(actor=actor, action=Action.PARTNER_APPROVE, object_type="partner", object_id=locked.pk,
+                     jurisdiction=locked.region_id, detail={"name": locked.name, "onboard_status": onboard_status})
         notify(users=locked.staff.filter(is_active=True), event="partner_approved",
                title=f"{locked.name}已通过审核 (the partner was approved)")
     return locked
@@ -220,6 +223,8 @@ def partner_refuse(*, actor: User, partner: Partner | int, reason: str) -> Partn
                          _("合作方当前状态为「%(status)s」，不能驳回"))
         locked.status, locked.status_reason = Partner.Status.REFUSED, reason
         locked.save(update_fields=["status", "status_reason"])
+        audit_record(actor=actor, action=Action.PARTNER_REFUSE, object_type="partner", object_id=locked.pk,
+                     jurisdiction=locked.region_id, detail={"name": locked.name, "reason": reason})
         notify(users=locked.staff.filter(is_active=True), event="partner_refused",
                title=f"{locked.name}的申请未通过 (the partner's application was refused)",
                body=f"原因：{reason} (reason: {reason})")
@@ -268,6 +273,9 @@ def partner_staff_add(*, actor: User, partner: Partner | int, username: str, pas
         user.save()
         if admin:
             locked.admins.add(user)
+        audit_record(actor=actor, action=Action.PARTNER_STAFF_ADD, object_type="user", object_id=user.pk,
+                     jurisdiction=locked.region_id,
+                     detail={"partner_id": locked.pk, "username": user.username, "is_admin": bool(admin)})
     return user
 
 

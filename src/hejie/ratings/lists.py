@@ -53,6 +53,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from hejie.accounts import access
+from hejie.audit.services import Action, audit_record
 from hejie.businesses.models import Business
 from hejie.businesses.selectors import PUBLIC_STATUSES
 from hejie.complaints.evidence import TYPES, inspect_upload, upload_name
@@ -251,6 +252,9 @@ def _record(*, entry: BlacklistEntry | RedListEntry, action: str, actor: User | 
             now: dt.datetime) -> ListDecision:
     black = entry if isinstance(entry, BlacklistEntry) else None
     red = entry if isinstance(entry, RedListEntry) else None
+    audit_record(actor=actor, action=Action.LIST_DECISION, object_type="blacklist" if black else "redlist",
+                 object_id=entry.pk, jurisdiction=entry.business.region_id, at=now,
+                 detail={"decision": str(action), "business_id": entry.business_id, "reason": reason})
     return ListDecision.objects.create(business_id=entry.business_id, blacklist_entry=black, redlist_entry=red,
                                        action=action, actor=actor, reason=reason, created_at=now)
 
@@ -503,6 +507,9 @@ def blacklist_appeal_decide(*, actor: User, appeal: BlacklistAppeal | int, uphel
         locked.status = BlacklistAppeal.Status.UPHELD if upheld else BlacklistAppeal.Status.REJECTED
         locked.decided_at, locked.decided_by, locked.decision_reason = now, actor, reason
         locked.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+        audit_record(actor=actor, action=Action.APPEAL_DECISION, object_type="blacklist_appeal", object_id=locked.pk,
+                     jurisdiction=business.region_id, at=now,
+                     detail={"upheld": bool(upheld), "business_id": business.pk, "reason": reason})
         verdict = "申诉成立，已移出黑榜" if upheld else "申诉不成立，仍在黑榜"
         notify(users=_staff_of(business), event="blacklist_appeal_decided",
                title=f"{business.name}的黑榜申诉：{verdict}", body=f"理由：{reason}")

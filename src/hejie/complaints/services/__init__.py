@@ -44,6 +44,7 @@ from hejie.complaints.services.orders import (
     JUST_AFTER,
     MAX_TEXT,
     complaint_process_due,
+    complaint_viewed,
     side_of,
 )
 
@@ -54,4 +55,5 @@ __all__ = [
     "complaint_withdraw", "complaint_urge", "urge_acknowledge", "mediation_request", "mediation_record_outcome",
     "mediation_extend",
     "fulfilment_mark", "fulfilment_confirm", "complaint_rate", "complaint_process_due",
+    "complaint_viewed",
 ]

@@ -24,8 +24,9 @@ from django.db import transaction
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 
-from hejie.accounts import access
+from hejie.accounts import access, privacy
 from hejie.accounts.models import User
+from hejie.audit.services import Action, audit_record
 from hejie.complaints import events
 from hejie.complaints import policy as rules
 from hejie.complaints.events import EventType
@@ -134,6 +135,29 @@ def _move(complaint: Complaint, action: str, *, actor: User | None, side: str, n
     complaint.state = rule.to
     _event(complaint, EventType(action), actor=actor, side=side, now=now, state_from=state_from, payload=payload,
            context=context)
+    if action in REVIEW_DECISIONS and actor is not None:
+        audit_record(actor=actor, action=REVIEW_DECISIONS[action], object_type="complaint", object_id=complaint.pk,
+                     jurisdiction=complaint.region_id, at=now, detail={"number": complaint.number, **(payload or {})})
+
+
+def complaint_viewed(*, viewer: access.Viewer, complaint: Complaint) -> bool:
+    """An order was shown to ``viewer`` (a page, the API's detail): when it was shown with the
+    consumer's personal data unmasked to anyone but the consumer, the audit trail records who saw
+    whose data. Returns whether it recorded. Every face that shows an order calls it."""
+    viewer_id = getattr(viewer, "pk", None)
+    if viewer_id is None or viewer_id == complaint.consumer_id:
+        return False
+    if getattr(complaint, privacy.REDACTED, False) or not access.may_see_personal_data_on(viewer, complaint):
+        return False
+    audit_record(actor=viewer, action=Action.ORDER_VIEW_PERSONAL, object_type="complaint", object_id=complaint.pk,
+                 jurisdiction=complaint.region_id,
+                 detail={"number": complaint.number, "consumer_id": complaint.consumer_id})
+    return True
+
+
+# The council's decisions on its review queue, recorded in the audit trail too.
+REVIEW_DECISIONS = {"forward": Action.COMPLAINT_FORWARD, "forward_external": Action.COMPLAINT_FORWARD_EXTERNAL,
+                    "reject": Action.COMPLAINT_REJECT}
 
 
 def _pending_proposal(complaint: Complaint) -> Proposal | None:

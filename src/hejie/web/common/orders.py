@@ -35,7 +35,7 @@ from hejie.complaints.selectors import (
     inbox_views,
     order_page_get_for,
 )
-from hejie.complaints.services import MEDIATION_ROUTES, side_of
+from hejie.complaints.services import MEDIATION_ROUTES, complaint_viewed, side_of
 from hejie.complaints.states import OUTCOMES, RECONCILING, Side
 from hejie.core.errors import DomainError, NotFound
 from hejie.notifications.models import Notification
@@ -75,9 +75,11 @@ def complaint_list(request):
 
 def _order_or_404(user, complaint_id):
     try:
-        return order_page_get_for(user, complaint_id)
+        complaint = order_page_get_for(user, complaint_id)
     except NotFound:
         raise Http404("no such complaint") from None
+    complaint_viewed(viewer=user, complaint=complaint)
+    return complaint
 
 
 def _order_context(request, complaint, **extra) -> dict:

@@ -396,7 +396,7 @@ def export_csv(request):
     filters = _export_filters(request)
     if filters is None:  # the list itself, with the errors beside the filters (422)
         return order_list(request)
-    response = StreamingHttpResponse(csv_lines(export_rows(request.user, filters)),
+    response = StreamingHttpResponse(csv_lines(export_rows(request.user, filters, fmt="csv")),
                                      content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
     response["Cache-Control"] = "private, no-store"
@@ -413,7 +413,7 @@ def export_xlsx(request):
     if filters is None:
         return order_list(request)
     workbook = XlsxWriter(_("工单"))
-    for row in export_rows(request.user, filters):
+    for row in export_rows(request.user, filters, fmt="xlsx"):
         workbook.append(row)
     tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes (and so deletes) it
     workbook.save(tmp)

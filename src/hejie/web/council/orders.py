@@ -26,7 +26,7 @@ from hejie.businesses.selectors import business_search, oversight_region
 from hejie.complaints import services
 from hejie.complaints.policy import get_policy
 from hejie.complaints.selectors import actions_for, complaint_get_for, order_page_get_for
-from hejie.complaints.services import MEDIATION_ROUTES
+from hejie.complaints.services import MEDIATION_ROUTES, complaint_viewed
 from hejie.complaints.states import AWAITING_CLAIM, OUTCOMES, RECONCILING, State
 from hejie.core.errors import DomainError, NotFound, invalid
 from hejie.web.common.i18n import form_errors, pick
@@ -37,9 +37,11 @@ from hejie.web.council.common import council_only
 
 def _order(user, complaint_id):
     try:
-        return order_page_get_for(user, complaint_id)
+        complaint = order_page_get_for(user, complaint_id)
     except NotFound:
         raise Http404("no such complaint") from None
+    complaint_viewed(viewer=user, complaint=complaint)
+    return complaint
 
 
 def _search_scope(user, everywhere: bool):

@@ -3,7 +3,7 @@ and its actions, its own queues by their clocks, the lists and the businesses.""
 
 from django.urls import path
 
-from hejie.web.council import businesses, clocks, dashboard, lists, orders, report
+from hejie.web.council import audit, businesses, clocks, dashboard, lists, orders, report
 
 urlpatterns = [
     path("council/", dashboard.dashboard_view, name="council"),
@@ -31,6 +31,8 @@ urlpatterns = [
     path("council/queues/", clocks.queues_page, name="council-queues"),
     path("council/queues/<slug:queue>/", clocks.queues_page, name="council-queue"),
     path("council/lists/", lists.lists_page, name="council-lists"),
+    path("council/audit/", audit.audit_page, name="council-audit"),
+    path("council/audit/export.csv", audit.audit_export, name="council-audit-export"),
     path("council/lists/black/<id:pk>/publish/", lists.publish, name="council-black-publish"),
     path("council/lists/black/<id:pk>/dismiss/", lists.dismiss, name="council-black-dismiss"),
     path("council/lists/black/<id:pk>/remove/", lists.remove, name="council-black-remove"),

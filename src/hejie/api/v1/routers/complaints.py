@@ -404,6 +404,7 @@ def _mediation(m: Mediation) -> dict:
 
 def _detail(user, complaint_id) -> dict:
     c = selectors.complaint_get_for(user, complaint_id)
+    services.complaint_viewed(viewer=user, complaint=c)
     side = services.side_of(user, c)
     messages = list(c.messages.all())
     prefetch_related_objects(messages, "author")
