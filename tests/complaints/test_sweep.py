@@ -86,7 +86,8 @@ def test_query_count_per_due_order_is_bounded(traveller, file_complaint, make_us
     per_order_8 = len(ctx8.captured_queries) / 8
     # constant work per order (no query grows with the number of orders)
     assert per_order_8 <= per_order_4 + 1, (per_order_4, per_order_8)
-    assert per_order_4 < 30
+    marginal = (len(ctx8.captured_queries) - len(ctx4.captured_queries)) / 4  # what one more due order costs
+    assert marginal <= 19, marginal  # 18.25 with the event chain's read of the order's last event
 
 
 def test_sweep_as_of_a_given_moment_via_the_command(traveller, delivered, capsys):
