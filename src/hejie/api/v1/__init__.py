@@ -49,8 +49,9 @@ api = HejieAPI(
 )
 errors.install(api)
 
-from hejie.api.v1.routers import auth, businesses, complaints, lists, partners, standards, stats, webhooks  # noqa: E402
+from hejie.api.v1.routers import account, auth, businesses, complaints, lists, partners, standards, stats, webhooks  # noqa: E402
 
+api.add_router("/account", account.router)
 api.add_router("/auth", auth.router)
 api.add_router("/businesses", businesses.router)
 api.add_router("/complaints", complaints.router)
