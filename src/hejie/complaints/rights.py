@@ -41,7 +41,7 @@ from hejie.complaints.retention import pseudonymise_orders
 from hejie.complaints.services import complaint_withdraw
 from hejie.complaints.states import OPEN_STATES, State
 from hejie.core import clock
-from hejie.core.errors import Conflict, NotAllowed, invalid
+from hejie.core.errors import Conflict, NotAllowed, Unauthenticated, invalid
 from hejie.core.spreadsheets import csv_lines
 from hejie.core.storage import open_stream
 
@@ -248,7 +248,10 @@ def account_close(*, user: User, code: str | None = None, password: str | None =
     if password:
         if not user.has_usable_password():
             raise invalid("password", _("此账号没有密码，请使用短信验证码确认"), code="no_password")
-        account_services.password_authenticate(username=user.username, password=password, ip=ip)
+        try:
+            account_services.password_authenticate(username=user.username, password=password, ip=ip)
+        except Unauthenticated as exc:  # the caller is signed in: a wrong password is wrong input, not 401
+            raise invalid("password", exc.message, code="password_wrong") from None
         with transaction.atomic():
             orders = open_orders(user)
             _check_open(orders, withdraw_open)
