@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import Q
 
 from hejie.accounts import services as account_services
 from hejie.accounts.privacy import scrub, scrub_data
@@ -178,16 +179,21 @@ def _claim_batch(qs: models.QuerySet[Complaint], size: int) -> list[int]:
 
 def orders_purge(*, now: dt.datetime | None = None, retention_days: int | None = None, batch: int = BATCH,
                  report: PurgeReport | None = None) -> PurgeReport:
-    """Pseudonymise every order due (``due_orders``), ``batch`` orders per transaction."""
+    """Pseudonymise every order due (``due_orders``), ``batch`` orders per transaction, walking the
+    partial index in (outcome_at, id) order from where the last batch ended (a keyset, so a batch
+    never rescans what earlier batches did, nor what another purge holds locked)."""
     now = now or clock.now()
     report = report if report is not None else PurgeReport()
-    due = due_orders(now=now, retention_days=retention_days)
-    skipped: set[int] = set()  # ids found locked by another purge: left to it
+    due = due_orders(now=now, retention_days=retention_days).order_by("outcome_at", "pk")
+    after: tuple[dt.datetime, int] | None = None
     while True:
-        todo = due.exclude(pk__in=sorted(skipped)) if skipped else due
-        candidates = list(todo.order_by("outcome_at", "pk").values_list("pk", flat=True)[:batch])
-        if not candidates:
+        todo = due if after is None else due.filter(
+            Q(outcome_at__gt=after[0]) | Q(outcome_at=after[0], pk__gt=after[1]))
+        page = list(todo.values_list("outcome_at", "pk")[:batch])
+        if not page:
             break
+        after = page[-1]
+        candidates = [pk for _, pk in page]
         report.evidence_files += _delete_evidence_files(candidates)
         started = time.perf_counter()
         with transaction.atomic():
@@ -195,7 +201,6 @@ def orders_purge(*, now: dt.datetime | None = None, retention_days: int | None =
             pseudonymise_orders(claimed, now=now, report=report)
         report.longest_batch = max(report.longest_batch, time.perf_counter() - started)
         report.batches += 1
-        skipped.update(set(candidates) - set(claimed))
     return report
 
 
