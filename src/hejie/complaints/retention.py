@@ -185,7 +185,7 @@ def orders_purge(*, now: dt.datetime | None = None, retention_days: int | None =
     now = now or clock.now()
     report = report if report is not None else PurgeReport()
     due = due_orders(now=now, retention_days=retention_days).order_by("outcome_at", "pk")
-    after: tuple[dt.datetime, int] | None = None
+    after: tuple[dt.datetime | None, int] | None = None
     while True:
         todo = due if after is None else due.filter(
             Q(outcome_at__gt=after[0]) | Q(outcome_at=after[0], pk__gt=after[1]))
