@@ -142,10 +142,11 @@ def _write(model: type[models.Model], rows: list[Any], fields: tuple[str, ...]) 
     if not rows:
         return
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns = [f for f in meta.concrete_fields if f.name in fields]
     quote = connection.ops.quote_name
+    pk_column = meta.pk.column if meta.pk is not None else "id"
     sql = (f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(c.column)} = %s' for c in columns)} "  # noqa: S608
-           f"WHERE {quote(meta.pk.column)} = %s")
+           f"WHERE {quote(pk_column)} = %s")
     params = [[c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns] + [row.pk] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
