@@ -440,14 +440,15 @@ HEJIE_SWEEP_LOCK_SECONDS = int(os.environ.get("HEJIE_SWEEP_LOCK_SECONDS", "600")
 # uses in-process, does everything due by the calendar: orders' deadlines, ratings, black-list
 # ends, webhook and message retries, claim invitations sent again, the daily digests; a sweep
 # message not taken within its interval expires (no backlog of sweeps after a worker's outage).
-# Two daily jobs besides (Asia/Shanghai): the purge of drafts untouched for 30 days at 03:30, and
+# Two daily jobs besides (Asia/Shanghai): the privacy purge at 03:30 (the retention policy: closed
+# orders pseudonymised, drafts, codes and throttle rows deleted; hejie.complaints.retention), and
 # the check of the daily figures against a recount of the orders at 04:00 (it logs differences;
 # `hejie figures rebuild` is a person's decision). HEJIE_SWEEP_INTERVAL_SECONDS=0 schedules no sweep.
 CELERY_BEAT_SCHEDULE = {
     **({"sweep": {"task": "hejie.sweep", "schedule": float(HEJIE_SWEEP_INTERVAL_SECONDS),
                   "options": {"expires": float(HEJIE_SWEEP_INTERVAL_SECONDS)}}}
        if HEJIE_SWEEP_INTERVAL_SECONDS > 0 else {}),
-    "drafts-purge": {"task": "hejie.complaints.drafts_purge", "schedule": crontab(hour=3, minute=30)},
+    "privacy-purge": {"task": "hejie.complaints.privacy_purge", "schedule": crontab(hour=3, minute=30)},
     "figures-check": {"task": "hejie.complaints.figures_check", "schedule": crontab(hour=4, minute=0)},
 }
 

@@ -72,7 +72,7 @@ def test_every_task_in_the_source_is_registered_by_autodiscovery():
     # the ones there are today: a task removed or renamed shows here too
     assert set(declared) >= {"hejie.sweep", "hejie.notifications.deliver", "hejie.webhooks.deliver",
                              "hejie.partners.import_commit", "hejie.complaints.drafts_purge",
-                             "hejie.complaints.figures_check"}, declared
+                             "hejie.complaints.figures_check", "hejie.complaints.privacy_purge"}, declared
     app.loader.import_default_modules()  # what a worker does when it starts: autodiscover_tasks()
     registered = {name for name in app.tasks if name.startswith("hejie.") and not name.startswith("hejie.tests.")}
     assert registered == set(declared), (sorted(registered), declared)
@@ -81,7 +81,9 @@ def test_every_task_in_the_source_is_registered_by_autodiscovery():
 def test_every_scheduled_task_exists_and_acknowledges_late():
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert scheduled == {"hejie.sweep", "hejie.complaints.drafts_purge", "hejie.complaints.figures_check"}
+    assert scheduled == {"hejie.sweep", "hejie.complaints.privacy_purge", "hejie.complaints.figures_check"}
+    purge = settings.CELERY_BEAT_SCHEDULE["privacy-purge"]["schedule"]  # daily at 03:30 Shanghai (CELERY_TIMEZONE)
+    assert (purge.hour, purge.minute) == ({3}, {30}) and settings.CELERY_TIMEZONE == "Asia/Shanghai"
     for name in declared_tasks():
         assert app.tasks[name].acks_late, name
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST and settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1

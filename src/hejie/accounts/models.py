@@ -68,6 +68,11 @@ class User(AbstractUser):
         help_text="may read the audit trail (/council/audit/, GET /api/v1/audit); granted by an operator",
     )
 
+    # The consumer closed their account (``complaints.rights.account_close``): inactive, its
+    # personal fields cleared but the phone, which is kept so that signing in with it says the
+    # account is closed; the retention purge releases the phone ``Policy.retention_days`` later.
+    closed_at = models.DateTimeField(null=True, blank=True)
+
     objects: ClassVar[HejieUserManager] = HejieUserManager()
 
     class Meta:
@@ -116,6 +121,7 @@ class OneTimeCode(models.Model):
         MOBILE = "mobile", "staff mobile"
         CLAIM = "claim", "claim a business"
         PARTNER = "partner", "partner application (admin's mobile)"
+        CLOSE = "close", "close my account"
 
     phone = models.CharField(max_length=11)
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.SIGNIN)

@@ -17,6 +17,7 @@ import math
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -313,6 +314,7 @@ def otp_verify(*, phone: str, code: str, ip: str | None = None) -> User:
                                   ip=_ip_key(ip))
         if otp is not None:
             user = consumer_get_or_create(phone=phone)
+            refuse_closed(user)
             if not user.is_active:
                 raise NotAllowed(_("账号已停用"), code="inactive")
             _spend_codes(phone=phone, purpose=OneTimeCode.Purpose.SIGNIN)
@@ -329,6 +331,7 @@ _PURPOSE_TITLES = {
     "mobile": gettext_lazy("和解平台手机号验证码"),
     "claim": gettext_lazy("和解平台商户认领验证码"),
     "partner": gettext_lazy("和解平台合作方申请验证码"),
+    "close": gettext_lazy("和解平台注销账号验证码"),
 }
 
 
@@ -497,9 +500,69 @@ def wechat_signin(*, openid: str) -> User | None:
         return None
     if access.is_staff_account(user):
         raise NotAllowed(_("这个微信绑定的是工作人员账号，请使用用户名和密码登录"), code="staff_wechat")
+    refuse_closed(user)
     if not user.is_active:
         raise NotAllowed(_("账号已停用"), code="inactive")
     return user
+
+
+def refuse_closed(user: User) -> None:
+    """Raise NotAllowed (``account_closed``) for an account its owner closed: signing in with its
+    phone says so, rather than making a new account or calling it disabled."""
+    if user.closed_at is not None:
+        day = clock.local_date(user.closed_at).isoformat()
+        raise NotAllowed(_("此账号已于%(day)s注销，不能再登录") % {"day": day}, code="account_closed")
+
+
+def account_closed_mark(*, user: User, now: dt.datetime) -> None:
+    """Mark ``user`` closed (call inside the closing's transaction, ``complaints.rights``): inactive,
+    no password, no name, e-mail, WeChat or staff mobile, every API token revoked, outstanding codes
+    spent. The phone stays (a consumer's sign-in key) until ``closed_accounts_release``."""
+    User.objects.filter(pk=user.pk).update(
+        closed_at=now, is_active=False, password=make_password(None), display_name="", first_name="",
+        last_name="", email="", wechat_openid=None, mobile="", mobile_verified_at=None,
+    )
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    if user.phone:
+        OneTimeCode.objects.filter(phone=user.phone, used_at__isnull=True).update(used_at=now)
+    user.refresh_from_db()
+
+
+def closed_accounts_release(*, closed_before: dt.datetime, dry_run: bool = False) -> int:
+    """Replace the phone of accounts closed before ``closed_before`` by a pseudonym (``x`` and the id,
+    never a mobile number): the number may then make a new account. Returns how many."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat, LPad
+
+    due = User.objects.filter(closed_at__lt=closed_before).exclude(phone__startswith="x")
+    if dry_run:
+        return due.count()
+    return due.update(phone=Concat(Value("x"), LPad(Cast("id", CharField()), 10, Value("0"))))
+
+
+def codes_purge(*, older_than: dt.datetime, batch: int = 1000, dry_run: bool = False) -> dict[str, int]:
+    """Delete one-time codes created before ``older_than`` and sign-in throttle rows (wrong codes,
+    wrong passwords) older than that, a batch at a time. The throttle's rows are never deleted while
+    they still count (``throttle.horizon()``). Returns how many of each."""
+    now = clock.now()
+    throttle_before = min(older_than, now - throttle.horizon())
+    tables: list[tuple[str, QuerySet[Any]]] = [
+        ("codes", OneTimeCode.objects.filter(created_at__lt=older_than)),
+        ("code_failures", CodeFailure.objects.filter(at__lt=throttle_before)),
+        ("password_failures", PasswordFailure.objects.filter(at__lt=throttle_before)),
+    ]
+    counts: dict[str, int] = {}
+    for name, qs in tables:
+        if dry_run:
+            counts[name] = qs.count()
+            continue
+        counts[name] = 0
+        while True:
+            ids = list(qs.order_by("pk").values_list("pk", flat=True)[:batch])
+            if not ids:
+                break
+            counts[name] += qs.model.objects.filter(pk__in=ids).delete()[0]
+    return counts
 
 
 def consumer_get_or_create(*, phone: str) -> User:

@@ -17,7 +17,7 @@ from hejie.complaints.models import Complaint, ComplaintEvent
 
 
 def _payload_checked(complaint: Complaint) -> bool:
-    return getattr(complaint, "pseudonymised_at", None) is None
+    return complaint.pseudonymised_at is None  # the purge masked its payloads: their digests are of the originals
 
 
 def verify_events(*, chunk: int = 500) -> Iterator[Break]:

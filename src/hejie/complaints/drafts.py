@@ -32,6 +32,7 @@ from hejie.businesses.models import Business, Industry, Store
 from hejie.businesses.selectors import business_directory, business_get_for
 from hejie.complaints.evidence import TYPES, evidence_store, inspect_upload, refuse_too_many, upload_name
 from hejie.complaints.models import Complaint, ComplaintDraft, DraftFile, Evidence
+from hejie.complaints.policy import get_policy
 from hejie.complaints.selectors import complaint_counts
 from hejie.complaints.services.intake import AMOUNT_CLAIMS, DESCRIPTION_MIN, complaint_submit
 from hejie.complaints.services.orders import MAX_TEXT, _amount, _choice, _date
@@ -56,7 +57,6 @@ FIELDS = {
 }
 STEP_OF_FIELD = {field: step for step, fields in FIELDS.items() for field in fields} | {"file": "evidence"}
 RAW_MAX = 20_000  # characters kept of any typed value (the checks say what is too long)
-KEEP_DAYS = 30  # a draft untouched this long is purged
 SEARCH_LIMIT = 30
 BUSINESS_NAME_MAX = 120
 ORDER_REF_MAX = 64
@@ -551,11 +551,14 @@ def draft_refusal_steps(exc: DomainError) -> dict[str, dict[str, str]]:
     return grouped
 
 
-def drafts_purge(*, older_than_days: int = KEEP_DAYS, now: dt.datetime | None = None) -> int:
-    """Delete drafts untouched for ``older_than_days`` days, with their files (from the local
-    folder or the bucket), then the stored draft files older than that which no draft holds
-    (``draft_orphans_delete``). Returns how many drafts were deleted."""
+def drafts_purge(*, older_than_days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Delete drafts untouched for ``older_than_days`` days (the policy's ``draft_keep_days`` by
+    default), with their files (from the local folder or the bucket), then the stored draft files
+    older than that which no draft holds (``draft_orphans_delete``). Returns how many drafts were
+    deleted. Part of the privacy purge (``complaints.retention``)."""
     now = now or clock.now()
+    if older_than_days is None:
+        older_than_days = get_policy().draft_keep_days
     cutoff = now - dt.timedelta(days=older_than_days)
     deleted = 0
     while True:

@@ -287,6 +287,9 @@ def evidence_open_for(user, complaint_id, evidence_id) -> Evidence:
         raise NotFound(_("附件不存在")) from None
     if side_of(user, evidence.complaint) is None:
         raise NotFound(_("附件不存在"))
+    if evidence.removed_at is not None:
+        # the retention purge deleted the file (``complaints.retention``); the row is a stub
+        raise NotFound(_("该附件已按个人信息保存期限删除"), code="evidence_removed")
     if not access.may_see_personal_data_on(user, evidence.complaint):  # a file's name is free text too
         privacy.redact(evidence, original_name=privacy.scrub(evidence.original_name))
     return evidence

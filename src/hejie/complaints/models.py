@@ -67,6 +67,14 @@ class Policy(models.Model):
     appeal_workdays = models.PositiveIntegerField(default=15, help_text="working days to decide an appeal")
     council_reminder_workdays = models.PositiveIntegerField(
         default=1, help_text="working days before a council deadline its staff are reminded")
+    # The privacy lifecycle (PIPL; ``complaints.retention``): closed orders' personal data is
+    # pseudonymised this many days after the order closed; abandoned drafts and one-time codes
+    # (with the throttle's spent rows) are deleted sooner.
+    retention_days = models.PositiveIntegerField(
+        default=1095, help_text="days after an order closed before its personal data is pseudonymised")
+    draft_keep_days = models.PositiveIntegerField(default=30, help_text="days an untouched draft is kept")
+    code_keep_days = models.PositiveIntegerField(
+        default=1, help_text="days one-time codes and spent sign-in throttle rows are kept")
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -100,13 +108,18 @@ class Policy(models.Model):
         if not (valid_hours and hours == sorted(hours)):
             errors["consumer_reminder_hours"] = "an ascending list of whole hours"
         for name in ("settle_days", "first_response_hours", "consumer_silence_days", "rating_window_days",
-                     "blacklist_window_days", "blacklist_failed_count", *COUNCIL_CLOCKS):
+                     "blacklist_window_days", "blacklist_failed_count", "retention_days", "draft_keep_days",
+                     "code_keep_days", *COUNCIL_CLOCKS):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 errors[name] = "must be at least 1"
         for name in COUNCIL_CLOCKS:
             value = getattr(self, name)
             if name not in errors and value is not None and value > MAX_WORKDAYS:
                 errors[name] = f"at most {MAX_WORKDAYS} working days"
+        if (self.retention_days is not None and self.mediation_request_days is not None
+                and self.retention_days <= self.mediation_request_days):
+            # a failed order may still go to mediation: its data must outlive that window
+            errors["retention_days"] = "must be longer than mediation_request_days"
         if errors:
             raise ValidationError(errors)
 
@@ -205,6 +218,10 @@ class Complaint(models.Model):
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     request_hash = models.CharField(max_length=64, blank=True, help_text="sha256 of the normalised filing")
 
+    # When the retention purge (or the consumer's closing of their account) pseudonymised this
+    # closed order: free text masked, evidence files deleted (``complaints.retention``).
+    pseudonymised_at = models.DateTimeField(null=True, blank=True)
+
     objects = ComplaintQuerySet.as_manager()
 
     # Not a column: set on an order that a repeated filing found already filed (``drafts``).
@@ -231,6 +248,10 @@ class Complaint(models.Model):
             models.Index(fields=["settle_by"], name="cmp_settle_by", condition=Q(settle_by__isnull=False)),
             models.Index(fields=["review_by"], name="cmp_review_by",
                          condition=Q(state="pending_review", review_by__isnull=False)),
+            # the orders the retention purge has yet to reach, oldest outcome first (built
+            # concurrently on PostgreSQL: migration 0013)
+            models.Index(fields=["outcome_at", "id"], name="cmp_retention_due",
+                         condition=Q(pseudonymised_at__isnull=True, outcome_at__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -342,6 +363,9 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=clock.now)
+    # The file was deleted from storage by the retention purge; the row stays as a stub (kind,
+    # size, checksum, dates) so the timeline still says evidence was given.
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

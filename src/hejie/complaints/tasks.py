@@ -6,17 +6,32 @@ from celery import shared_task
 
 from hejie.complaints import figures
 from hejie.complaints.drafts import drafts_purge
+from hejie.complaints.retention import privacy_purge
 
 logger = logging.getLogger("hejie.complaints")
 
 DRAFTS_PURGE_TASK = "hejie.complaints.drafts_purge"
 FIGURES_CHECK_TASK = "hejie.complaints.figures_check"
+PRIVACY_PURGE_TASK = "hejie.complaints.privacy_purge"
+
+
+@shared_task(name=PRIVACY_PURGE_TASK, acks_late=True)
+def privacy_purge_task() -> dict:
+    """The retention policy's daily purge (``complaints.retention.privacy_purge``, ``hejie
+    privacy_purge``): closed orders past retention pseudonymised, old drafts, codes and throttle rows
+    deleted. Safe twice: each batch commits on its own and a done order is marked, so a second run
+    (or one after a worker died mid-way) finishes what is left or finds nothing."""
+    report = privacy_purge()
+    return {"orders": report.orders, "evidence_files": report.evidence_files, "drafts": report.drafts,
+            "codes": report.codes, "accounts_released": report.accounts_released,
+            "longest_batch_ms": round(report.longest_batch * 1000)}
 
 
 @shared_task(name=DRAFTS_PURGE_TASK, acks_late=True)
 def drafts_purge_task() -> int:
-    """Delete drafts untouched for 30 days, with their files (``hejie drafts_purge``). Safe twice:
-    it deletes by age, and a second run finds nothing older left."""
+    """Delete drafts untouched for the policy's ``draft_keep_days``, with their files (``hejie
+    drafts_purge``; beat no longer sends it: ``privacy_purge`` does this too). Safe twice: it
+    deletes by age, and a second run finds nothing older left."""
     deleted = drafts_purge()
     logger.info("drafts purge: deleted %d draft(s)", deleted)
     return deleted

@@ -50,6 +50,7 @@ api = HejieAPI(
 errors.install(api)
 
 from hejie.api.v1.routers import (  # noqa: E402
+    account,
     audit,
     auth,
     businesses,
@@ -64,6 +65,7 @@ from hejie.api.v1.routers import (  # noqa: E402
 )
 
 api.add_router("/audit", audit.router)
+api.add_router("/account", account.router)
 api.add_router("/auth", auth.router)
 api.add_router("/businesses", businesses.router)
 api.add_router("/complaints", complaints.router)

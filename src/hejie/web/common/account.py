@@ -1,6 +1,7 @@
 """The signed-in person's own account: staff (business, council, partner,
 operator accounts that sign in with a password) change their password; everyone
-chooses where their messages go (``channels``).
+chooses where their messages go (``channels``), downloads what is held about them
+(``my_data``) and, a consumer, closes their account (``close``; ``hejie.complaints.rights``).
 
 Thin face over ``hejie.accounts.services.password_change``. Consumers sign in
 by SMS code and have no password: for them the page does not exist (404);
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -21,6 +22,8 @@ from django.views.decorators.http import require_http_methods
 
 from hejie.accounts import access, services
 from hejie.accounts.phones import mask_phone
+from hejie.complaints import rights
+from hejie.core import clock
 from hejie.core.errors import DomainError
 from hejie.core.http import client_ip
 from hejie.notifications import kinds
@@ -142,4 +145,55 @@ def channels(request):
         "wechat_enabled": bool(settings.HEJIE_WECHAT.get("app_id")),
     }
     response = render(request, "web/account/channels.html", context, status=status)
+    return with_retry_after(response, failure)
+
+
+# --- my data: a copy of it, and closing the account (PIPL; hejie.complaints.rights) ---------------
+
+
+@require_http_methods(["GET"])
+@login_required(login_url=reverse_lazy("web:signin"))
+def my_data(request):
+    """What is held about me, and a zip of it (``?format=zip``): only ever the signed-in person's."""
+    if request.GET.get("format") == "zip":
+        body = rights.account_data_zip(request.user)
+        response = HttpResponse(body, content_type="application/zip")
+        name = f"hejie-my-data-{clock.local_date().strftime('%Y%m%d')}.zip"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "web/account/data.html", {"consumer": access.is_consumer(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required(login_url=reverse_lazy("web:signin"))
+def close(request):
+    """Close my account (consumers): the open orders that will be withdrawn, then an SMS code."""
+    user = request.user
+    if not access.is_consumer(user):
+        return render(request, "web/account/close.html", {"staff": True}, status=403)
+    errors: dict[str, str] = {}
+    status = 200
+    failure: DomainError | None = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "send_code":
+                rights.account_close_code_send(user=user, ip=client_ip(request))
+                sent = _("验证码已发送到 %(phone)s，5分钟内有效。") % {"phone": mask_phone(user.phone)}
+                messages.success(request, sent)
+                return redirect("web:account-close")
+            done = rights.account_close(user=user, code=request.POST.get("code", ""),
+                                        withdraw_open=request.POST.get("withdraw_open") == "1",
+                                        ip=client_ip(request))
+        except DomainError as exc:
+            errors = field_messages(exc)
+            status, failure = exc.status, exc
+        else:
+            logout(request)
+            return render(request, "web/account/closed.html", {"done": done})
+    orders = rights.open_orders(user)
+    response = render(request, "web/account/close.html", {
+        "errors": errors, "orders": orders, "mediating": [o for o in orders if o.state == "mediating"],
+        "phone": mask_phone(user.phone),
+    }, status=status)
     return with_retry_after(response, failure)

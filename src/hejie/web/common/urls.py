@@ -31,5 +31,7 @@ urlpatterns = [
     path("notices/read/", notices.notices_mark_read, name="notices-read"),
     path("account/password/", account.password, name="account-password"),
     path("account/channels/", account.channels, name="account-channels"),
+    path("account/data/", account.my_data, name="account-data"),
+    path("account/close/", account.close, name="account-close"),
     path("account/wechat/bind/", wechat.bind_start, name="account-wechat-bind"),
 ]

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hejie.complaints.drafts import KEEP_DAYS, drafts_purge
+from hejie.complaints.drafts import drafts_purge
+from hejie.complaints.policy import get_policy
 from hejie.core.uploads import upload_temp_clean
 
 
@@ -9,10 +10,13 @@ class Command(BaseCommand):
             "and spooled uploads that killed requests left behind.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=KEEP_DAYS,
-                            help=f"delete drafts untouched for more than this many days (default {KEEP_DAYS})")
+        parser.add_argument("--days", type=int, default=None,
+                            help="delete drafts untouched for more than this many days "
+                                 "(default: the policy's draft_keep_days, 30)")
 
     def handle(self, *args, **options):
+        if options["days"] is None:
+            options["days"] = get_policy().draft_keep_days
         if options["days"] < 1:
             raise CommandError("--days must be at least 1")
         deleted = drafts_purge(older_than_days=options["days"])
