@@ -59,3 +59,19 @@ def test_an_export_is_recorded_with_its_filters_and_row_count(client, delivered,
     assert record.detail == {"format": "csv", "filters": {"state": "delivered"}, "rows": 1, "personal_data": True}
     client.get("/council/orders/export.xlsx")
     assert AuditRecord.objects.filter(action="export.personal").latest("seq").detail["format"] == "xlsx"
+
+
+def test_the_12315_export_is_recorded_on_the_page_and_through_the_api(client, delivered, make_user):
+    member = make_user("council", region="420100", sees_personal_data=False)
+    client.force_login(member)
+    year = delivered.created_at.year
+    response = client.get(f"/council/report/orders-12315.csv?year={year}")
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    record = AuditRecord.objects.get(action="export.personal")
+    assert record.actor_id == member.pk and record.detail["format"] == "12315-csv"
+    assert record.detail["personal_data"] is False and record.detail["from"] == f"{year}-01-01"
+    assert Api(client).get("/reports/orders-12315.csv", year=year, as_=member).status_code == 200
+    assert AuditRecord.objects.filter(action="export.personal").count() == 2
+    assert client.get("/council/report/orders-12315.csv?year=abc").status_code == 422
+    assert AuditRecord.objects.filter(action="export.personal").count() == 2  # refused: nothing exported

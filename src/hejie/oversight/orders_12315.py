@@ -22,6 +22,7 @@ from django.utils import translation
 
 from hejie.accounts.access import may_see_personal_data
 from hejie.accounts.privacy import mask_name, mask_phone, scrub
+from hejie.audit.services import Action, audit_record
 from hejie.complaints.models import Complaint, Mediation, Proposal
 from hejie.complaints.states import State
 from hejie.core import clock
@@ -105,8 +106,18 @@ def _recovered() -> Coalesce:
 
 def rows_12315(user: Viewer, *, region: Region | None, period: ReportPeriod
                ) -> Iterator[Sequence[str | int | float | Decimal | dt.date | None]]:
-    """The header, then one row per order, oldest first."""
+    """The header, then one row per order, oldest first. The export is recorded in the audit trail
+    now, in the request (the rows are produced later, while the response streams)."""
     allowed = may_see_personal_data(user)
+    audit_record(actor=user, action=Action.EXPORT_PERSONAL, object_type="complaint_export",
+                 jurisdiction=region.code if region is not None else "",
+                 detail={"format": "12315-csv", "from": period.date_from.isoformat(),
+                         "to": period.date_to.isoformat(), "personal_data": allowed})
+    return _rows(user, region=region, period=period, allowed=allowed)
+
+
+def _rows(user: Viewer, *, region: Region | None, period: ReportPeriod, allowed: bool
+          ) -> Iterator[Sequence[str | int | float | Decimal | dt.date | None]]:
     with translation.override("zh-hans"):  # the file is read by 12315: its labels are Chinese
         problems = {value: str(label) for value, label in Complaint.ProblemType.choices}
         claims = {value: str(label) for value, label in Complaint.ClaimType.choices}
