@@ -123,10 +123,24 @@ def _load(n: int, n_open: int, now: dt.datetime, retention_days: int, region, bu
     plain = payload_field.get_db_prep_save({}, connection)
     ev_col = {f.attname: i for i, f in enumerate(ev_fields)}
 
+    from hejie.audit import chain
+
+    at = now - oldest
+    digests = (chain.payload_digest({}), chain.payload_digest({"note": f"电话 {PHONE}"}))
+    hashes: dict[int, str] = {}
+
     def events(start: int, stop: int):
         for j in range(start, stop):
             i = j // 2
             row = [None] * len(ev_fields)
+            # each order's timeline chained as ComplaintEvent.save chains it (hejie.audit.chain)
+            seq, prev = (1, "") if j % 2 == 0 else (2, hashes.pop(i))
+            kind, actor = ("submitted" if j % 2 == 0 else "message"), consumer_ids[i % len(consumer_ids)]
+            row[ev_col["seq"]], row[ev_col["prev_hash"]], row[ev_col["payload_digest"]] = seq, prev, digests[j % 2]
+            row[ev_col["hash"]] = chain.event_hash(order_id=first + i, seq=seq, kind=kind, actor_id=actor, at=at,
+                                                   prev_hash=prev, payload_digest=digests[j % 2])
+            if j % 2 == 0:
+                hashes[i] = row[ev_col["hash"]]
             row[ev_col["complaint_id"]] = first + i
             row[ev_col["type"]] = "submitted" if j % 2 == 0 else "message"
             row[ev_col["actor_id"]] = consumer_ids[i % len(consumer_ids)]
